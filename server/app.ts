@@ -1,0 +1,56 @@
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import type { Logger } from './logger.ts';
+import { errorHandler, notFoundHandler } from './http/error-handler.ts';
+import { healthRouter, type WorkerStatus } from './http/health.ts';
+import { useViews } from './http/views.ts';
+import { PUBLIC_DIR } from './paths.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  workers: WorkerStatus;
+  version: string;
+  /** For tests that age the health cache. */
+  now?: () => number;
+}
+
+const PROBES = new Set(['/health', '/ready', '/live']);
+
+/** Builds the whole HTTP app from its dependencies; does no I/O of its own. */
+export function createApp(deps: AppDeps): Express {
+  const { config, db, logger, workers, version } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  // Render (and most hosts) terminate TLS at one proxy in front of the app.
+  app.set('trust proxy', config.isProduction ? 1 : false);
+  useViews(app, { cache: config.isProduction });
+
+  app.use(
+    pinoHttp({
+      logger,
+      customLogLevel: (req, res, err) => {
+        if (err || res.statusCode >= 500) return 'error';
+        if (res.statusCode >= 400) return 'warn';
+        // A platform's health polling would drown everything else at info.
+        return PROBES.has(req.url ?? '') ? 'debug' : 'info';
+      },
+      // Query strings can carry OAuth codes and state: log the path only.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(healthRouter({ db, workers, version, now: deps.now }));
+  app.use('/static', express.static(PUBLIC_DIR, { maxAge: config.isProduction ? '1h' : 0 }));
+  app.use(express.json({ limit: '256kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '256kb' }));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler({ exposeInternals: !config.isProduction }));
+  return app;
+}

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Database } from '../../server/db/database.ts';
+import { migrate } from '../../server/db/migrate.ts';
+import { openPglite } from '../../server/db/pglite.ts';
+import { openPostgres } from '../../server/db/postgres.ts';
+
+export interface TestDatabase {
+  db: Database;
+  /** Drops what the helper created (a throwaway database on real PostgreSQL). */
+  dispose(): Promise<void>;
+}
+
+export interface DatabaseKind {
+  name: 'pglite' | 'postgres';
+  open(options?: { migrate?: boolean }): Promise<TestDatabase>;
+}
+
+const url = process.env.TEST_DATABASE_URL;
+
+if (!url) {
+  console.warn(
+    'TEST_DATABASE_URL is not set: database tests run on PGlite only. ' +
+      '(.ci/run starts a throwaway PostgreSQL cluster and sets it when the PostgreSQL binaries exist.)',
+  );
+}
+
+const pglite: DatabaseKind = {
+  name: 'pglite',
+  async open({ migrate: run = true } = {}) {
+    const db = await openPglite();
+    if (run) await migrate(db);
+    return { db, dispose: () => db.close() };
+  },
+};
+
+/** Each open() gets its own fresh database on the server at TEST_DATABASE_URL. */
+const postgres: DatabaseKind = {
+  name: 'postgres',
+  async open({ migrate: run = true } = {}) {
+    const name = `mockflow_test_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const target = new URL(url!);
+    target.pathname = `/${name}`;
+    const db = await openPostgres(target.toString(), 4);
+    if (run) await migrate(db);
+    return {
+      db,
+      async dispose() {
+        await db.close();
+        const again = new pg.Client({ connectionString: url });
+        await again.connect();
+        await again.query(`drop database if exists ${name} with (force)`);
+        await again.end();
+      },
+    };
+  },
+};
+
+/** The databases every data test runs on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
+export const databaseKinds: DatabaseKind[] = url ? [pglite, postgres] : [pglite];
+
+export async function createUser(db: Database, email = `${randomBytes(4).toString('hex')}@example.test`): Promise<string> {
+  const { rows } = await db.query<{ id: string }>('insert into auth.users (email) values ($1) returning id', [email]);
+  return rows[0]!.id;
+}
