@@ -1,12 +1,18 @@
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
+import { authRouter } from './auth/routes.ts';
+import { googleRouter } from './auth/google.ts';
+import { createSessions } from './auth/session.ts';
+import { createSupabaseAuth, type SupabaseAuth } from './auth/supabase.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Logger } from './logger.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { healthRouter, type WorkerStatus } from './http/health.ts';
+import { createCsrf, DEFAULT_RATE_LIMITS, limit, securityHeaders, type RateLimits } from './http/security.ts';
 import { useViews } from './http/views.ts';
 import { PUBLIC_DIR } from './paths.ts';
+import { pagesRouter } from './web/pages.ts';
 
 export interface AppDeps {
   config: Config;
@@ -16,19 +22,31 @@ export interface AppDeps {
   version: string;
   /** For tests that age the health cache. */
   now?: () => number;
+  rateLimits?: Partial<RateLimits>;
+}
+
+export interface MockFlowApp {
+  app: Express;
+  /** Stops the app's timers (session pruning). */
+  close(): void;
 }
 
 const PROBES = new Set(['/health', '/ready', '/live']);
 
 /** Builds the whole HTTP app from its dependencies; does no I/O of its own. */
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps): MockFlowApp {
   const { config, db, logger, workers, version } = deps;
+  const limits = { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits };
+  const supabase: SupabaseAuth | undefined = config.supabase ? createSupabaseAuth(config.supabase) : undefined;
+  const localSignIn = !config.google && !config.isProduction;
+
   const app = express();
   app.disable('x-powered-by');
   // Render (and most hosts) terminate TLS at one proxy in front of the app.
   app.set('trust proxy', config.isProduction ? 1 : false);
   useViews(app, { cache: config.isProduction });
 
+  app.use(securityHeaders({ production: config.isProduction }));
   app.use(
     pinoHttp({
       logger,
@@ -50,7 +68,25 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '256kb' }));
   app.use(express.urlencoded({ extended: false, limit: '256kb' }));
 
+  const sessions = createSessions(db, { secret: config.secretKey, secure: config.isProduction });
+  app.use(sessions.middleware);
+  const csrf = createCsrf();
+  app.use(csrf.exposeToken);
+  app.use((req, res, next) => {
+    res.locals.user = req.session.user;
+    next();
+  });
+  app.use(csrf.protect);
+
+  const signInLimit = limit(limits.signIn, 'sign-in attempts');
+  if (config.google) {
+    const google = { google: config.google, publicUrl: config.publicUrl, production: config.isProduction };
+    app.use(googleRouter({ ...google, db, supabase, logger, signInLimit }));
+  }
+  app.use(authRouter({ db, logger, supabase, localSignIn, signInLimit, generateCsrfToken: csrf.generateToken }));
+  app.use(pagesRouter({ googleSignIn: Boolean(config.google), localSignIn }));
+
   app.use(notFoundHandler);
   app.use(errorHandler({ exposeInternals: !config.isProduction }));
-  return app;
+  return { app, close: () => sessions.close() };
 }

@@ -43,7 +43,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   }
 
   const workers = { active: () => 0, max: config.workers.max };
-  const app = createApp({ config, db, logger, workers, version: VERSION });
+  const { app, close: closeApp } = createApp({ config, db, logger, workers, version: VERSION });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -63,6 +63,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
       const timer = setTimeout(() => server.closeAllConnections(), drainMs);
       await closed;
       clearTimeout(timer);
+      closeApp();
       await db.close();
       logger.info('stopped');
     })();

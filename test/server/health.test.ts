@@ -21,7 +21,7 @@ afterEach(async () => {
 describe('/health', () => {
   it('reports a healthy server with its workers, version and uptime', async () => {
     const db = await openPglite();
-    running = await listen(createApp({ config, db, logger: captureLogs().logger, workers: { active: () => 1, max: 4 }, version: '9.9.9' }));
+    running = await listen(createApp({ config, db, logger: captureLogs().logger, workers: { active: () => 1, max: 4 }, version: '9.9.9' }).app);
     const res = await fetch(`${running.url}/health`);
     expect(res.status).toBe(200);
     const body = await res.json();
@@ -41,7 +41,7 @@ describe('/health', () => {
     const db = await openPglite();
     let clock = 1_000_000;
     running = await listen(
-      createApp({ config, db, logger: captureLogs().logger, workers: { active: () => 0, max: 4 }, version: '1', now: () => clock }),
+      createApp({ config, db, logger: captureLogs().logger, workers: { active: () => 0, max: 4 }, version: '1', now: () => clock }).app,
     );
     expect((await fetch(`${running.url}/health`)).status).toBe(200);
     await db.close();
@@ -60,7 +60,7 @@ describe('/health', () => {
 describe('errors', () => {
   it('answers unknown API paths with JSON and unknown pages with a page, never a stack', async () => {
     const db = await openPglite();
-    running = await listen(createApp({ config, db, logger: captureLogs().logger, workers: { active: () => 0, max: 4 }, version: '1' }));
+    running = await listen(createApp({ config, db, logger: captureLogs().logger, workers: { active: () => 0, max: 4 }, version: '1' }).app);
     const api = await fetch(`${running.url}/api/nothing-here`);
     expect(api.status).toBe(404);
     expect(await api.json()).toMatchObject({ error: 'not_found' });

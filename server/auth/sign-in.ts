@@ -1,0 +1,16 @@
+import type { Request, Response } from 'express';
+import { safeReturnPath } from './require-user.ts';
+import type { SessionUser } from './session.ts';
+
+/** Starts a fresh session for `user` (a new id, so a planted session id is worthless). */
+export async function signIn(req: Request, res: Response, user: SessionUser): Promise<void> {
+  const returnTo = safeReturnPath(req.session.returnTo);
+  await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+  req.session.user = user;
+  await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+  res.redirect(303, returnTo);
+}
+
+export function signInFailed(res: Response, status: number, message: string, retryUrl: string): void {
+  res.status(status).render('error', { title: 'Sign-in did not work', status, message, retryUrl });
+}

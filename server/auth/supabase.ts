@@ -1,0 +1,52 @@
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import WebSocket from 'ws';
+import type { Profile } from './users.ts';
+
+export class SupabaseAuthError extends Error {
+  override name = 'SupabaseAuthError';
+}
+
+export interface SupabaseAuth {
+  /** Exchanges a Google ID token for the Supabase Auth user (created on first sign-in). */
+  signInWithGoogleIdToken(idToken: string): Promise<{ id: string; profile: Profile }>;
+  /** Deletes the Supabase Auth user; needs the service-role key. Returns false without it. */
+  deleteUser(id: string): Promise<boolean>;
+}
+
+function client(url: string, key: string): SupabaseClient {
+  return createClient(url, key, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    // Node 20 has no global WebSocket; realtime is unused but constructed.
+    realtime: { transport: WebSocket as never },
+  });
+}
+
+export function createSupabaseAuth(options: { url: string; anonKey: string; serviceRoleKey?: string }): SupabaseAuth {
+  return {
+    async signInWithGoogleIdToken(idToken) {
+      const { data, error } = await client(options.url, options.anonKey).auth.signInWithIdToken({ provider: 'google', token: idToken });
+      if (error || !data.user) {
+        throw new SupabaseAuthError(`Supabase Auth did not accept the Google sign-in${error?.message ? `: ${error.message}` : ''}`);
+      }
+      const meta = (data.user.user_metadata ?? {}) as Record<string, unknown>;
+      return {
+        id: data.user.id,
+        profile: {
+          email: data.user.email ?? undefined,
+          name: str(meta.full_name) ?? str(meta.name),
+          avatarUrl: str(meta.avatar_url) ?? str(meta.picture),
+        },
+      };
+    },
+    async deleteUser(id) {
+      if (!options.serviceRoleKey) return false;
+      const { error } = await client(options.url, options.serviceRoleKey).auth.admin.deleteUser(id);
+      if (error && error.status !== 404) throw new SupabaseAuthError(`Supabase Auth could not delete the user: ${error.message}`);
+      return true;
+    },
+  };
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

@@ -1,0 +1,32 @@
+import { Router } from 'express';
+import { requireUser } from '../auth/require-user.ts';
+import { DELETE_CONFIRMATION } from '../auth/account.ts';
+
+export interface PagesDeps {
+  googleSignIn: boolean;
+  localSignIn: boolean;
+}
+
+export function pagesRouter(deps: PagesDeps): Router {
+  const router = Router();
+
+  router.get('/', (req, res) => {
+    if (req.session.user) return res.redirect(303, '/dashboard');
+    res.render('landing', {
+      title: 'Practise interviews with your own AI interviewer',
+      googleSignIn: deps.googleSignIn,
+      localSignIn: deps.localSignIn,
+      deleted: req.query.deleted === '1',
+    });
+  });
+
+  router.get('/dashboard', requireUser, (_req, res) => {
+    res.render('dashboard', { title: 'Dashboard' });
+  });
+
+  router.get('/settings', requireUser, (_req, res) => {
+    res.render('settings', { title: 'Settings', deleteConfirmation: DELETE_CONFIRMATION });
+  });
+
+  return router;
+}

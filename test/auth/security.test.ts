@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+
+let app: TestApp | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+describe('CSRF', () => {
+  it('rejects JSON writes without the token, or with a wrong one, with 403 JSON', async () => {
+    app = await startTestApp();
+    const client = app.client();
+    await client.signInLocally();
+    const none = await client.request('DELETE', '/api/account', { json: { confirm: 'delete my account' } });
+    expect(none.status).toBe(403);
+    expect(none.json()).toMatchObject({ error: 'csrf', message: expect.stringContaining('Reload') });
+    const wrong = await client.request('DELETE', '/api/account', {
+      json: { confirm: 'delete my account' },
+      headers: { 'x-csrf-token': 'not-the-token' },
+    });
+    expect(wrong.status).toBe(403);
+    // Nothing was deleted.
+    expect((await client.get('/dashboard')).status).toBe(200);
+  });
+
+  it('rejects form posts without the token with an HTML page', async () => {
+    app = await startTestApp();
+    const client = app.client();
+    const reply = await client.request('POST', '/auth/local', { form: {} });
+    expect(reply.status).toBe(403);
+    expect(reply.headers.get('content-type')).toMatch(/text\/html/);
+    expect(reply.text).toContain('Reload the page');
+    const stolen = await app.client().csrf();
+    const crossSession = await client.request('POST', '/auth/local', { form: { _csrf: stolen } });
+    expect(crossSession.status).toBe(403);
+  });
+});
+
+describe('security headers', () => {
+  it('sends a strict CSP, no framing, a referrer policy, and no HSTS outside production', async () => {
+    app = await startTestApp();
+    const reply = await app.client().get('/');
+    const csp = reply.headers.get('content-security-policy')!;
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).toMatch(/connect-src 'self' wss: https:/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(reply.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(reply.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+    expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(reply.headers.get('strict-transport-security')).toBeNull();
+    expect(reply.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('adds HSTS and secure cookies in production', async () => {
+    app = await startTestApp({
+      env: {
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
+        GOOGLE_CLIENT_ID: 'id',
+        GOOGLE_CLIENT_SECRET: 'secret',
+      },
+    });
+    const client = app.client();
+    const reply = await client.request('GET', '/auth/google', { headers: { 'x-forwarded-proto': 'https' } });
+    expect(reply.headers.get('strict-transport-security')).toMatch(/max-age=31536000/);
+    const cookie = reply.headers.getSetCookie().find((c) => c.startsWith('mockflow.sid='));
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Lax/);
+  });
+});
+
+describe('rate limits', () => {
+  it('answers sign-in floods with 429, Retry-After and a readable message', async () => {
+    app = await startTestApp({ rateLimits: { signIn: { windowMs: 60_000, perIp: 3 } } });
+    const client = app.client();
+    for (let i = 0; i < 3; i++) expect((await client.submit('/auth/local')).status).toBe(303);
+    const limited = await client.request('POST', '/auth/local', { form: { _csrf: await client.csrf() }, headers: { accept: 'application/json' } });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.json()).toMatchObject({ error: 'rate_limited', message: expect.stringMatching(/Too many sign-in attempts\. Try again in \d+ seconds/) });
+  });
+});

@@ -1,0 +1,52 @@
+import { createApp } from '../../server/app.ts';
+import { parseConfig, type Config } from '../../server/config.ts';
+import type { Database } from '../../server/db/database.ts';
+import { migrate } from '../../server/db/migrate.ts';
+import { openPglite } from '../../server/db/pglite.ts';
+import type { RateLimits } from '../../server/http/security.ts';
+import { Client } from './client.ts';
+import { listen } from './http.ts';
+import { captureLogs } from './logs.ts';
+
+export const TEST_ENCRYPTION_KEY = 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=';
+export const TEST_SECRET_KEY = 'test-secret-key-that-is-long-enough-1234567890';
+
+export interface TestApp {
+  url: string;
+  db: Database;
+  config: Config;
+  logs: ReturnType<typeof captureLogs>;
+  client(): Client;
+  /** Stops the HTTP server; closes the database only if this helper opened it. */
+  close(): Promise<void>;
+}
+
+export async function startTestApp(
+  options: { env?: Record<string, string>; db?: Database; rateLimits?: Partial<RateLimits> } = {},
+): Promise<TestApp> {
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    SECRET_KEY: TEST_SECRET_KEY,
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  });
+  const ownsDb = !options.db;
+  const db = options.db ?? (await openPglite());
+  if (ownsDb) await migrate(db);
+  const logs = captureLogs();
+  const built = createApp({ config, db, logger: logs.logger, workers: { active: () => 0, max: config.workers.max }, version: 'test', rateLimits: options.rateLimits });
+  const http = await listen(built.app);
+  return {
+    url: http.url,
+    db,
+    config,
+    logs,
+    client: () => new Client(http.url),
+    async close() {
+      await http.close();
+      built.close();
+      if (ownsDb) await db.close();
+    },
+  };
+}
