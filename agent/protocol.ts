@@ -67,8 +67,13 @@ export interface TurnMetrics {
 }
 
 export type ChildMessage =
+  /**
+   * The pipeline is built and the session started; `ms` is the time since the child process
+   * started. A pipeline that fails to build is reported as `error` + `ended` instead.
+   */
   | { type: 'ready'; ms: number }
   | { type: 'item'; item: TranscriptItem }
+  /** `skipped` is cumulative: every stage skipped so far, so the latest message is the whole list. */
   | { type: 'stage'; stage: Stage; previous: Stage | null; skipped: Stage[]; at: number; by: 'agent' | 'timer' | 'candidate' }
   | { type: 'metrics'; metrics: TurnMetrics }
   | { type: 'ended'; reason: EndReason }
@@ -76,4 +81,29 @@ export type ChildMessage =
 
 export function isParentMessage(value: unknown): value is ParentMessage {
   return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
+
+/**
+ * What is wrong with a `start` message, or null when it is usable. Hand-written (no zod) so the
+ * child can check it before loading anything heavy. Never echoes values: they may be keys.
+ */
+export function startMessageProblem(value: unknown): string | null {
+  const msg = value as Partial<StartMessage> & { livekit?: Partial<{ url: string; token: string; room: string }> };
+  const isText = (v: unknown) => typeof v === 'string' && v.trim().length > 0;
+  if (!msg || msg.type !== 'start') return 'not a start message';
+  if (msg.mode !== 'text' && msg.mode !== 'voice') return 'mode must be "text" or "voice"';
+  const keys = msg.keys;
+  if (!keys || !isText(keys.llmApiKey)) return 'keys.llmApiKey is required';
+  if (!isText(keys.llmModel)) return 'keys.llmModel is required';
+  if (keys.ttsProvider !== 'openai' && keys.ttsProvider !== 'deepgram') return 'keys.ttsProvider must be "openai" or "deepgram"';
+  const interview = msg.interview;
+  if (!interview || !isText(interview.interviewId)) return 'interview.interviewId is required';
+  if (!isText(interview.candidateName)) return 'interview.candidateName is required';
+  if (!isText(interview.jobRole)) return 'interview.jobRole is required';
+  if (!EXPERIENCE_LEVELS.includes(interview.experienceLevel as ExperienceLevel)) return 'interview.experienceLevel is not a known level';
+  if (interview.maxDurationSeconds !== undefined && !(Number(interview.maxDurationSeconds) > 0)) return 'interview.maxDurationSeconds must be positive';
+  if (msg.mode === 'voice' && (!msg.livekit || !isText(msg.livekit.url) || !isText(msg.livekit.token))) {
+    return 'voice mode needs livekit.url and livekit.token';
+  }
+  return null;
 }

@@ -1,0 +1,81 @@
+// Voice-only parts, loaded with a dynamic import so text mode never pays for them: the
+// candidate's room (joined directly with the agent token, no LiveKit dispatch), Deepgram STT,
+// OpenAI or Deepgram TTS, and Silero VAD (model shipped in the plugin, runs locally).
+
+import * as deepgram from '@livekit/agents-plugin-deepgram';
+import * as openai from '@livekit/agents-plugin-openai';
+import * as silero from '@livekit/agents-plugin-silero';
+import { Room, RoomEvent, type RemoteParticipant } from '@livekit/rtc-node';
+import { describeFailure, missingKey, ProviderError } from './errors.ts';
+import type { Interview } from './interview.ts';
+import { STAGES, type ProviderKeys, type Stage } from './protocol.ts';
+import { ensureLogger, type VoiceModels } from './session.ts';
+
+export const CONTROL_TOPIC = 'interview.control';
+export const STAGE_ATTRIBUTE = 'stage';
+
+/** Builds STT, TTS and VAD with the user's keys. Nothing here opens a connection. */
+export async function buildVoiceModels(keys: ProviderKeys): Promise<VoiceModels> {
+  ensureLogger();
+  if (!keys.deepgramKey) throw new ProviderError(missingKey('stt', keys));
+  const stt = new deepgram.STT({ apiKey: keys.deepgramKey, model: 'nova-3', language: 'en-US' });
+
+  let tts: VoiceModels['tts'];
+  if (keys.ttsProvider === 'deepgram') {
+    tts = new deepgram.TTS({ apiKey: keys.deepgramKey });
+  } else {
+    // The LLM key doubles as the TTS key only when the LLM is OpenAI itself.
+    const apiKey = keys.openaiTtsKey ?? (keys.llmBaseUrl ? undefined : keys.llmApiKey);
+    if (!apiKey) throw new ProviderError(missingKey('tts', keys));
+    tts = new openai.TTS({ apiKey });
+  }
+
+  const vad = await silero.VAD.load();
+  return { stt, tts, vad };
+}
+
+export interface JoinedRoom {
+  room: Room;
+  /** Resolves once a candidate is in the room, so the greeting is not spoken to nobody. */
+  candidateJoined: Promise<void>;
+}
+
+/** Joins the room, publishes the stage as a participant attribute, and listens for skip requests. */
+export async function joinRoom(livekit: { url: string; token: string }, interview: Interview): Promise<JoinedRoom> {
+  const room = new Room();
+  try {
+    await room.connect(livekit.url, livekit.token, { autoSubscribe: true, dynacast: false });
+  } catch (error) {
+    throw new ProviderError(describeFailure('livekit', error));
+  }
+
+  const publishStage = (stage: Stage) => {
+    room.localParticipant?.setAttributes({ [STAGE_ATTRIBUTE]: stage }).catch(() => undefined);
+  };
+  publishStage(interview.machine.current);
+  interview.onStage = publishStage;
+
+  room.on(RoomEvent.DataReceived, (payload: Uint8Array, _participant?: RemoteParticipant, _kind?: unknown, topic?: string) => {
+    if (topic !== CONTROL_TOPIC) return;
+    const request = parseControl(payload);
+    if (request) interview.skip(request.stage);
+  });
+
+  const candidateJoined =
+    room.remoteParticipants.size > 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => room.once(RoomEvent.ParticipantConnected, () => resolve()));
+  return { room, candidateJoined };
+}
+
+/** `{"type":"skip_stage","stage"?:…}` from the page; anything else is ignored. */
+export function parseControl(payload: Uint8Array): { stage?: Stage } | null {
+  try {
+    const value = JSON.parse(new TextDecoder().decode(payload)) as { type?: unknown; stage?: unknown };
+    if (value.type !== 'skip_stage') return null;
+    if (value.stage === undefined) return {};
+    return STAGES.includes(value.stage as Stage) ? { stage: value.stage as Stage } : null;
+  } catch {
+    return null;
+  }
+}

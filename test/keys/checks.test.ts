@@ -1,0 +1,264 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { testProviderKeys, type CheckOptions, type ProviderCheckResults, type ProviderKeys } from '../../server/keys/checks.ts';
+import { LLM_PRESETS, defaultModelFor, providerName } from '../../server/keys/providers.ts';
+import type { Resolver } from '../../server/keys/url-guard.ts';
+import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.ts';
+import { sendGarbage, startFakeLiveKit, type FakeLiveKit, type Garbage } from '../fakes/livekit.ts';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
+
+// Unique markers: if any of them shows up in any message, a secret leaked.
+const LK_KEY = 'APImarkerLK7f3a9';
+const LK_SECRET = 'lk-secret-marker-9b2c4e1d0a';
+const LLM_KEY = 'sk-llm-marker-5d8e2f7a';
+const DG_KEY = 'dg-key-marker-3c6b1a94';
+const MARKERS = [LK_KEY, LK_SECRET, LLM_KEY, DG_KEY];
+
+const every: string[] = [];
+afterAll(() => {
+  // Messages are built from fixed text, not redacted after the fact: no marker, no "[hidden]".
+  expect(every.length).toBeGreaterThan(20);
+  for (const message of every) {
+    for (const marker of MARKERS) expect(message).not.toContain(marker);
+    expect(message).not.toContain('[hidden]');
+  }
+});
+
+async function run(keys: ProviderKeys, options: CheckOptions): Promise<ProviderCheckResults> {
+  const results = await testProviderKeys(keys, options);
+  every.push(results.livekit.message, results.llm.message, results.deepgram.message);
+  return results;
+}
+
+function resolverFrom(table: Record<string, string[][]>): Resolver & { calls: string[] } {
+  const calls: string[] = [];
+  const resolve = async (hostname: string) => {
+    const n = calls.filter((c) => c === hostname).length;
+    calls.push(hostname);
+    const answers = table[hostname];
+    if (!answers) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+    return answers[Math.min(n, answers.length - 1)]!.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
+  return Object.assign(resolve, { calls });
+}
+
+async function startGarbageServer(garbage: Garbage) {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    sendGarbage(res, garbage);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+async function closedPort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('testProviderKeys against working fakes', () => {
+  let livekit: FakeLiveKit;
+  let llm: FakeOpenAI;
+  let deepgram: FakeDeepgram;
+  let options: CheckOptions;
+  let valid: ProviderKeys;
+
+  beforeAll(async () => {
+    [livekit, llm, deepgram] = await Promise.all([
+      startFakeLiveKit({ apiKey: LK_KEY, apiSecret: LK_SECRET }),
+      startFakeOpenAI({ apiKey: LLM_KEY }),
+      startFakeDeepgram({ apiKey: DG_KEY }),
+    ]);
+    options = { production: false, timeoutMs: 2000, deepgramBaseUrl: deepgram.url };
+    valid = { livekitUrl: livekit.wsUrl, livekitApiKey: LK_KEY, livekitApiSecret: LK_SECRET, llmBaseUrl: llm.url, llmKey: LLM_KEY, deepgramKey: DG_KEY };
+  });
+  afterAll(() => Promise.all([livekit.close(), llm.close(), deepgram.close()]));
+
+  it('passes valid keys for each provider, each through its own API call', async () => {
+    const results = await run(valid, options);
+    expect(results.livekit).toMatchObject({ ok: true, notSet: false, message: 'LiveKit accepted the key and secret (0 rooms active)' });
+    expect(results.llm).toMatchObject({ ok: true, notSet: false, message: expect.stringMatching(/accepted the key \(3 models available\)$/) });
+    expect(results.deepgram).toMatchObject({ ok: true, notSet: false, message: 'Deepgram accepted the key' });
+    for (const r of Object.values(results)) expect(r.ms).toBeGreaterThanOrEqual(0);
+    expect(livekit.requests.at(-1)).toEqual({ method: 'POST', path: '/twirp/livekit.RoomService/ListRooms', outcome: 'ok' });
+    expect(llm.requests.at(-1)).toMatchObject({ method: 'GET', path: '/v1/models', authorized: true });
+    expect(deepgram.requests.at(-1)).toEqual({ method: 'GET', path: '/v1/projects', authorized: true });
+  });
+
+  it('accepts the LiveKit URL as https:// (http:// locally) as well as wss://', async () => {
+    const results = await run({ ...valid, livekitUrl: livekit.url }, options);
+    expect(results.livekit.ok).toBe(true);
+  });
+
+  it('says which LiveKit value is wrong: the key or the secret', async () => {
+    const wrongKey = await run({ ...valid, livekitApiKey: 'APIotherKey123' }, options);
+    expect(wrongKey.livekit).toMatchObject({ ok: false, message: 'LiveKit rejected the API key' });
+    expect(livekit.requests.at(-1)?.outcome).toBe('unknown-key');
+    const wrongSecret = await run({ ...valid, livekitApiSecret: 'another-secret-entirely' }, options);
+    expect(wrongSecret.livekit).toMatchObject({ ok: false, message: 'the LiveKit secret does not match the key' });
+    expect(livekit.requests.at(-1)?.outcome).toBe('bad-signature');
+  });
+
+  it('names the LLM provider that rejected the key', async () => {
+    const results = await run({ ...valid, llmKey: 'sk-not-the-right-one' }, options);
+    expect(results.llm).toMatchObject({ ok: false, message: `${new URL(llm.url).host} rejected the key` });
+    // Groq's host name, served by the fake through an injected resolver.
+    const port = new URL(llm.url).port;
+    const resolve = resolverFrom({ 'api.groq.com': [['127.0.0.1']] });
+    const groq = await run({ ...valid, llmBaseUrl: `http://api.groq.com:${port}/v1`, llmKey: 'gsk-not-the-right-one' }, { ...options, resolve });
+    expect(groq.llm).toMatchObject({ ok: false, message: 'Groq rejected the key' });
+  });
+
+  it('rejects a wrong Deepgram key', async () => {
+    const results = await run({ ...valid, deepgramKey: 'dg-not-the-right-one' }, options);
+    expect(results.deepgram).toMatchObject({ ok: false, message: 'Deepgram rejected the key' });
+    expect(deepgram.requests.at(-1)?.authorized).toBe(false);
+  });
+
+  it('reports missing values without calling anyone', async () => {
+    const before = [livekit.requests.length, llm.requests.length, deepgram.requests.length];
+    const none = await run({ livekitUrl: '  ', llmKey: '' }, options);
+    for (const r of Object.values(none)) expect(r).toEqual({ ok: false, notSet: true, ms: 0, message: 'Not set' });
+    const partial = await run({ livekitUrl: livekit.wsUrl, livekitApiKey: LK_KEY }, options);
+    expect(partial.livekit).toMatchObject({ ok: false, notSet: true, message: 'Missing the LiveKit API secret' });
+    expect([livekit.requests.length, llm.requests.length, deepgram.requests.length]).toEqual(before);
+  });
+
+  it('sends every SDK call through the guarded connection, rebinding included', async () => {
+    // Host names only the injected resolver knows: reaching the fakes proves each SDK connects
+    // through the guarded lookup rather than the system's.
+    const resolve = resolverFrom({ 'livekit.test': [['127.0.0.1']], 'llm.test': [['127.0.0.1']], 'deepgram.test': [['127.0.0.1']] });
+    const port = (url: string) => new URL(url).port;
+    const named = await run(
+      { ...valid, livekitUrl: `ws://livekit.test:${port(livekit.url)}`, llmBaseUrl: `http://llm.test:${port(llm.url)}/v1` },
+      { ...options, deepgramBaseUrl: `http://deepgram.test:${port(deepgram.url)}`, resolve },
+    );
+    expect([named.livekit.ok, named.llm.ok, named.deepgram.ok]).toEqual([true, true, true]);
+
+    // In production: public when the URL is checked, private when the SDK connects.
+    const before = [livekit.requests.length, llm.requests.length, deepgram.requests.length];
+    const rebind = resolverFrom({
+      'livekit.rebind.test': [['93.184.215.14'], ['10.0.0.7']],
+      'llm.rebind.test': [['93.184.215.14'], ['169.254.169.254']],
+      'deepgram.rebind.test': [['127.0.0.1']],
+    });
+    const refused = await run(
+      { ...valid, livekitUrl: 'wss://livekit.rebind.test', llmBaseUrl: 'https://llm.rebind.test/v1' },
+      { production: true, timeoutMs: 2000, deepgramBaseUrl: 'https://deepgram.rebind.test', resolve: rebind },
+    );
+    expect(refused.livekit).toMatchObject({ ok: false, message: 'livekit.rebind.test resolves to 10.0.0.7, which is private and cannot be used' });
+    expect(refused.llm).toMatchObject({ ok: false, message: 'llm.rebind.test resolves to 169.254.169.254, which is link-local and cannot be used' });
+    expect(refused.deepgram).toMatchObject({ ok: false, message: 'deepgram.rebind.test resolves to 127.0.0.1, which is loopback and cannot be used' });
+    expect(rebind.calls.filter((c) => c === 'livekit.rebind.test')).toHaveLength(2);
+    expect(rebind.calls.filter((c) => c === 'llm.rebind.test')).toHaveLength(2);
+    expect([livekit.requests.length, llm.requests.length, deepgram.requests.length]).toEqual(before);
+  });
+
+  it('refuses loopback in production before anything is sent', async () => {
+    const before = [livekit.requests.length, llm.requests.length];
+    const results = await run(
+      { ...valid, livekitUrl: livekit.url.replace('http:', 'https:'), llmBaseUrl: `https://localhost:${new URL(llm.url).port}/v1` },
+      { ...options, production: true },
+    );
+    expect(results.livekit).toMatchObject({ ok: false, message: 'that address is loopback (127.0.0.1) and cannot be used' });
+    expect(results.llm.message).toMatch(/^localhost resolves to (127\.0\.0\.1|::1), which is loopback and cannot be used$/);
+    expect([livekit.requests.length, llm.requests.length]).toEqual(before);
+    const plain = await run({ ...valid, livekitUrl: livekit.wsUrl }, { ...options, production: true });
+    expect(plain.livekit.message).toBe('LiveKit URL must start with wss:// or https://');
+  });
+});
+
+describe('testProviderKeys against providers that misbehave', () => {
+  const fakes: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(fakes.splice(0).map((f) => f.close()));
+  });
+
+  it('times each check out on its own clock, all three at once', async () => {
+    const [livekit, llm, deepgram] = await Promise.all([
+      startFakeLiveKit({ apiKey: LK_KEY, apiSecret: LK_SECRET, hang: true }),
+      startFakeOpenAI({ apiKey: LLM_KEY, hang: true }),
+      startFakeDeepgram({ apiKey: DG_KEY, hang: true }),
+    ]);
+    fakes.push(livekit, llm, deepgram);
+    const timeoutMs = 400;
+    const started = performance.now();
+    const results = await run(
+      { livekitUrl: livekit.wsUrl, livekitApiKey: LK_KEY, livekitApiSecret: LK_SECRET, llmBaseUrl: llm.url, llmKey: LLM_KEY, deepgramKey: DG_KEY },
+      { production: false, timeoutMs, deepgramBaseUrl: deepgram.url },
+    );
+    const elapsed = performance.now() - started;
+    expect(results.livekit).toMatchObject({ ok: false, message: `cannot reach ${livekit.wsUrl} (timed out after 0.4 s)` });
+    expect(results.llm).toMatchObject({ ok: false, message: `cannot reach ${llm.url} (timed out after 0.4 s)` });
+    expect(results.deepgram).toMatchObject({ ok: false, message: `cannot reach ${deepgram.url} (timed out after 0.4 s)` });
+    for (const r of Object.values(results)) expect(r.ms).toBeGreaterThanOrEqual(timeoutMs - 5);
+    // In parallel: about one timeout, far from three.
+    expect(elapsed).toBeLessThan(timeoutMs * 2.5);
+    expect([livekit.requests.length, llm.requests.length, deepgram.requests.length]).toEqual([1, 1, 1]);
+  });
+
+  it.each<Garbage>(['html', 'bad-json', 'server-error'])('fails plainly on a %s answer', async (garbage) => {
+    const server = await startGarbageServer(garbage);
+    fakes.push(server);
+    const results = await run(
+      { livekitUrl: server.url, livekitApiKey: LK_KEY, livekitApiSecret: LK_SECRET, llmBaseUrl: `${server.url}/v1`, llmKey: LLM_KEY, deepgramKey: DG_KEY },
+      { production: false, timeoutMs: 2000, deepgramBaseUrl: server.url },
+    );
+    for (const r of Object.values(results)) expect(r.ok).toBe(false);
+    if (garbage === 'server-error') {
+      expect(results.livekit.message).toBe(`LiveKit at ${server.url} answered with an error (HTTP 500)`);
+      expect(results.llm.message).toBe(`${new URL(server.url).host} answered with an error (HTTP 500)`);
+      expect(results.deepgram.message).toBe('Deepgram answered with an error (HTTP 500)');
+    } else {
+      expect(results.livekit.message).toBe(`${server.url} did not answer like a LiveKit server`);
+      expect(results.llm.message).toBe(`${server.url}/v1 did not answer like an OpenAI-compatible API`);
+      expect(results.deepgram.message).toBe(`${server.url} did not answer like Deepgram's API`);
+    }
+  });
+
+  it('says when the connection is refused', async () => {
+    const port = await closedPort();
+    const results = await run(
+      { livekitUrl: `ws://127.0.0.1:${port}`, livekitApiKey: LK_KEY, livekitApiSecret: LK_SECRET, llmBaseUrl: `http://127.0.0.1:${port}/v1`, llmKey: LLM_KEY, deepgramKey: DG_KEY },
+      { production: false, timeoutMs: 2000, deepgramBaseUrl: `http://127.0.0.1:${port}` },
+    );
+    expect(results.livekit.message).toBe(`cannot reach ws://127.0.0.1:${port} (connection refused)`);
+    expect(results.llm.message).toBe(`cannot reach http://127.0.0.1:${port}/v1 (connection refused)`);
+    expect(results.deepgram.message).toBe(`cannot reach http://127.0.0.1:${port} (connection refused)`);
+  });
+
+  it('refuses internal addresses in production for user URLs, literal or resolved', async () => {
+    const resolve = resolverFrom({ 'llm.internal.example': [['10.20.30.40']] });
+    const results = await run(
+      { livekitUrl: 'wss://169.254.169.254', livekitApiKey: LK_KEY, livekitApiSecret: LK_SECRET, llmBaseUrl: 'https://llm.internal.example/v1', llmKey: LLM_KEY },
+      { production: true, timeoutMs: 2000, resolve },
+    );
+    expect(results.livekit).toMatchObject({ ok: false, notSet: false, message: 'that address is link-local (169.254.169.254) and cannot be used' });
+    expect(results.llm).toMatchObject({ ok: false, message: 'llm.internal.example resolves to 10.20.30.40, which is private and cannot be used' });
+  });
+
+  it('never echoes a key pasted into a URL field', async () => {
+    const results = await testProviderKeys(
+      { llmBaseUrl: `https://${LLM_KEY}.example.com/v1`, llmKey: LLM_KEY },
+      { production: true, timeoutMs: 2000, resolve: resolverFrom({}) },
+    );
+    expect(results.llm.message).toBe('cannot find the host [hidden].example.com');
+  });
+});
+
+describe('LLM presets', () => {
+  it('names providers by their host and knows their default models', () => {
+    expect(providerName(LLM_PRESETS.groq)).toBe('Groq');
+    expect(providerName('https://api.openai.com/v1/')).toBe('OpenAI');
+    expect(providerName(LLM_PRESETS.together)).toBe('Together AI');
+    expect(providerName(LLM_PRESETS.openrouter)).toBe('OpenRouter');
+    expect(providerName('http://localhost:11434/v1')).toBe('localhost:11434');
+    expect(defaultModelFor(LLM_PRESETS.openai)).toBe('gpt-4o-mini');
+    expect(defaultModelFor(LLM_PRESETS.groq)).toBe('llama-3.3-70b-versatile');
+  });
+});
