@@ -13,6 +13,8 @@ import { createCsrf, DEFAULT_RATE_LIMITS, limit, securityHeaders, type RateLimit
 import { useViews } from './http/views.ts';
 import { PUBLIC_DIR } from './paths.ts';
 import { pagesRouter } from './web/pages.ts';
+import { createVault } from './crypto/vault.ts';
+import { keysRouter } from './keys/routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -23,6 +25,8 @@ export interface AppDeps {
   /** For tests that age the health cache. */
   now?: () => number;
   rateLimits?: Partial<RateLimits>;
+  /** Per-provider timeout of "Test keys" (10 s by default). */
+  keyCheckTimeoutMs?: number;
 }
 
 export interface MockFlowApp {
@@ -84,6 +88,17 @@ export function createApp(deps: AppDeps): MockFlowApp {
     app.use(googleRouter({ ...google, db, supabase, logger, signInLimit }));
   }
   app.use(authRouter({ db, logger, supabase, localSignIn, signInLimit, generateCsrfToken: csrf.generateToken }));
+  const vault = createVault(config.encryptionKeys);
+  app.use(
+    keysRouter({
+      db,
+      vault,
+      production: config.isProduction,
+      deepgramBaseUrl: config.deepgramApiUrl,
+      keyTestLimit: limit(limits.keyTest, 'key tests'),
+      checkTimeoutMs: deps.keyCheckTimeoutMs,
+    }),
+  );
   app.use(pagesRouter({ googleSignIn: Boolean(config.google), localSignIn }));
 
   app.use(notFoundHandler);

@@ -43,6 +43,7 @@ const schema = z.object({
   SUPABASE_URL: optionalUrl('the Supabase project URL, e.g. https://abcd.supabase.co'),
   SUPABASE_ANON_KEY: optionalText,
   SUPABASE_SERVICE_ROLE_KEY: optionalText,
+  DEEPGRAM_API_URL: z.url().default('https://api.deepgram.com'),
   MAX_CONCURRENT_WORKERS: positiveInt(3, 64),
   INTERVIEW_MAX_MINUTES: positiveInt(20, 240),
   INTERVIEW_IDLE_MINUTES: positiveInt(3, 60),
@@ -73,6 +74,8 @@ export interface Config {
   };
   googleEndpoints: { authorizationUrl: string; tokenUrl: string; userInfoUrl: string };
   supabase?: { url: string; anonKey: string; serviceRoleKey?: string };
+  /** Deepgram's API, for key tests (a setting, not user input). */
+  deepgramApiUrl: string;
   workers: { max: number; heapMb: number };
   interview: { maxMinutes: number; idleMinutes: number; interviewerName: string };
   logLevel: string;
@@ -173,6 +176,7 @@ export function parseConfig(env: Env, loadSecrets?: (dataDir: string) => Generat
       e.SUPABASE_URL && e.SUPABASE_ANON_KEY
         ? { url: e.SUPABASE_URL, anonKey: e.SUPABASE_ANON_KEY, serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY }
         : undefined,
+    deepgramApiUrl: e.DEEPGRAM_API_URL.replace(/\/+$/, ''),
     workers: { max: e.MAX_CONCURRENT_WORKERS, heapMb: e.AGENT_HEAP_MB },
     interview: {
       maxMinutes: e.INTERVIEW_MAX_MINUTES,

@@ -1,6 +1,14 @@
 import { Router } from 'express';
 import { requireUser } from '../auth/require-user.ts';
 import { DELETE_CONFIRMATION } from '../auth/account.ts';
+import { LLM_DEFAULT_MODELS, LLM_PRESETS } from '../keys/providers.ts';
+
+const PRESET_LABELS: Record<keyof typeof LLM_PRESETS, string> = {
+  openai: 'OpenAI',
+  groq: 'Groq',
+  together: 'Together AI',
+  openrouter: 'OpenRouter',
+};
 
 export interface PagesDeps {
   googleSignIn: boolean;
@@ -22,6 +30,18 @@ export function pagesRouter(deps: PagesDeps): Router {
 
   router.get('/dashboard', requireUser, (_req, res) => {
     res.render('dashboard', { title: 'Dashboard' });
+  });
+
+  router.get('/settings/keys', requireUser, (_req, res) => {
+    res.render('keys', {
+      title: 'Keys',
+      presets: (Object.keys(LLM_PRESETS) as (keyof typeof LLM_PRESETS)[]).map((id) => ({
+        id,
+        label: PRESET_LABELS[id],
+        baseUrl: LLM_PRESETS[id],
+        defaultModel: LLM_DEFAULT_MODELS[id],
+      })),
+    });
   });
 
   router.get('/settings', requireUser, (_req, res) => {

@@ -22,7 +22,7 @@ export interface TestApp {
 }
 
 export async function startTestApp(
-  options: { env?: Record<string, string>; db?: Database; rateLimits?: Partial<RateLimits> } = {},
+  options: { env?: Record<string, string>; db?: Database; rateLimits?: Partial<RateLimits>; keyCheckTimeoutMs?: number } = {},
 ): Promise<TestApp> {
   const config = parseConfig({
     NODE_ENV: 'test',
@@ -35,7 +35,7 @@ export async function startTestApp(
   const db = options.db ?? (await openPglite());
   if (ownsDb) await migrate(db);
   const logs = captureLogs();
-  const built = createApp({ config, db, logger: logs.logger, workers: { active: () => 0, max: config.workers.max }, version: 'test', rateLimits: options.rateLimits });
+  const built = createApp({ config, db, logger: logs.logger, workers: { active: () => 0, max: config.workers.max }, version: 'test', rateLimits: options.rateLimits, keyCheckTimeoutMs: options.keyCheckTimeoutMs });
   const http = await listen(built.app);
   return {
     url: http.url,

@@ -1,0 +1,136 @@
+// Settings → Keys: save, test and remove the user's provider keys. Secrets are sent once and
+// never come back: the page shows only "set, …abcd, saved <date>".
+(function () {
+  'use strict';
+  const { api, formatDate } = window.MockFlow;
+  const form = document.getElementById('keys-form');
+  const provider = document.getElementById('llm_provider');
+  const baseUrl = document.getElementById('llm_base_url');
+  const baseUrlField = document.getElementById('llm_base_url-field');
+  const model = document.getElementById('llm_model');
+  const formStatus = document.getElementById('form-status');
+  const notice = document.getElementById('keys-notice');
+  const SECRETS = ['livekit_url', 'livekit_api_key', 'livekit_api_secret', 'openai_key', 'deepgram_key'];
+
+  function show(keys) {
+    for (const field of SECRETS) {
+      const status = document.getElementById(`${field}-status`);
+      const info = keys[field];
+      if (info.unreadable) status.textContent = 'Saved, but needs re-entering.';
+      else if (info.set) status.textContent = `Set ${info.masked}${info.updatedAt ? ` · saved ${formatDate(info.updatedAt)}` : ''}`;
+      else status.textContent = 'Not set';
+      status.dataset.state = info.unreadable ? 'bad' : info.set ? 'set' : 'unset';
+      document.getElementById(field).value = '';
+    }
+    if (keys.livekit_host) document.getElementById('livekit_url-status').textContent += ` (${keys.livekit_host})`;
+    provider.value = keys.llm_provider;
+    baseUrl.value = keys.llm_provider === 'custom' ? keys.llm_base_url : '';
+    model.value = keys.llm_model;
+    for (const radio of form.querySelectorAll('input[name="tts_provider"]')) radio.checked = radio.value === keys.tts_provider;
+    baseUrlField.hidden = keys.llm_provider !== 'custom';
+    notice.hidden = !keys.needsReentry;
+    notice.textContent = keys.message || '';
+  }
+
+  function clearErrors() {
+    for (const el of form.querySelectorAll('.error')) el.textContent = '';
+    for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  }
+
+  function showErrors(error) {
+    const fields = (error.data && error.data.fields) || {};
+    let first = null;
+    for (const [name, message] of Object.entries(fields)) {
+      const slot = document.getElementById(`${name}-error`);
+      const input = document.getElementById(name);
+      if (slot) slot.textContent = message;
+      if (input) {
+        input.setAttribute('aria-invalid', 'true');
+        first = first || input;
+      }
+    }
+    formStatus.textContent = error.message;
+    formStatus.dataset.state = 'bad';
+    if (first) first.focus();
+  }
+
+  /** Only what the user typed or chose: empty key fields keep the saved values. */
+  function collect() {
+    const body = {};
+    for (const field of SECRETS) {
+      const value = document.getElementById(field).value.trim();
+      if (value) body[field] = value;
+    }
+    const option = provider.selectedOptions[0];
+    body.llm_base_url = provider.value === 'custom' ? baseUrl.value.trim() : option.dataset.baseUrl;
+    if (model.value.trim()) body.llm_model = model.value.trim();
+    const tts = form.querySelector('input[name="tts_provider"]:checked');
+    if (tts) body.tts_provider = tts.value;
+    return body;
+  }
+
+  provider.addEventListener('change', () => {
+    const option = provider.selectedOptions[0];
+    baseUrlField.hidden = provider.value !== 'custom';
+    if (option.dataset.model) model.value = option.dataset.model;
+    if (provider.value === 'custom') baseUrl.focus();
+  });
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors();
+    formStatus.textContent = 'Saving…';
+    formStatus.dataset.state = 'busy';
+    try {
+      show(await api('PUT', '/api/keys', collect()));
+      formStatus.textContent = 'Keys saved.';
+      formStatus.dataset.state = 'ok';
+    } catch (error) {
+      showErrors(error);
+    }
+  });
+
+  document.getElementById('test-keys').addEventListener('click', async () => {
+    clearErrors();
+    const rows = document.querySelectorAll('#test-results li');
+    for (const row of rows) {
+      row.dataset.state = 'busy';
+      row.querySelector('.result').textContent = 'Testing…';
+    }
+    const body = collect();
+    delete body.llm_model;
+    delete body.tts_provider;
+    try {
+      const results = await api('POST', '/api/keys/test', body);
+      for (const row of rows) {
+        const result = results[row.dataset.provider];
+        row.dataset.state = result.ok ? 'ok' : result.notSet ? 'unset' : 'bad';
+        const verdict = result.ok ? 'Works' : result.notSet ? 'Not set' : 'Does not work';
+        const detail = result.notSet ? result.message : `${result.message} (${result.ms} ms)`;
+        row.querySelector('.result').textContent = verdict === result.message ? verdict : `${verdict}: ${detail}`;
+      }
+    } catch (error) {
+      for (const row of rows) {
+        row.dataset.state = 'bad';
+        row.querySelector('.result').textContent = error.message;
+      }
+      if (error.data && error.data.fields) showErrors(error);
+    }
+  });
+
+  document.getElementById('remove-keys').addEventListener('click', async () => {
+    if (!window.confirm('Remove all your saved keys? Interviews need them to run.')) return;
+    try {
+      show(await api('DELETE', '/api/keys'));
+      formStatus.textContent = 'All keys removed.';
+      formStatus.dataset.state = 'ok';
+    } catch (error) {
+      showErrors(error);
+    }
+  });
+
+  api('GET', '/api/keys').then(show, (error) => {
+    formStatus.textContent = error.message;
+    formStatus.dataset.state = 'bad';
+  });
+})();

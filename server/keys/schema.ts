@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+export const SECRET_FIELDS = ['livekit_url', 'livekit_api_key', 'livekit_api_secret', 'openai_key', 'deepgram_key'] as const;
+export type SecretField = (typeof SECRET_FIELDS)[number];
+
+const value = z
+  .string({ message: 'must be text' })
+  .trim()
+  .max(512, { message: 'must be at most 512 characters' });
+
+// A key is one token: pasting with a line break or a space in the middle is a mistake.
+const key = value.refine((v) => !/\s/.test(v), { message: 'must not contain spaces or line breaks' });
+
+const url = value.refine((v) => v === '' || URL.canParse(v), { message: 'must be a full URL, e.g. wss://your-project.livekit.cloud' });
+
+/**
+ * PUT /api/keys: any subset. An empty string clears that field; a field left out is kept.
+ * The provider choices are not secrets and are stored as they are.
+ */
+export const SaveKeys = z
+  .object({
+    livekit_url: url,
+    livekit_api_key: key,
+    livekit_api_secret: key,
+    openai_key: key,
+    deepgram_key: key,
+    llm_base_url: url,
+    llm_model: value.refine((v) => /^[\w.:/@+-]*$/.test(v), { message: 'must be a model name such as gpt-4o-mini' }),
+    tts_provider: z.enum(['openai', 'deepgram'], { message: 'must be "openai" or "deepgram"' }),
+  })
+  .partial()
+  .strict();
+export type SaveKeysInput = z.infer<typeof SaveKeys>;
+
+/** POST /api/keys/test: values typed but not saved yet; missing ones fall back to the saved keys. */
+export const TestKeys = SaveKeys.omit({ tts_provider: true, llm_model: true });
+export type TestKeysInput = z.infer<typeof TestKeys>;
+
+/** Turns zod issues into the per-field messages the API promises. */
+export function fieldErrors(error: z.ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const name = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : String(issue.path[0] ?? 'body');
+    fields[name] ??= issue.code === 'unrecognized_keys' ? 'is not a field that can be saved' : issue.message;
+  }
+  return fields;
+}

@@ -1,0 +1,99 @@
+import type { Database, Queryable } from '../db/database.ts';
+import { withUser } from '../db/database.ts';
+import { UnreadableSecret, type Vault } from '../crypto/vault.ts';
+import { SECRET_FIELDS, type SaveKeysInput, type SecretField } from './schema.ts';
+
+export interface KeysRow {
+  livekit_url: string | null;
+  livekit_api_key: string | null;
+  livekit_api_secret: string | null;
+  openai_key: string | null;
+  deepgram_key: string | null;
+  llm_base_url: string | null;
+  llm_model: string | null;
+  tts_provider: 'openai' | 'deepgram';
+  key_updated_at: Partial<Record<SecretField, string>>;
+  updated_at: Date;
+}
+
+/** The user's keys in plaintext: only for their own key test or interview, never stored or logged. */
+export type OpenedKeys = Partial<Record<SecretField, string>> & {
+  llm_base_url?: string;
+  llm_model?: string;
+  tts_provider: 'openai' | 'deepgram';
+};
+
+const COLUMNS = `livekit_url, livekit_api_key, livekit_api_secret, openai_key, deepgram_key,
+  llm_base_url, llm_model, tts_provider, key_updated_at, updated_at`;
+
+export async function loadKeysRow(tx: Queryable, userId: string): Promise<KeysRow | undefined> {
+  const { rows } = await tx.query<KeysRow>(`select ${COLUMNS} from public.user_api_keys where user_id = $1`, [userId]);
+  return rows[0];
+}
+
+/**
+ * Seals each secret in `input` and merges it into the user's row (created on first save):
+ * fields left out are kept, an empty string clears a field. Runs as the user (RLS).
+ */
+export async function saveKeys(db: Database, userId: string, input: SaveKeysInput, vault: Vault): Promise<KeysRow> {
+  return withUser(db, userId, async (tx) => {
+    await tx.query(
+      `insert into public.user_api_keys (user_id) values ($1) on conflict (user_id) do nothing`,
+      [userId],
+    );
+    const sets: string[] = [];
+    const params: unknown[] = [userId];
+    const stamped: Partial<Record<SecretField, string>> = {};
+    const now = new Date().toISOString();
+    for (const field of SECRET_FIELDS) {
+      const value = input[field];
+      if (value === undefined) continue;
+      params.push(value === '' ? null : vault.seal(value));
+      sets.push(`${field} = $${params.length}`);
+      stamped[field] = now;
+    }
+    for (const field of ['llm_base_url', 'llm_model'] as const) {
+      const value = input[field];
+      if (value === undefined) continue;
+      params.push(value === '' ? null : value);
+      sets.push(`${field} = $${params.length}`);
+    }
+    if (input.tts_provider !== undefined) {
+      params.push(input.tts_provider);
+      sets.push(`tts_provider = $${params.length}`);
+    }
+    params.push(JSON.stringify(stamped));
+    sets.push(`key_updated_at = key_updated_at || $${params.length}::jsonb`, 'updated_at = now()');
+    const { rows } = await tx.query<KeysRow>(
+      `update public.user_api_keys set ${sets.join(', ')} where user_id = $1 returning ${COLUMNS}`,
+      params,
+    );
+    return rows[0]!;
+  });
+}
+
+export async function deleteKeys(db: Database, userId: string): Promise<boolean> {
+  const { rowCount } = await withUser(db, userId, (tx) => tx.query('delete from public.user_api_keys where user_id = $1', [userId]));
+  return rowCount > 0;
+}
+
+/** Opens every sealed field; throws UnreadableSecret when any cannot be opened. */
+export function openKeys(row: KeysRow | undefined, vault: Vault): OpenedKeys {
+  const opened: OpenedKeys = { tts_provider: row?.tts_provider ?? 'openai' };
+  if (!row) return opened;
+  for (const field of SECRET_FIELDS) {
+    const token = row[field];
+    if (token) opened[field] = vault.open(token);
+  }
+  if (row.llm_base_url) opened.llm_base_url = row.llm_base_url;
+  if (row.llm_model) opened.llm_model = row.llm_model;
+  return opened;
+}
+
+/** The user's keys, opened, for their own interview or key test. */
+export async function readUserKeys(db: Database, userId: string, vault: Vault): Promise<OpenedKeys> {
+  const row = await withUser(db, userId, (tx) => loadKeysRow(tx, userId));
+  return openKeys(row, vault);
+}
+
+export { UnreadableSecret };

@@ -1,0 +1,243 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createVault } from '../../server/crypto/vault.ts';
+import { rotateAllKeys } from '../../server/keys/rotate.ts';
+import { startFakeGoogle } from '../fakes/google.ts';
+import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.ts';
+import { startFakeLiveKit, type FakeLiveKit } from '../fakes/livekit.ts';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
+import { startTestApp, TEST_ENCRYPTION_KEY, type TestApp } from '../helpers/app.ts';
+
+// A unique marker in every secret: it must never come back out of the server.
+const MARKER = `MARK${Date.now().toString(36)}X`;
+const KEYS = {
+  livekit_api_key: `APIlk${MARKER}key1`,
+  livekit_api_secret: `lksecret${MARKER}abcdefghijklmnop`,
+  openai_key: `sk-test-${MARKER}-wxyz`,
+  deepgram_key: `dg${MARKER}9876`,
+};
+
+let livekit: FakeLiveKit;
+let deepgram: FakeDeepgram;
+let llm: FakeOpenAI;
+let app: TestApp | undefined;
+
+beforeAll(async () => {
+  livekit = await startFakeLiveKit({ apiKey: KEYS.livekit_api_key, apiSecret: KEYS.livekit_api_secret });
+  deepgram = await startFakeDeepgram({ apiKey: KEYS.deepgram_key });
+  llm = await startFakeOpenAI({ apiKey: KEYS.openai_key });
+});
+afterAll(async () => {
+  await Promise.all([livekit.close(), deepgram.close(), llm.close()]);
+});
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+function start(env: Record<string, string> = {}) {
+  return startTestApp({ env: { DEEPGRAM_API_URL: deepgram.url, ...env }, keyCheckTimeoutMs: 2_000 });
+}
+
+function allKeys() {
+  return { ...KEYS, livekit_url: livekit.wsUrl, llm_base_url: llm.url, llm_model: 'gpt-4o-mini', tts_provider: 'deepgram' };
+}
+
+describe('saving keys', () => {
+  it('seals every key, shows each only masked with when it was saved, and never returns a secret', async () => {
+    app = await start();
+    const client = app.client();
+    await client.signInLocally();
+    const empty = (await client.request('GET', '/api/keys', { headers: { accept: 'application/json' } })).json();
+    expect(empty.openai_key).toEqual({ set: false, masked: null, updatedAt: null });
+    expect(empty.llm_provider).toBe('openai');
+
+    const saved = await client.api('PUT', '/api/keys', allKeys());
+    expect(saved.status).toBe(200);
+    const body = saved.json();
+    expect(body.openai_key).toEqual({ set: true, masked: '…wxyz', updatedAt: expect.any(String) });
+    expect(body.deepgram_key.masked).toBe('…9876');
+    expect(body.livekit_host).toBe(new URL(livekit.wsUrl).host);
+    expect(body).toMatchObject({ llm_base_url: llm.url, llm_provider: 'custom', llm_model: 'gpt-4o-mini', tts_provider: 'deepgram', needsReentry: false });
+    expect(saved.text).not.toContain(MARKER);
+    const again = await client.request('GET', '/api/keys', { headers: { accept: 'application/json' } });
+    expect(again.text).not.toContain(MARKER);
+    expect((await client.get('/settings/keys')).text).not.toContain(MARKER);
+
+    // At rest: Fernet tokens that open to the keys, never plaintext anywhere in the row.
+    const row = (await app.db.query<Record<string, string>>('select * from user_api_keys')).rows[0]!;
+    expect(JSON.stringify(row)).not.toContain(MARKER);
+    expect(row.openai_key).toMatch(/^gAAAAA/);
+    expect(createVault([TEST_ENCRYPTION_KEY]).open(row.openai_key!)).toBe(KEYS.openai_key);
+    expect(app.logs.text()).not.toContain(MARKER);
+  });
+
+  it('replaces one key without retyping the others, and removes them all', async () => {
+    app = await start();
+    const client = app.client();
+    await client.signInLocally();
+    await client.api('PUT', '/api/keys', allKeys());
+    const before = (await client.request('GET', '/api/keys', { headers: { accept: 'application/json' } })).json();
+    await new Promise((r) => setTimeout(r, 5));
+    const updated = (await client.api('PUT', '/api/keys', { deepgram_key: 'dg-new-key-4321' })).json();
+    expect(updated.deepgram_key.masked).toBe('…4321');
+    expect(updated.deepgram_key.updatedAt).not.toBe(before.deepgram_key.updatedAt);
+    expect(updated.openai_key).toEqual(before.openai_key);
+    expect(updated.livekit_api_secret).toEqual(before.livekit_api_secret);
+
+    const cleared = (await client.api('PUT', '/api/keys', { deepgram_key: '' })).json();
+    expect(cleared.deepgram_key.set).toBe(false);
+
+    const removed = await client.api('DELETE', '/api/keys');
+    expect(removed.status).toBe(200);
+    expect(removed.json().openai_key.set).toBe(false);
+    expect((await app.db.query('select 1 from user_api_keys')).rows).toHaveLength(0);
+  });
+
+  it('refuses bad input per field and keeps what was saved', async () => {
+    app = await start();
+    const client = app.client();
+    await client.signInLocally();
+    await client.api('PUT', '/api/keys', { openai_key: KEYS.openai_key });
+    const reply = await client.api('PUT', '/api/keys', {
+      livekit_url: 'not a url',
+      openai_key: 'x'.repeat(513),
+      deepgram_key: 'two words',
+      tts_provider: 'elevenlabs',
+      surprise: 1,
+    });
+    expect(reply.status).toBe(400);
+    const body = reply.json();
+    expect(body.error).toBe('validation');
+    expect(Object.keys(body.fields).sort()).toEqual(['deepgram_key', 'livekit_url', 'openai_key', 'surprise', 'tts_provider']);
+    expect(body.fields.openai_key).toMatch(/512/);
+    const still = (await client.request('GET', '/api/keys', { headers: { accept: 'application/json' } })).json();
+    expect(still.openai_key.masked).toBe('…wxyz');
+  });
+
+  it("keeps users apart: B cannot read or overwrite A's keys", async () => {
+    app = await start();
+    const alice = app.client();
+    await alice.signInLocally();
+    await alice.api('PUT', '/api/keys', { openai_key: KEYS.openai_key });
+    // A second user, created the way Google sign-in would.
+    const { userForIdentity } = await import('../../server/auth/users.ts');
+    const bobUser = await userForIdentity(app.db, 'google', 'bob', { name: 'Bob' });
+    const { withUser } = await import('../../server/db/database.ts');
+    const { loadKeysRow, saveKeys } = await import('../../server/keys/store.ts');
+    const aliceId = (await alice.request('GET', '/api/me', { headers: { accept: 'application/json' } })).json().id;
+    expect(await withUser(app.db, bobUser.id, (tx) => loadKeysRow(tx, aliceId))).toBeUndefined();
+    await saveKeys(app.db, bobUser.id, { openai_key: 'sk-bob-key-0000' }, createVault([TEST_ENCRYPTION_KEY]));
+    const rows = (await app.db.query<{ user_id: string }>('select user_id from user_api_keys order by user_id')).rows;
+    expect(rows.map((r) => r.user_id).sort()).toEqual([aliceId, bobUser.id].sort());
+    const aliceView = (await alice.request('GET', '/api/keys', { headers: { accept: 'application/json' } })).json();
+    expect(aliceView.openai_key.masked).toBe('…wxyz');
+  });
+
+  it('refuses private and loopback addresses in production, for each URL', async () => {
+    const google = await startFakeGoogle({ sub: 'prod-user', email: 'p@example.test', name: 'P' });
+    app = await start({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
+      GOOGLE_CLIENT_ID: 'id',
+      GOOGLE_CLIENT_SECRET: 'secret',
+      GOOGLE_AUTHORIZATION_URL: google.authorizationUrl,
+      GOOGLE_TOKEN_URL: google.tokenUrl,
+      GOOGLE_USERINFO_URL: google.userInfoUrl,
+    });
+    const client = app.client();
+    client.defaultHeaders['x-forwarded-proto'] = 'https';
+    const consent = await client.get((await client.get('/auth/google')).location!);
+    const callback = new URL(consent.location!);
+    expect((await client.get(callback.pathname + callback.search)).status).toBe(303);
+    await google.close();
+    for (const [url, what] of [
+      ['ws://example.com', /wss:\/\//],
+      ['wss://127.0.0.1', /loopback/],
+      ['wss://10.1.2.3', /private/],
+      ['https://169.254.169.254/latest', /link-local/],
+      ['wss://[::1]:7880', /loopback/],
+    ] as const) {
+      const reply = await client.api('PUT', '/api/keys', { livekit_url: url, llm_base_url: url.replace(/^ws/, 'http') });
+      expect(reply.status, url).toBe(400);
+      expect(reply.json().fields.livekit_url, url).toMatch(what);
+      expect(reply.json().fields.llm_base_url, url).toBeTruthy();
+    }
+    expect((await app.db.query('select 1 from user_api_keys')).rows).toHaveLength(0);
+  });
+});
+
+describe('testing keys', () => {
+  it('checks typed keys before saving, per provider, with a round-trip time', async () => {
+    app = await start();
+    const client = app.client();
+    await client.signInLocally();
+    const reply = await client.api('POST', '/api/keys/test', { ...KEYS, livekit_url: livekit.wsUrl, llm_base_url: llm.url });
+    expect(reply.status).toBe(200);
+    const results = reply.json();
+    for (const provider of ['livekit', 'llm', 'deepgram']) {
+      expect(results[provider], provider).toMatchObject({ ok: true, ms: expect.any(Number), message: expect.any(String) });
+    }
+    expect(reply.text).not.toContain(MARKER);
+    expect(app.logs.text()).not.toContain(MARKER);
+  });
+
+  it('falls back to saved keys and says in plain words which one is wrong', async () => {
+    app = await start();
+    const client = app.client();
+    await client.signInLocally();
+    await client.api('PUT', '/api/keys', allKeys());
+    const saved = (await client.api('POST', '/api/keys/test', {})).json();
+    expect(saved.livekit.ok && saved.llm.ok && saved.deepgram.ok).toBe(true);
+
+    const wrong = (
+      await client.api('POST', '/api/keys/test', {
+        livekit_api_secret: `wrong-secret-${MARKER}-padding-padding`,
+        openai_key: `sk-wrong-${MARKER}`,
+        deepgram_key: `dg-wrong-${MARKER}`,
+      })
+    ).json();
+    expect(wrong.livekit).toMatchObject({ ok: false, message: 'the LiveKit secret does not match the key' });
+    expect(wrong.llm.ok).toBe(false);
+    expect(wrong.llm.message).toMatch(/rejected the key/);
+    expect(wrong.deepgram).toMatchObject({ ok: false, message: 'Deepgram rejected the key' });
+    expect(JSON.stringify(wrong)).not.toContain(MARKER);
+    expect(app.logs.text()).not.toContain(MARKER);
+  });
+
+  it('is rate-limited per user', async () => {
+    app = await startTestApp({ env: { DEEPGRAM_API_URL: deepgram.url }, rateLimits: { keyTest: { windowMs: 60_000, perIp: 100, perUser: 2 } } });
+    const client = app.client();
+    await client.signInLocally();
+    expect((await client.api('POST', '/api/keys/test', {})).status).toBe(200);
+    expect((await client.api('POST', '/api/keys/test', {})).status).toBe(200);
+    const limited = await client.api('POST', '/api/keys/test', {});
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBeTruthy();
+  });
+});
+
+describe('rotation and unreadable keys', () => {
+  it('re-seals every key under the new first key, safely twice, and reports keys no key opens', async () => {
+    app = await start();
+    const client = app.client();
+    await client.signInLocally();
+    await client.api('PUT', '/api/keys', allKeys());
+    const newKey = 'YTFSTnhzZ1BmZ3JCMzBtbHFNY1FzMjdUcW5vWjVmS2g=';
+    const rotated = await rotateAllKeys(app.db, createVault([newKey, TEST_ENCRYPTION_KEY]));
+    expect(rotated).toEqual({ rows: 1, resealed: 5, current: 0, unreadableRows: 0 });
+    expect(await rotateAllKeys(app.db, createVault([newKey, TEST_ENCRYPTION_KEY]))).toEqual({ rows: 1, resealed: 0, current: 5, unreadableRows: 0 });
+    const row = (await app.db.query<{ openai_key: string }>('select openai_key from user_api_keys')).rows[0]!;
+    expect(createVault([newKey]).open(row.openai_key)).toBe(KEYS.openai_key);
+    expect(() => createVault([TEST_ENCRYPTION_KEY]).open(row.openai_key)).toThrow(/re-entering/);
+
+    // The server still has only the old key: the keys page says they need re-entering, no 500.
+    const view = await client.request('GET', '/api/keys', { headers: { accept: 'application/json' } });
+    expect(view.status).toBe(200);
+    expect(view.json()).toMatchObject({ needsReentry: true, openai_key: { set: true, masked: null, unreadable: true } });
+    expect(view.json().message).toMatch(/re-enter/);
+    expect(await rotateAllKeys(app.db, createVault([TEST_ENCRYPTION_KEY]))).toMatchObject({ unreadableRows: 1, resealed: 0 });
+    // Re-entering replaces the unreadable key.
+    const fixed = (await client.api('PUT', '/api/keys', { ...KEYS, livekit_url: livekit.wsUrl })).json();
+    expect(fixed.needsReentry).toBe(false);
+  });
+});
