@@ -15,22 +15,34 @@ import { PUBLIC_DIR } from './paths.ts';
 import { pagesRouter } from './web/pages.ts';
 import { createVault } from './crypto/vault.ts';
 import { keysRouter } from './keys/routes.ts';
+import { feedbackRouter } from './feedback/routes.ts';
+import { InterviewEvents } from './interviews/events.ts';
+import { interviewsRouter } from './interviews/routes.ts';
+import { InterviewService } from './interviews/service.ts';
+import { WorkerPool, workerPoolOptions } from './workers/pool.ts';
 
 export interface AppDeps {
   config: Config;
   db: Database;
   logger: Logger;
-  workers: WorkerStatus;
+  /** The interview children; one is built from the config when absent. */
+  pool?: WorkerPool;
+  /** What /health reports as workers (the pool by default). */
+  workers?: WorkerStatus;
   version: string;
   /** For tests that age the health cache. */
   now?: () => number;
   rateLimits?: Partial<RateLimits>;
   /** Per-provider timeout of "Test keys" (10 s by default). */
   keyCheckTimeoutMs?: number;
+  /** Whole feedback generation, retry included (120 s by default). */
+  feedbackTimeoutMs?: number;
 }
 
 export interface MockFlowApp {
   app: Express;
+  pool: WorkerPool;
+  events: InterviewEvents;
   /** Stops the app's timers (session pruning). */
   close(): void;
 }
@@ -39,7 +51,10 @@ const PROBES = new Set(['/health', '/ready', '/live']);
 
 /** Builds the whole HTTP app from its dependencies; does no I/O of its own. */
 export function createApp(deps: AppDeps): MockFlowApp {
-  const { config, db, logger, workers, version } = deps;
+  const { config, db, logger, version } = deps;
+  const pool = deps.pool ?? new WorkerPool({ ...workerPoolOptions(config), logger });
+  const workers = deps.workers ?? pool;
+  const events = new InterviewEvents();
   const limits = { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits };
   const supabase: SupabaseAuth | undefined = config.supabase ? createSupabaseAuth(config.supabase) : undefined;
   const localSignIn = !config.google && !config.isProduction;
@@ -89,6 +104,28 @@ export function createApp(deps: AppDeps): MockFlowApp {
   }
   app.use(authRouter({ db, logger, supabase, localSignIn, signInLimit, generateCsrfToken: csrf.generateToken }));
   const vault = createVault(config.encryptionKeys);
+  const service = new InterviewService({ db, pool, events, vault, config, logger });
+  app.use(
+    interviewsRouter({
+      db,
+      pool,
+      events,
+      service,
+      interviewerName: config.interview.interviewerName,
+      startLimit: limit(limits.interviewStart, 'interview starts'),
+    }),
+  );
+  app.use(
+    feedbackRouter({
+      db,
+      vault,
+      events,
+      logger,
+      production: config.isProduction,
+      feedbackLimit: limit(limits.feedback, 'feedback requests'),
+      timeoutMs: deps.feedbackTimeoutMs,
+    }),
+  );
   app.use(
     keysRouter({
       db,
@@ -103,5 +140,13 @@ export function createApp(deps: AppDeps): MockFlowApp {
 
   app.use(notFoundHandler);
   app.use(errorHandler({ exposeInternals: !config.isProduction }));
-  return { app, close: () => sessions.close() };
+  return {
+    app,
+    pool,
+    events,
+    close: () => {
+      events.closeStreams();
+      sessions.close();
+    },
+  };
 }

@@ -8,6 +8,8 @@ import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { VERSION } from './version.ts';
+import { failInterruptedFeedback } from './feedback/routes.ts';
+import { endOrphanedInterviews } from './interviews/store.ts';
 
 export interface RunningServer {
   config: Config;
@@ -42,8 +44,10 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     throw err;
   }
 
-  const workers = { active: () => 0, max: config.workers.max };
-  const { app, close: closeApp } = createApp({ config, db, logger, workers, version: VERSION });
+  const orphaned = await endOrphanedInterviews(db);
+  if (orphaned > 0) logger.warn({ interviews: orphaned }, 'ended interviews left live by a previous run');
+  await failInterruptedFeedback(db);
+  const { app, pool, close: closeApp } = createApp({ config, db, logger, version: VERSION });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -59,11 +63,13 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     stopping ??= (async () => {
       logger.info({ reason }, 'shutting down');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Children are stopped first so their last lines are written while the database is open.
+      await pool.shutdown(10_000);
+      closeApp();
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), drainMs);
       await closed;
       clearTimeout(timer);
-      closeApp();
       await db.close();
       logger.info('stopped');
     })();

@@ -13,9 +13,10 @@
 //                 returning one. Defaults to 'OK.'.
 //   hang          accept requests and never answer (to test timeouts and shutdown).
 //
-// A reply is a string (assistant text) or { content?, toolCalls?, status?, delayMs? }:
+// A reply is a string (assistant text) or { content?, toolCalls?, status?, message?, delayMs? }:
 //   toolCalls  [{ name, arguments }] streamed as tool_calls deltas (finish_reason 'tool_calls')
 //   status     answer with this HTTP status and OpenAI's error JSON instead of a completion
+//   message    the error message sent with status (default "Scripted failure (<status>)")
 //   delayMs    wait this long before answering
 //
 // Served: POST /v1/chat/completions (streaming SSE when body.stream is true, plain JSON
@@ -34,6 +35,8 @@ export interface FakeReplyObject {
   content?: string;
   toolCalls?: FakeToolCall[];
   status?: number;
+  /** The error message sent with `status`. */
+  message?: string;
   delayMs?: number;
 }
 
@@ -129,7 +132,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       const reply = normalise(nextReply(body));
       if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
       if (reply.status !== undefined && reply.status >= 400) {
-        sendJson(res, reply.status, errorBody(`Scripted failure (${reply.status})`, 'api_error', null));
+        sendJson(res, reply.status, errorBody(reply.message ?? `Scripted failure (${reply.status})`, 'api_error', null));
         return;
       }
       completionCount += 1;

@@ -4,6 +4,7 @@ import type { Database } from '../../server/db/database.ts';
 import { migrate } from '../../server/db/migrate.ts';
 import { openPglite } from '../../server/db/pglite.ts';
 import type { RateLimits } from '../../server/http/security.ts';
+import type { WorkerPool } from '../../server/workers/pool.ts';
 import { Client } from './client.ts';
 import { listen } from './http.ts';
 import { captureLogs } from './logs.ts';
@@ -14,6 +15,7 @@ export const TEST_SECRET_KEY = 'test-secret-key-that-is-long-enough-1234567890';
 export interface TestApp {
   url: string;
   db: Database;
+  pool: WorkerPool;
   config: Config;
   logs: ReturnType<typeof captureLogs>;
   client(): Client;
@@ -22,7 +24,13 @@ export interface TestApp {
 }
 
 export async function startTestApp(
-  options: { env?: Record<string, string>; db?: Database; rateLimits?: Partial<RateLimits>; keyCheckTimeoutMs?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    db?: Database;
+    rateLimits?: Partial<RateLimits>;
+    keyCheckTimeoutMs?: number;
+    pool?: WorkerPool;
+  } = {},
 ): Promise<TestApp> {
   const config = parseConfig({
     NODE_ENV: 'test',
@@ -35,17 +43,27 @@ export async function startTestApp(
   const db = options.db ?? (await openPglite());
   if (ownsDb) await migrate(db);
   const logs = captureLogs();
-  const built = createApp({ config, db, logger: logs.logger, workers: { active: () => 0, max: config.workers.max }, version: 'test', rateLimits: options.rateLimits, keyCheckTimeoutMs: options.keyCheckTimeoutMs });
+  const built = createApp({
+    config,
+    db,
+    logger: logs.logger,
+    pool: options.pool,
+    version: 'test',
+    rateLimits: options.rateLimits,
+    keyCheckTimeoutMs: options.keyCheckTimeoutMs,
+  });
   const http = await listen(built.app);
   return {
     url: http.url,
     db,
+    pool: built.pool,
     config,
     logs,
     client: () => new Client(http.url),
     async close() {
-      await http.close();
+      await built.pool.shutdown(5_000);
       built.close();
+      await http.close();
       if (ownsDb) await db.close();
     },
   };

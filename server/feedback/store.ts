@@ -1,0 +1,41 @@
+import { withUser, type Database, type Queryable } from '../db/database.ts';
+import type { FeedbackData } from './generate.ts';
+
+export async function loadFeedback(tx: Queryable, interviewId: string): Promise<FeedbackData | undefined> {
+  const { rows } = await tx.query<{ feedback_data: FeedbackData }>('select feedback_data from public.feedback where interview_id = $1', [interviewId]);
+  return rows[0]?.feedback_data;
+}
+
+/** One feedback per interview, replaced on regenerate; written as the owner (RLS). */
+export async function saveFeedback(db: Database, userId: string, interviewId: string, data: FeedbackData): Promise<void> {
+  await withUser(db, userId, async (tx) => {
+    await tx.query(
+      `insert into public.feedback (interview_id, user_id, feedback_data) values ($1, $2, $3)
+       on conflict (interview_id) do update set feedback_data = excluded.feedback_data, created_at = now()`,
+      [interviewId, userId, JSON.stringify(data)],
+    );
+    await tx.query(`update public.interviews set feedback_status = null, feedback_error = null where id = $1`, [interviewId]);
+  });
+}
+
+export async function setFeedbackStatus(
+  db: Database,
+  userId: string,
+  interviewId: string,
+  status: 'generating' | 'failed',
+  error: string | null = null,
+): Promise<void> {
+  await withUser(db, userId, (tx) =>
+    tx.query(`update public.interviews set feedback_status = $2, feedback_error = $3 where id = $1`, [interviewId, status, error]),
+  );
+}
+
+/** Generations cut off by a restart would say "generating" forever: mark them failed. */
+export async function failInterruptedFeedback(db: Database): Promise<number> {
+  const { rowCount } = await db.query(
+    `update public.interviews set feedback_status = 'failed',
+            feedback_error = 'Feedback generation was interrupted by a server restart. Generate it again.'
+      where feedback_status = 'generating'`,
+  );
+  return rowCount;
+}

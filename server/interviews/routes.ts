@@ -1,0 +1,161 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
+import { currentUser, requireUser } from '../auth/require-user.ts';
+import { withUser, type Database } from '../db/database.ts';
+import { conflict, notFound, validation } from '../http/errors.ts';
+import { fieldErrors } from '../keys/schema.ts';
+import type { WorkerPool } from '../workers/pool.ts';
+import type { InterviewEvents, InterviewEvent } from './events.ts';
+import { exportFileName, transcriptMarkdown } from './export.ts';
+import { presentInterview, presentSummary } from './presenter.ts';
+import { resumeUpload } from './resume-upload.ts';
+import { CandidateMessage, ExportQuery, ListQuery, SkipStage, StartInterview } from './schema.ts';
+import type { InterviewService } from './service.ts';
+import * as store from './store.ts';
+
+export interface InterviewRoutesDeps {
+  db: Database;
+  pool: WorkerPool;
+  events: InterviewEvents;
+  service: InterviewService;
+  interviewerName: string;
+  startLimit: RequestHandler[];
+  /** Keep-alive comments on event streams (proxies drop idle connections). */
+  heartbeatMs?: number;
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) throw validation(fieldErrors(parsed.error));
+  return parsed.data;
+}
+
+export function interviewsRouter(deps: InterviewRoutesDeps): Router {
+  const { db, pool, events, service } = deps;
+  const router = Router();
+
+  /** The caller's own interview, or 404 (another user's id looks exactly like a missing one). */
+  async function owned(req: Request) {
+    const user = currentUser(req);
+    const row = await withUser(db, user.id, (tx) => store.getInterview(tx, String(req.params.id)));
+    if (!row) throw notFound('There is no such interview.');
+    return { user, row };
+  }
+
+  router.post('/api/resume', requireUser, ...resumeUpload());
+
+  router.post('/api/interviews', requireUser, ...deps.startLimit, async (req, res) => {
+    const input = parse(StartInterview, req.body);
+    const started = await service.start(currentUser(req).id, input);
+    res.status(201).json(started);
+  });
+
+  router.get('/api/interviews', requireUser, async (req, res) => {
+    const query = parse(ListQuery, req.query);
+    const { rows, total } = await store.listInterviews(db, currentUser(req).id, query);
+    res.json({ interviews: rows.map(presentSummary), page: query.page, perPage: query.perPage, total });
+  });
+
+  router.get('/api/interviews/:id', requireUser, async (req, res) => {
+    const { row } = await owned(req);
+    res.json(presentInterview(row));
+  });
+
+  router.delete('/api/interviews/:id', requireUser, async (req, res) => {
+    const { user, row } = await owned(req);
+    await pool.get(row.id)?.stop('candidate');
+    await store.deleteInterview(db, user.id, row.id);
+    events.forget(row.id);
+    res.status(204).end();
+  });
+
+  router.post('/api/interviews/:id/messages', requireUser, async (req, res) => {
+    const { row } = await owned(req);
+    const { text } = parse(CandidateMessage, req.body);
+    const child = pool.get(row.id);
+    if (row.status !== 'live' || !child) throw conflict('This interview has ended.');
+    if (row.mode !== 'text') throw conflict('This is a voice interview: speak in the room instead.');
+    if (!child.send({ type: 'user_text', text })) throw conflict('This interview is ending.');
+    res.status(202).json({ accepted: true });
+  });
+
+  router.post('/api/interviews/:id/skip', requireUser, async (req, res) => {
+    const { row } = await owned(req);
+    const { stage } = parse(SkipStage, req.body);
+    const child = pool.get(row.id);
+    if (row.status !== 'live' || !child) throw conflict('This interview has ended.');
+    child.send({ type: 'skip_stage', ...(stage ? { stage } : {}) });
+    res.status(202).json({ accepted: true });
+  });
+
+  router.post('/api/interviews/:id/end', requireUser, async (req, res) => {
+    const { user, row } = await owned(req);
+    const child = pool.get(row.id);
+    if (child) await child.stop('candidate');
+    else if (row.status === 'live') await store.endInterview(db, user.id, row.id, 'candidate');
+    const after = await withUser(db, user.id, (tx) => store.getInterview(tx, row.id));
+    res.json(presentInterview(after ?? row));
+  });
+
+  router.get('/api/interviews/:id/export', requireUser, async (req, res) => {
+    const { row } = await owned(req);
+    const { format } = parse(ExportQuery, req.query);
+    const interview = presentInterview(row);
+    if (format === 'md') {
+      res.attachment(exportFileName(interview, 'md')).type('text/markdown; charset=utf-8').send(transcriptMarkdown(interview, deps.interviewerName));
+    } else {
+      res.attachment(exportFileName(interview, 'json')).type('application/json').send(JSON.stringify(interview, null, 2));
+    }
+  });
+
+  router.get('/api/interviews/:id/events', requireUser, async (req, res) => {
+    const { row } = await owned(req);
+    streamEvents(req, res, row.id, row.status === 'live' && Boolean(pool.get(row.id)), presentInterview(row), events, deps.heartbeatMs ?? 15_000);
+  });
+
+  return router;
+}
+
+/**
+ * Server-sent events for one interview. A reconnecting browser sends Last-Event-ID and gets
+ * what it missed from memory; a stream opened fresh starts with a `snapshot` of the record.
+ */
+function streamEvents(
+  req: Request,
+  res: Response,
+  interviewId: string,
+  live: boolean,
+  snapshot: ReturnType<typeof presentInterview>,
+  events: InterviewEvents,
+  heartbeatMs: number,
+): void {
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  const write = (event: InterviewEvent) => res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+  res.write('retry: 2000\n\n');
+
+  const lastId = Number(req.get('last-event-id') ?? req.query.lastEventId ?? NaN);
+  if (Number.isFinite(lastId)) {
+    for (const event of events.since(interviewId, lastId)) write(event);
+  } else {
+    res.write(`id: ${events.latestId(interviewId)}\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
+  }
+  if (!live) {
+    if (!Number.isFinite(lastId)) res.write(`event: ended\ndata: ${JSON.stringify({ reason: snapshot.endedBy, interview: snapshot })}\n\n`);
+  }
+  const unsubscribe = events.subscribe(interviewId, write);
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs);
+  heartbeat.unref();
+  const untrack = events.trackStream(() => res.end());
+  const close = () => {
+    clearInterval(heartbeat);
+    unsubscribe();
+    untrack();
+  };
+  req.on('close', close);
+  res.on('close', close);
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { EXPERIENCE_LEVELS, STAGES } from '../../agent/protocol.ts';
+
+const text = (max: number, what: string) =>
+  z.string({ message: `${what} is required` }).trim().min(1, { message: `${what} is required` }).max(max, { message: `${what} must be at most ${max} characters` });
+
+export const StartInterview = z
+  .object({
+    candidate_name: text(100, 'Your name'),
+    job_role: text(120, 'The target role'),
+    experience_level: z.enum(EXPERIENCE_LEVELS, { message: `must be one of ${EXPERIENCE_LEVELS.join(', ')}` }),
+    mode: z.enum(['voice', 'text'], { message: 'must be "voice" or "text"' }),
+    resume_text: z.string().trim().max(20_000, { message: 'The résumé text must be at most 20,000 characters' }).optional(),
+    job_description: z.string().trim().max(10_000, { message: 'The job description must be at most 10,000 characters' }).optional(),
+  })
+  .strict();
+export type StartInterviewInput = z.infer<typeof StartInterview>;
+
+export const CandidateMessage = z.object({ text: text(4_000, 'The message') }).strict();
+
+export const SkipStage = z.object({ stage: z.enum(STAGES).optional() }).strict();
+
+export const ListQuery = z.object({
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  perPage: z.coerce.number().int().min(1).max(100).default(20),
+  q: z.string().trim().max(200).optional(),
+});
+
+export const ExportQuery = z.object({ format: z.enum(['json', 'md']).default('json') });

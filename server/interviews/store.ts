@@ -1,0 +1,195 @@
+import type { EndReason, Stage, TranscriptItem, TurnMetrics } from '../../agent/protocol.ts';
+import { isUuid, withUser, type Database, type Queryable } from '../db/database.ts';
+import { conflict } from '../http/errors.ts';
+
+export interface InterviewRow {
+  id: string;
+  user_id: string;
+  candidate_name: string;
+  interview_date: Date;
+  room_name: string | null;
+  job_role: string | null;
+  experience_level: string | null;
+  mode: 'voice' | 'text';
+  status: 'live' | 'ended';
+  conversation: TranscriptItem[];
+  total_messages: Record<string, number>;
+  stage_events: StageEvent[];
+  metrics: TurnMetrics[];
+  skipped_stages: Stage[];
+  final_stage: Stage | null;
+  ended_by: EndReason | null;
+  error_message: string | null;
+  has_resume: boolean;
+  has_jd: boolean;
+  created_at: Date;
+  started_at: Date;
+  ended_at: Date | null;
+  feedback_status: 'generating' | 'failed' | null;
+  feedback_error: string | null;
+}
+
+export interface StageEvent {
+  stage: Stage;
+  previous: Stage | null;
+  by: 'agent' | 'timer' | 'candidate' | 'start';
+  at: number;
+}
+
+export interface NewInterview {
+  candidateName: string;
+  jobRole: string;
+  experienceLevel: string;
+  mode: 'voice' | 'text';
+  roomName: string | null;
+  hasResume: boolean;
+  hasJd: boolean;
+}
+
+/** Creates the live interview; the database refuses a second live one for the same user. */
+export async function createInterview(db: Database, userId: string, input: NewInterview): Promise<InterviewRow> {
+  try {
+    return await withUser(db, userId, async (tx) => {
+      const { rows } = await tx.query<InterviewRow>(
+        `insert into public.interviews
+           (user_id, candidate_name, job_role, experience_level, mode, status, room_name, has_resume, has_jd,
+            final_stage, stage_events)
+         values ($1, $2, $3, $4, $5, 'live', $6, $7, $8, 'welcome', $9)
+         returning *`,
+        [
+          userId,
+          input.candidateName,
+          input.jobRole,
+          input.experienceLevel,
+          input.mode,
+          input.roomName,
+          input.hasResume,
+          input.hasJd,
+          JSON.stringify([{ stage: 'welcome', previous: null, by: 'start', at: Date.now() }]),
+        ],
+      );
+      return rows[0]!;
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') {
+      throw conflict('You already have an interview running. Finish or end it before starting another.');
+    }
+    throw err;
+  }
+}
+
+export async function getInterview(tx: Queryable, id: string): Promise<InterviewRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  const { rows } = await tx.query<InterviewRow>('select * from public.interviews where id = $1', [id]);
+  return rows[0];
+}
+
+export async function findLiveInterview(db: Database, userId: string): Promise<InterviewRow | undefined> {
+  const { rows } = await withUser(db, userId, (tx) =>
+    tx.query<InterviewRow>(`select * from public.interviews where user_id = $1 and status = 'live'`, [userId]),
+  );
+  return rows[0];
+}
+
+/** Appends one transcript line at once, as the owner, so nothing said is lost if the child dies. */
+export async function appendItem(db: Database, userId: string, id: string, item: TranscriptItem): Promise<void> {
+  await withUser(db, userId, (tx) =>
+    tx.query(
+      `update public.interviews
+          set conversation = conversation || jsonb_build_array($2::jsonb),
+              total_messages = jsonb_set(total_messages, array[$3::text],
+                to_jsonb(coalesce((total_messages ->> $3::text)::int, 0) + 1))
+        where id = $1`,
+      [id, JSON.stringify(item), item.role],
+    ),
+  );
+}
+
+export async function recordStage(
+  db: Database,
+  userId: string,
+  id: string,
+  change: { stage: Stage; previous: Stage | null; skipped: Stage[]; by: StageEvent['by']; at: number },
+): Promise<void> {
+  const event: StageEvent = { stage: change.stage, previous: change.previous, by: change.by, at: change.at };
+  await withUser(db, userId, (tx) =>
+    tx.query(
+      `update public.interviews
+          set final_stage = $2, skipped_stages = $3::text[], stage_events = stage_events || jsonb_build_array($4::jsonb)
+        where id = $1`,
+      [id, change.stage, change.skipped, JSON.stringify(event)],
+    ),
+  );
+}
+
+export async function appendMetrics(db: Database, userId: string, id: string, metrics: TurnMetrics): Promise<void> {
+  await withUser(db, userId, (tx) =>
+    tx.query(`update public.interviews set metrics = metrics || jsonb_build_array($2::jsonb) where id = $1`, [id, JSON.stringify(metrics)]),
+  );
+}
+
+export async function recordError(db: Database, userId: string, id: string, message: string): Promise<void> {
+  await withUser(db, userId, (tx) => tx.query(`update public.interviews set error_message = $2 where id = $1`, [id, message]));
+}
+
+/** Marks a live interview ended; a no-op for one already ended. */
+export async function endInterview(db: Database, userId: string, id: string, reason: EndReason): Promise<InterviewRow | undefined> {
+  const { rows } = await withUser(db, userId, (tx) =>
+    tx.query<InterviewRow>(
+      `update public.interviews set status = 'ended', ended_by = $2, ended_at = now()
+        where id = $1 and status = 'live' returning *`,
+      [id, reason],
+    ),
+  );
+  return rows[0];
+}
+
+/**
+ * Interviews left "live" by a previous process that stopped without ending them (a crash or a
+ * kill): no child runs them any more. Run at start-up, as the owner, before serving.
+ */
+export async function endOrphanedInterviews(db: Database): Promise<number> {
+  const { rowCount } = await db.query(
+    `update public.interviews set status = 'ended', ended_by = 'error', ended_at = now(),
+            error_message = coalesce(error_message, 'The server restarted during this interview.')
+      where status = 'live'`,
+  );
+  return rowCount;
+}
+
+export interface InterviewSummaryRow extends InterviewRow {
+  score: number | null;
+  total: number;
+}
+
+export async function listInterviews(
+  db: Database,
+  userId: string,
+  { page, perPage, q }: { page: number; perPage: number; q?: string },
+): Promise<{ rows: InterviewSummaryRow[]; total: number }> {
+  return withUser(db, userId, async (tx) => {
+    const filter = q ? `and (i.job_role ilike $4 or i.candidate_name ilike $4 or i.experience_level ilike $4)` : '';
+    const params: unknown[] = [userId, perPage, (page - 1) * perPage];
+    if (q) params.push(`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const { rows } = await tx.query<InterviewSummaryRow>(
+      `select i.id, i.candidate_name, i.job_role, i.experience_level, i.mode, i.status, i.final_stage, i.skipped_stages,
+              i.ended_by, i.created_at, i.started_at, i.ended_at, i.total_messages, i.has_resume, i.has_jd,
+              i.feedback_status,
+              (f.feedback_data -> 'feedback' -> 'overall' ->> 'score')::int as score,
+              count(*) over ()::int as total
+         from public.interviews i
+         left join public.feedback f on f.interview_id = i.id
+        where i.user_id = $1 ${filter}
+        order by i.created_at desc, i.id
+        limit $2 offset $3`,
+      params,
+    );
+    return { rows, total: rows[0]?.total ?? 0 };
+  });
+}
+
+export async function deleteInterview(db: Database, userId: string, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  const { rowCount } = await withUser(db, userId, (tx) => tx.query('delete from public.interviews where id = $1', [id]));
+  return rowCount > 0;
+}

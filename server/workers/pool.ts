@@ -1,0 +1,146 @@
+// The capped pool of interview children: one child process per live interview, at most `max`.
+// A start when full is refused at once (never queued); a slot is taken synchronously before the
+// fork and given back when the process is gone, however it went.
+
+import type { StartMessage } from '../../agent/protocol.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { PoolClosedError, PoolFullError } from './errors.ts';
+import { agentEntry, spawnAgent, type AgentEntry } from './spawn.ts';
+import { ChildSupervisor, type InterviewCallbacks, type InterviewChild } from './supervisor.ts';
+
+export type { InterviewCallbacks, InterviewChild, InterviewEnd, LiveMessage } from './supervisor.ts';
+export { AgentStartError, PoolClosedError, PoolFullError } from './errors.ts';
+
+const MINUTE = 60_000;
+
+export interface WorkerPoolOptions {
+  /** MAX_CONCURRENT_WORKERS. */
+  max: number;
+  /** V8 heap cap of each child, in MB. */
+  heapMb: number;
+  logger: Logger;
+  /** No candidate turn for this long ends an interview with `idle` (default 3 min; 0 disables). */
+  idleMs?: number;
+  /** Whole-interview limit, sent to the child and enforced here too (default 20 min). */
+  maxDurationMs?: number;
+  /** Added to maxDurationMs for the pool's backstop, so the child's own limit normally acts first. */
+  durationSlackMs?: number;
+  /** Fork → `ready` (default 15 s). */
+  readyTimeoutMs?: number;
+  /** After `stop` or `ended`, how long before the child is killed (default 5 s). */
+  stopGraceMs?: number;
+  /** What a full pool tells the caller (default 60). */
+  retryAfterSeconds?: number;
+  /** The file to fork (default: the agent, from sources or the bundle; see spawn.ts). */
+  entry?: AgentEntry;
+  /** The server's environment, filtered through the allow-list (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The pool's settings from the validated config. */
+export function workerPoolOptions(config: Config): Pick<WorkerPoolOptions, 'max' | 'heapMb' | 'idleMs' | 'maxDurationMs'> {
+  return {
+    max: config.workers.max,
+    heapMb: config.workers.heapMb,
+    idleMs: config.interview.idleMinutes * MINUTE,
+    maxDurationMs: config.interview.maxMinutes * MINUTE,
+  };
+}
+
+export interface StartInterview extends InterviewCallbacks {
+  /** Sent to the child over IPC as is (with maxDurationSeconds filled in when absent); never logged. */
+  start: StartMessage;
+}
+
+export class WorkerPool {
+  readonly max: number;
+  private readonly options: WorkerPoolOptions;
+  private readonly entry: AgentEntry;
+  private readonly children = new Map<string, ChildSupervisor>();
+  private closing?: Promise<void>;
+
+  constructor(options: WorkerPoolOptions) {
+    this.options = options;
+    this.max = options.max;
+    this.entry = options.entry ?? agentEntry();
+  }
+
+  /** Children alive, starting ones included. */
+  active(): number {
+    return this.children.size;
+  }
+
+  /** The live (or starting) child of this interview. */
+  get(interviewId: string): InterviewChild | undefined {
+    return this.children.get(interviewId)?.handle;
+  }
+
+  /**
+   * Forks a child for the interview and resolves once it is ready. Rejects with PoolFullError
+   * at once when every slot is taken, with AgentStartError when the child does not become
+   * ready (it is killed and its slot freed first), with PoolClosedError during shutdown.
+   * Messages and the end are delivered through the callbacks, starting after `ready`.
+   */
+  async start({ start, onMessage, onEnd }: StartInterview): Promise<InterviewChild> {
+    // Everything up to launch() runs synchronously, so concurrent starts cannot pass the cap.
+    if (this.closing) throw new PoolClosedError();
+    if (this.children.size >= this.max) throw new PoolFullError(this.options.retryAfterSeconds ?? 60, this.max);
+    const { interviewId } = start.interview;
+    if (this.children.has(interviewId)) throw new Error(`interview ${interviewId} already has a child process`);
+
+    const maxDurationMs = this.options.maxDurationMs ?? 20 * MINUTE;
+    const maxDurationSeconds = start.interview.maxDurationSeconds ?? Math.ceil(maxDurationMs / 1000);
+    const room = start.mode === 'voice' ? start.livekit.room : undefined;
+    const logger = this.options.logger.child({ interviewId, ...(room ? { room } : {}) });
+    const supervisor = new ChildSupervisor({
+      start: { ...start, interview: { ...start.interview, maxDurationSeconds } },
+      logger,
+      onMessage,
+      onEnd,
+      limits: {
+        readyTimeoutMs: this.options.readyTimeoutMs ?? 15_000,
+        idleMs: this.options.idleMs ?? 3 * MINUTE,
+        maxDurationMs: maxDurationSeconds * 1000 + (this.options.durationSlackMs ?? 15_000),
+        stopGraceMs: this.options.stopGraceMs ?? 5_000,
+      },
+      fork: () =>
+        spawnAgent({ entry: this.entry, heapMb: this.options.heapMb, logger, env: this.options.env ?? process.env }),
+      onExit: () => {
+        if (this.children.get(interviewId) === supervisor) this.children.delete(interviewId);
+      },
+    });
+    this.children.set(interviewId, supervisor);
+    await supervisor.launch();
+    return supervisor.handle;
+  }
+
+  /**
+   * Stops every child with reason `shutdown`, waits up to graceMs for them to end and for their
+   * last messages and end to be delivered, kills what is left, and resolves when none is left.
+   * Starts are refused from the first call on.
+   */
+  shutdown(graceMs = 10_000): Promise<void> {
+    this.closing ??= this.stopAll(graceMs);
+    return this.closing;
+  }
+
+  private async stopAll(graceMs: number): Promise<void> {
+    const all = [...this.children.values()];
+    if (all.length === 0) return;
+    this.options.logger.info({ children: all.length }, 'stopping interview children');
+    for (const child of all) void child.stop('shutdown');
+    await within(Promise.all(all.map((c) => c.done)), graceMs);
+    const left = all.filter((c) => !c.isGone);
+    for (const child of left) child.kill();
+    await Promise.all(left.map((c) => c.exited));
+    // Their end (reason `shutdown`) is on its way to the callbacks; give it a moment to land.
+    await within(Promise.all(all.map((c) => c.done)), 2_000);
+  }
+}
+
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,295 @@
+// One interview's child process, from fork to exit: readiness, in-order delivery of what the
+// child reports, the idle and duration limits, stopping, and exactly one end notification.
+
+import type { ChildProcess } from 'node:child_process';
+import type { ChildMessage, EndReason, ParentMessage, StartMessage } from '../../agent/protocol.ts';
+import type { Logger } from '../logger.ts';
+import { AgentStartError, type StartFailure } from './errors.ts';
+
+/** Everything the child reports once it is ready. */
+export type LiveMessage = Exclude<ChildMessage, { type: 'ready' }>;
+
+export interface InterviewEnd {
+  interviewId: string;
+  reason: EndReason;
+  /** From fork to exit. */
+  durationMs: number;
+  /** The child's last `error` message (a plain sentence), when it sent one. */
+  error?: string;
+}
+
+/**
+ * Delivered one at a time, in order: a returned promise is awaited before the next message, so
+ * each one can be persisted before the next is handled. `onEnd` comes once, after every message.
+ */
+export interface InterviewCallbacks {
+  onMessage?: (message: LiveMessage) => void | Promise<void>;
+  onEnd?: (end: InterviewEnd) => void | Promise<void>;
+}
+
+/** A live interview's child, as the routes see it. */
+export interface InterviewChild {
+  readonly interviewId: string;
+  readonly pid: number;
+  /** Fork → `ready`, measured by the parent. */
+  readonly readyMs: number;
+  /** Candidate input; false when the child is already ending (the message is dropped). */
+  send(message: Extract<ParentMessage, { type: 'user_text' | 'skip_stage' }>): boolean;
+  /** Asks the child to end with this reason; resolves once the process has exited (killed after a grace period). */
+  stop(reason?: EndReason): Promise<void>;
+  /** Resolves after `onEnd` has been delivered. */
+  readonly ended: Promise<InterviewEnd>;
+}
+
+export interface SupervisorLimits {
+  readyTimeoutMs: number;
+  /** No candidate turn for this long ends the interview with `idle`; 0 disables it. */
+  idleMs: number;
+  /** After `ready`; the child enforces the same limit itself, this is the backstop. */
+  maxDurationMs: number;
+  /** How long a child may take to exit after `stop` or `ended` before it is killed. */
+  stopGraceMs: number;
+}
+
+export interface SupervisorOptions extends InterviewCallbacks {
+  start: StartMessage;
+  logger: Logger;
+  limits: SupervisorLimits;
+  fork: () => ChildProcess;
+  /** Called once, synchronously, when the process is gone: frees the slot. */
+  onExit: () => void;
+}
+
+const NOT_READY_IN_TIME = 'The interviewer did not start in time — try again in a moment.';
+const COULD_NOT_START = 'The interviewer could not start — try again in a moment.';
+const SHUTTING_DOWN = 'The server is restarting — try again in a moment.';
+
+type TimerName = 'ready' | 'idle' | 'duration' | 'kill';
+
+export class ChildSupervisor {
+  readonly interviewId: string;
+  readonly handle: InterviewChild;
+  /** Resolves when the process is gone. */
+  readonly exited: Promise<void>;
+  /** Resolves when the process is gone and, if it was ever ready, its end has been delivered. */
+  readonly done: Promise<void>;
+
+  private readonly options: SupervisorOptions;
+  private readonly log: Logger;
+  private readonly forkedAt = performance.now();
+  private child?: ChildProcess;
+  private pid = 0;
+  private readyMs = 0;
+  private live = false;
+  private gone = false;
+  private failure?: { reason: string; kind: StartFailure; provider?: AgentStartError['provider'] };
+  private lastError?: Extract<ChildMessage, { type: 'error' }>;
+  private childEndReason?: EndReason;
+  private stopReason?: EndReason;
+  private early: LiveMessage[] = [];
+  private deliveries: Promise<void> = Promise.resolve();
+  private readonly timers: Partial<Record<TimerName, ReturnType<typeof setTimeout>>> = {};
+  private settleStart!: { resolve: () => void; reject: (error: AgentStartError) => void };
+  private markExited!: () => void;
+  private markEnded!: (end: InterviewEnd) => void;
+  private readonly ended: Promise<InterviewEnd>;
+
+  constructor(options: SupervisorOptions) {
+    this.options = options;
+    this.interviewId = options.start.interview.interviewId;
+    this.log = options.logger;
+    this.exited = new Promise((resolve) => (this.markExited = resolve));
+    this.ended = new Promise((resolve) => (this.markEnded = resolve));
+    this.done = this.exited.then(() => (this.live ? this.ended.then(() => undefined) : undefined));
+    const self = this;
+    this.handle = Object.freeze({
+      interviewId: this.interviewId,
+      get pid() {
+        return self.pid;
+      },
+      get readyMs() {
+        return self.readyMs;
+      },
+      send: (message: Parameters<InterviewChild['send']>[0]) => this.send(message),
+      stop: (reason?: EndReason) => this.stop(reason),
+      ended: this.ended,
+    });
+  }
+
+  get isGone(): boolean {
+    return this.gone;
+  }
+
+  /** Forks, sends `start`, and resolves at `ready`; otherwise kills the child and rejects once it is gone. */
+  launch(): Promise<void> {
+    const ready = new Promise<void>((resolve, reject) => (this.settleStart = { resolve, reject }));
+    let child: ChildProcess;
+    try {
+      child = this.options.fork();
+    } catch (error) {
+      this.log.error({ err: error }, 'interview child could not be forked');
+      this.failure = { reason: COULD_NOT_START, kind: 'exit' };
+      this.onGone(null, null);
+      return ready;
+    }
+    this.child = child;
+    this.pid = child.pid ?? 0;
+    this.log.info({ pid: this.pid }, 'interview child spawned');
+    child.on('message', (message: unknown) => this.onMessage(message));
+    child.once('close', (code, signal) => this.onGone(code, signal));
+    child.on('error', (error) => {
+      this.log.warn({ err: error, pid: this.pid }, 'interview child process error');
+      if (!child.pid) this.onGone(null, null); // never spawned: no 'close' will come
+    });
+    this.timers.ready = setTimeout(() => this.failStart(NOT_READY_IN_TIME, 'timeout'), this.options.limits.readyTimeoutMs);
+    child.send(this.options.start, undefined, {}, () => undefined);
+    return ready;
+  }
+
+  send(message: Parameters<InterviewChild['send']>[0]): boolean {
+    if (!this.live || this.gone || this.childEndReason || this.stopReason || !this.child?.connected) return false;
+    if (message.type === 'user_text') this.armIdle();
+    this.child.send(message, undefined, {}, () => undefined);
+    return true;
+  }
+
+  stop(reason: EndReason = 'candidate'): Promise<void> {
+    if (this.gone || this.stopReason) return this.exited;
+    this.stopReason = reason;
+    this.clear('idle', 'duration');
+    if (this.child?.connected) this.child.send({ type: 'stop', reason } satisfies ParentMessage, undefined, {}, () => undefined);
+    this.armKill();
+    return this.exited;
+  }
+
+  /** SIGKILL now; the end is still reported through the usual path. */
+  kill(): void {
+    if (!this.gone) this.child?.kill('SIGKILL');
+  }
+
+  private onMessage(raw: unknown): void {
+    if (this.gone || typeof raw !== 'object' || raw === null || typeof (raw as { type?: unknown }).type !== 'string') return;
+    const message = raw as ChildMessage;
+    if (!this.live) return this.beforeReady(message);
+    switch (message.type) {
+      case 'ready':
+        return;
+      case 'item':
+        if (message.item.role === 'user') this.armIdle();
+        break;
+      case 'error':
+        this.lastError = message;
+        break;
+      case 'ended':
+        this.childEndReason = message.reason;
+        this.clear('idle', 'duration');
+        this.armKill();
+        break;
+    }
+    this.deliver(message);
+  }
+
+  private beforeReady(message: ChildMessage): void {
+    if (this.failure) return;
+    switch (message.type) {
+      case 'ready':
+        return this.becameReady(message.ms);
+      case 'error':
+        // An error before `ready` is always followed by `ended`: the start has failed.
+        this.lastError = message;
+        return this.failStart(message.message, 'error', message.provider);
+      case 'ended':
+        return this.failStart(this.lastError?.message ?? (this.stopReason === 'shutdown' ? SHUTTING_DOWN : COULD_NOT_START), 'error');
+      default:
+        this.early.push(message);
+    }
+  }
+
+  private becameReady(childMs: number): void {
+    this.live = true;
+    this.readyMs = Math.round(performance.now() - this.forkedAt);
+    this.clear('ready');
+    this.log.info({ ms: this.readyMs, childMs }, 'interview child ready');
+    const { maxDurationMs } = this.options.limits;
+    this.timers.duration = setTimeout(() => void this.stop('timeout'), maxDurationMs);
+    this.armIdle();
+    this.settleStart.resolve();
+    for (const message of this.early.splice(0)) this.deliver(message);
+    if (this.stopReason) this.armKill(); // stop was asked for while starting
+  }
+
+  private failStart(reason: string, kind: StartFailure, provider?: AgentStartError['provider']): void {
+    if (this.failure || this.live) return;
+    this.failure = { reason, kind, provider };
+    this.clear('ready');
+    this.kill();
+  }
+
+  private onGone(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.clear('ready', 'idle', 'duration', 'kill');
+    this.options.onExit();
+    const durationMs = Math.round(performance.now() - this.forkedAt);
+    this.markExited();
+
+    if (!this.live) {
+      const failure = this.failure ?? { reason: this.stopReason === 'shutdown' ? SHUTTING_DOWN : COULD_NOT_START, kind: 'exit' as const };
+      this.log.warn({ reason: failure.reason, failure: failure.kind, durationMs, exitCode: code, signal }, 'interview child failed to start');
+      this.settleStart.reject(new AgentStartError(failure.reason, failure.kind, failure.provider));
+      return;
+    }
+
+    // An exit without `ended` is a crash (or a kill) unless we had asked it to stop.
+    const reason = this.childEndReason ?? this.stopReason ?? 'error';
+    this.log.info({ reason, durationMs, exitCode: code, signal }, 'interview child ended');
+    const end: InterviewEnd = {
+      interviewId: this.interviewId,
+      reason,
+      durationMs,
+      ...(this.lastError ? { error: this.lastError.message } : {}),
+    };
+    const { onEnd } = this.options;
+    this.deliveries = this.deliveries.then(async () => {
+      try {
+        await onEnd?.(end);
+      } catch (error) {
+        this.log.error({ err: error }, 'interview end handler failed');
+      }
+      this.markEnded(end);
+    });
+  }
+
+  private deliver(message: LiveMessage): void {
+    const { onMessage } = this.options;
+    if (!onMessage) return;
+    this.deliveries = this.deliveries.then(async () => {
+      try {
+        await onMessage(message);
+      } catch (error) {
+        this.log.error({ err: error, message: message.type }, 'interview message handler failed');
+      }
+    });
+  }
+
+  private armIdle(): void {
+    const { idleMs } = this.options.limits;
+    this.clear('idle');
+    if (idleMs > 0 && !this.stopReason && !this.childEndReason) this.timers.idle = setTimeout(() => void this.stop('idle'), idleMs);
+  }
+
+  private armKill(): void {
+    if (this.timers.kill || this.gone) return;
+    this.timers.kill = setTimeout(() => {
+      this.log.warn({ pid: this.pid }, 'interview child did not exit in time; killing it');
+      this.kill();
+    }, this.options.limits.stopGraceMs);
+  }
+
+  private clear(...names: TimerName[]): void {
+    for (const name of names) {
+      clearTimeout(this.timers[name]);
+      delete this.timers[name];
+    }
+  }
+}
