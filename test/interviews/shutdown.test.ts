@@ -1,0 +1,63 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { FakeOpenAI } from '../fakes/openai-llm.ts';
+import { Client } from '../helpers/client.ts';
+import { spawnServer } from '../helpers/processes.ts';
+import { openEvents } from '../helpers/sse.ts';
+import { saveTextKeys, sessionHeaders, START_TEXT, startInterviewModel } from './helpers.ts';
+
+let llm: FakeOpenAI | undefined;
+const dirs: string[] = [];
+afterAll(async () => {
+  await llm?.close();
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('SIGTERM with live interviews', () => {
+  it('stops every child, keeps their lines, marks them shutdown, and exits 0 leaving no process behind', async () => {
+    llm = await startInterviewModel();
+    const dataDir = await mkdtemp(join(tmpdir(), 'mockflow-shutdown-'));
+    dirs.push(dataDir);
+    const server = await spawnServer({ DATA_DIR: dataDir, LOG_LEVEL: 'debug' });
+    const client = new Client(server.url);
+    await client.signInLocally();
+    await saveTextKeys(client, llm.url);
+    const started = await client.api('POST', '/api/interviews', START_TEXT);
+    expect(started.status, started.text).toBe(201);
+    const { id } = started.json();
+    const stream = await openEvents(`${server.url}/api/interviews/${id}/events`, sessionHeaders(client));
+    await client.api('POST', `/api/interviews/${id}/messages`, { text: 'Hello from before the restart.' });
+    await stream.next((e) => e.event === 'item' && e.data.role === 'assistant' && e.data.text.startsWith('Question'));
+    const spawned = /"pid":(\d+)[^\n]*"msg":"interview started"/.exec(server.output());
+    expect(spawned).not.toBeNull();
+    const childPid = Number(spawned![1]);
+    expect(alive(childPid)).toBe(true);
+
+    server.child.kill('SIGTERM');
+    const ended = await stream.next((e) => e.event === 'ended', 15_000);
+    expect(ended.data.reason).toBe('shutdown');
+    expect(await server.exited).toBe(0);
+    expect(alive(childPid)).toBe(false);
+    stream.close();
+
+    const again = await spawnServer({ DATA_DIR: dataDir });
+    const returning = new Client(again.url);
+    returning.cookies.set('mockflow.sid', client.cookies.get('mockflow.sid')!);
+    const record = (await returning.request('GET', `/api/interviews/${id}`, { headers: { accept: 'application/json' } })).json();
+    expect(record).toMatchObject({ status: 'ended', endedBy: 'shutdown' });
+    expect(record.items.map((i: { text: string }) => i.text)).toContain('Hello from before the restart.');
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  });
+});
