@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './database.ts';
 
 interface PgliteLike {
@@ -18,9 +18,13 @@ function wrap(conn: PgliteLike): Queryable {
   };
 }
 
+// PGlite's defaults size Postgres for a server (160 MB of shared buffers); one user's
+// interviews need a fraction of that, and a laptop's memory is better left to the agents.
+const OPTIONS: PGliteOptions = { postgresqlconf: 'shared_buffers = 16MB' };
+
 /** Embedded Postgres (WASM). `dataDir` undefined keeps everything in memory (tests). */
 export async function openPglite(dataDir?: string): Promise<Database> {
-  const pg = await PGlite.create(dataDir);
+  const pg = await PGlite.create(dataDir, OPTIONS);
   let closed = false;
   return {
     kind: 'pglite',

@@ -8,9 +8,13 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `server/main.ts` as its own process (as `npm start` does) and waits for it to listen. */
-export async function spawnServer(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+/**
+ * Starts the server as its own process and waits for it to listen: `server/main.ts` through tsx
+ * (as `npm start` does in development), or `dist/server/main.js` when `compiled` (after `npm run build`).
+ */
+export async function spawnServer(env: Record<string, string>, timeoutMs = 30_000, compiled = false): Promise<ServerProcess> {
+  const args = compiled ? ['dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

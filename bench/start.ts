@@ -1,0 +1,64 @@
+// Benchmark: POST /api/interviews (text mode, local fake model) → 201, over real HTTP against the
+// server running as its own process, N=20 starts; and the server's RSS after them.
+// Prints progress to stderr and one JSON line last on stdout:
+//   startMsP50 / startMsP90   request sent → 201 (includes forking the child and its `ready`)
+//   serverRssMb               the server process's resident memory after the starts
+// Target: startMsP50 ≤ 1200 on the 2-core dev machine.
+// BENCH_COMPILED=1 runs the production build (`npm run build` first): dist/server/main.js,
+// which forks the bundled agent.
+
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakeOpenAI } from '../test/fakes/openai-llm.ts';
+import { Client } from '../test/helpers/client.ts';
+import { spawnServer } from '../test/helpers/processes.ts';
+
+const RUNS = Number(process.env.RUNS ?? 20);
+const COMPILED = process.env.BENCH_COMPILED === '1';
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]) / 102.4) / 10;
+}
+
+const llm = await startFakeOpenAI({ apiKey: 'sk-bench-start-0000', defaultReply: 'Tell me more?' });
+const dataDir = await mkdtemp(join(tmpdir(), 'mockflow-bench-'));
+const server = await spawnServer({ DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'development' }, 60_000, COMPILED);
+try {
+  const client = new Client(server.url);
+  await client.signInLocally();
+  const saved = await client.api('PUT', '/api/keys', { openai_key: 'sk-bench-start-0000', llm_base_url: llm.url, llm_model: 'bench' });
+  if (saved.status !== 200) throw new Error(`saving keys: ${saved.status}`);
+  const body = { candidate_name: 'Bench Mark', job_role: 'Engineer', experience_level: 'mid', mode: 'text' };
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const token = await client.csrf();
+    const t0 = performance.now();
+    const reply = await client.request('POST', '/api/interviews', { json: body, headers: { 'x-csrf-token': token } });
+    const ms = performance.now() - t0;
+    if (reply.status !== 201) throw new Error(`start ${i}: ${reply.status} ${reply.text}`);
+    times.push(ms);
+    await client.api('POST', `/api/interviews/${reply.json().id}/end`);
+    process.stderr.write(`start ${i + 1}/${RUNS}: ${Math.round(ms)} ms\n`);
+  }
+  console.log(
+    JSON.stringify({
+      startMsP50: Math.round(percentile(times, 50)),
+      startMsP90: Math.round(percentile(times, 90)),
+      serverRssMb: await rssMb(server.child.pid!),
+      runs: RUNS,
+      compiled: COMPILED,
+    }),
+  );
+} finally {
+  server.child.kill('SIGTERM');
+  await server.exited;
+  await llm.close();
+  await rm(dataDir, { recursive: true, force: true });
+}
