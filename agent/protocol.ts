@@ -4,6 +4,15 @@
 export const STAGES = ['welcome', 'self_intro', 'past_experience', 'company_fit', 'closing'] as const;
 export type Stage = (typeof STAGES)[number];
 
+/** Each stage's time budget in milliseconds: the agent's rules, and the room page's clock. */
+export const STAGE_LIMITS_MS: Readonly<Record<Stage, number>> = {
+  welcome: 60_000,
+  self_intro: 120_000,
+  past_experience: 240_000,
+  company_fit: 240_000,
+  closing: 45_000,
+};
+
 export const EXPERIENCE_LEVELS = ['entry', 'junior', 'mid', 'senior', 'lead', 'staff'] as const;
 export type ExperienceLevel = (typeof EXPERIENCE_LEVELS)[number];
 

@@ -1,6 +1,6 @@
 // The interview's stages as a small state machine. Pure: no I/O, no SDK, time comes from `now`.
 
-import { STAGES, type Stage } from './protocol.ts';
+import { STAGE_LIMITS_MS, STAGES, type Stage } from './protocol.ts';
 
 export interface StageRule {
   /** Time budget for the stage; past it the stage may end at the next turn boundary. */
@@ -10,11 +10,11 @@ export interface StageRule {
 }
 
 export const STAGE_RULES: Readonly<Record<Stage, StageRule>> = {
-  welcome: { limitMs: 60_000, minQuestions: 0 },
-  self_intro: { limitMs: 120_000, minQuestions: 2 },
-  past_experience: { limitMs: 240_000, minQuestions: 5 },
-  company_fit: { limitMs: 240_000, minQuestions: 3 },
-  closing: { limitMs: 45_000, minQuestions: 0 },
+  welcome: { limitMs: STAGE_LIMITS_MS.welcome, minQuestions: 0 },
+  self_intro: { limitMs: STAGE_LIMITS_MS.self_intro, minQuestions: 2 },
+  past_experience: { limitMs: STAGE_LIMITS_MS.past_experience, minQuestions: 5 },
+  company_fit: { limitMs: STAGE_LIMITS_MS.company_fit, minQuestions: 3 },
+  closing: { limitMs: STAGE_LIMITS_MS.closing, minQuestions: 0 },
 };
 
 export type StageChangeCause = 'agent' | 'timer' | 'candidate';

@@ -5,15 +5,40 @@
 //   greetingMsP50 / P90       fork → first `item` (SDK loaded, session running, greeting said)
 //   anonMbAfterGreeting       anonymous memory with the pipeline up (median)
 // Targets: readyMsP50 ≤ 800, anonMbAfterReady ≤ 110 on the 2-core dev machine.
+//
+// The child is forked exactly as the server forks it (server/workers/spawn.ts: allow-listed
+// environment, heap flags). BENCH_COMPILED=1 forks the production bundle (run `npm run build`
+// first) instead of agent/main.ts through tsx.
 
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { StartMessage } from '../agent/protocol.ts';
-import { forkAgent } from '../test/agent/fork.ts';
+import type { ChildMessage, StartMessage } from '../agent/protocol.ts';
+import { createLogger } from '../server/logger.ts';
+import { agentEntry, spawnAgent } from '../server/workers/spawn.ts';
 import { startFakeOpenAI } from '../test/fakes/openai-llm.ts';
 
 const RUNS = Number(process.env.RUNS ?? 10);
-// Extra node flags for the child, to try what the server could pass (e.g. --max-semi-space-size=1).
+const COMPILED = process.env.BENCH_COMPILED === '1';
+const HEAP_MB = Number(process.env.AGENT_HEAP_MB ?? 192);
+// Extra node flags for the child, to try what the server could pass.
 const EXEC_ARGV = (process.env.AGENT_EXEC_ARGV ?? '').split(' ').filter(Boolean);
+const entry = agentEntry(COMPILED);
+const logger = createLogger({ level: 'warn', destination: process.stderr });
+
+/** Resolves with the first message of this type from the child. */
+function next(child: ChildProcess, type: ChildMessage['type'], timeoutMs = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "${type}" within ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (message: ChildMessage) => {
+      if (message.type !== type && message.type !== 'ended') return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      if (message.type === type) resolve();
+      else reject(new Error(`the child ended before "${type}"`));
+    };
+    child.on('message', onMessage);
+  });
+}
 
 function anonMb(pid: number): number {
   const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
@@ -40,17 +65,20 @@ for (let i = 0; i < RUNS; i++) {
     interview: { interviewId: `bench-${i}`, candidateName: 'Bench Mark', jobRole: 'Engineer', experienceLevel: 'mid' },
   };
   const t0 = performance.now();
-  const agent = forkAgent('advanced', EXEC_ARGV);
-  agent.send(start);
-  await agent.next('ready', 30_000);
+  const child = spawnAgent({ entry: { ...entry, execArgv: [...entry.execArgv, ...EXEC_ARGV] }, heapMb: HEAP_MB, logger, env: process.env });
+  const exited = new Promise((resolve) => child.once('close', resolve));
+  const readyMessage = next(child, 'ready');
+  const greetingMessage = next(child, 'item');
+  child.send(start);
+  await readyMessage;
   ready.push(performance.now() - t0);
-  anonReady.push(anonMb(agent.process.pid!));
-  await agent.next('item', 30_000);
+  anonReady.push(anonMb(child.pid!));
+  await greetingMessage;
   greeting.push(performance.now() - t0);
   await new Promise((resolve) => setTimeout(resolve, 300));
-  anonGreeting.push(anonMb(agent.process.pid!));
-  agent.send({ type: 'stop', reason: 'shutdown' });
-  await agent.exited;
+  anonGreeting.push(anonMb(child.pid!));
+  child.send({ type: 'stop', reason: 'shutdown' });
+  await exited;
   process.stderr.write(
     `run ${i + 1}/${RUNS}: ready ${Math.round(ready[i]!)} ms (${anonReady[i]} MB), greeting ${Math.round(greeting[i]!)} ms (${anonGreeting[i]} MB)\n`,
   );
@@ -65,6 +93,8 @@ console.log(
     greetingMsP50: Math.round(percentile(greeting, 50)),
     greetingMsP90: Math.round(percentile(greeting, 90)),
     anonMbAfterGreeting: percentile(anonGreeting, 50),
+    entry: COMPILED ? 'bundle' : 'tsx',
+    heapMb: HEAP_MB,
     ...(EXEC_ARGV.length ? { execArgv: EXEC_ARGV } : {}),
   }),
 );

@@ -13,6 +13,8 @@ import { createCsrf, DEFAULT_RATE_LIMITS, limit, securityHeaders, type RateLimit
 import { useViews } from './http/views.ts';
 import { PUBLIC_DIR } from './paths.ts';
 import { pagesRouter } from './web/pages.ts';
+import { interviewPagesRouter } from './web/interview-pages.ts';
+import { historyPagesRouter } from './web/history-pages.ts';
 import { createVault } from './crypto/vault.ts';
 import { keysRouter } from './keys/routes.ts';
 import { feedbackRouter } from './feedback/routes.ts';
@@ -136,6 +138,8 @@ export function createApp(deps: AppDeps): MockFlowApp {
       checkTimeoutMs: deps.keyCheckTimeoutMs,
     }),
   );
+  app.use(interviewPagesRouter({ db, staticMaxAgeMs: config.isProduction ? 3_600_000 : 0 }));
+  app.use(historyPagesRouter({ db, vault, interviewerName: config.interview.interviewerName }));
   app.use(pagesRouter({ googleSignIn: Boolean(config.google), localSignIn }));
 
   app.use(notFoundHandler);

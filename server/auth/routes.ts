@@ -42,7 +42,7 @@ export function authRouter(deps: AuthRoutesDeps): Router {
       if (err) return next(err);
       res.clearCookie('mockflow.sid');
       if (wantsJson(req)) res.status(204).end();
-      else res.redirect(303, '/');
+      else res.redirect(303, '/?signed_out=1');
     });
   });
 
@@ -60,6 +60,8 @@ export function authRouter(deps: AuthRoutesDeps): Router {
       const user = currentUser(req);
       const parsed = DeleteAccount.safeParse(req.body ?? {});
       if (!parsed.success || parsed.data.confirm !== DELETE_CONFIRMATION) {
+        // The form goes back to the settings page, which says what to type next to the field.
+        if (!wantsJson(req)) return res.redirect(303, '/settings?confirm=mismatch#confirm-delete');
         throw validation({ confirm: `Type "${DELETE_CONFIRMATION}" to confirm.` }, 'Account not deleted: the confirmation did not match.');
       }
       try {

@@ -1,4 +1,4 @@
-import { STAGES, type Stage } from '../../agent/protocol.ts';
+import { STAGES, type ExperienceLevel, type Stage } from '../../agent/protocol.ts';
 import type { InterviewRow, InterviewSummaryRow } from './store.ts';
 
 export const STAGE_LABELS: Record<Stage, string> = {
@@ -7,6 +7,15 @@ export const STAGE_LABELS: Record<Stage, string> = {
   past_experience: 'Past experience',
   company_fit: 'Company and role fit',
   closing: 'Closing',
+};
+
+export const LEVEL_LABELS: Record<ExperienceLevel, string> = {
+  entry: 'Entry level',
+  junior: 'Junior',
+  mid: 'Mid-level',
+  senior: 'Senior',
+  lead: 'Lead',
+  staff: 'Staff / principal',
 };
 
 function durationSeconds(row: Pick<InterviewRow, 'started_at' | 'ended_at' | 'status'>): number | null {

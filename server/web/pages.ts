@@ -25,11 +25,10 @@ export function pagesRouter(deps: PagesDeps): Router {
       googleSignIn: deps.googleSignIn,
       localSignIn: deps.localSignIn,
       deleted: req.query.deleted === '1',
+      signedOut: req.query.signed_out === '1',
+      // Set by requireUser when a signed-out visitor asked for a page.
+      signInToContinue: Boolean(req.session.returnTo),
     });
-  });
-
-  router.get('/dashboard', requireUser, (_req, res) => {
-    res.render('dashboard', { title: 'Dashboard' });
   });
 
   router.get('/settings/keys', requireUser, (_req, res) => {
@@ -44,8 +43,12 @@ export function pagesRouter(deps: PagesDeps): Router {
     });
   });
 
-  router.get('/settings', requireUser, (_req, res) => {
-    res.render('settings', { title: 'Settings', deleteConfirmation: DELETE_CONFIRMATION });
+  router.get('/settings', requireUser, (req, res) => {
+    res.render('settings', {
+      title: 'Settings',
+      deleteConfirmation: DELETE_CONFIRMATION,
+      confirmMismatch: req.query.confirm === 'mismatch',
+    });
   });
 
   return router;

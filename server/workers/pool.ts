@@ -71,7 +71,11 @@ export class WorkerPool {
     return this.children.size;
   }
 
-  /** The live (or starting) child of this interview. */
+  /**
+   * The child of this interview while its process is alive, starting ones included (so a
+   * starting interview can be stopped; `send` refuses until it is ready, and `ended` of a child
+   * that never became ready never resolves: its start rejected instead).
+   */
   get(interviewId: string): InterviewChild | undefined {
     return this.children.get(interviewId)?.handle;
   }

@@ -215,7 +215,6 @@ export class ChildSupervisor {
     this.armIdle();
     this.settleStart.resolve();
     for (const message of this.early.splice(0)) this.deliver(message);
-    if (this.stopReason) this.armKill(); // stop was asked for while starting
   }
 
   private failStart(reason: string, kind: StartFailure, provider?: AgentStartError['provider']): void {
@@ -267,7 +266,7 @@ export class ChildSupervisor {
       try {
         await onMessage(message);
       } catch (error) {
-        this.log.error({ err: error, message: message.type }, 'interview message handler failed');
+        this.log.error({ err: error, messageType: message.type }, 'interview message handler failed');
       }
     });
   }

@@ -45,8 +45,9 @@ describe('account deletion', () => {
     const settings = await client.get('/settings');
     expect(settings.text).toContain('delete my account');
     const wrong = await client.submit('/settings/account/delete', { confirm: 'yes' });
-    expect(wrong.status).toBe(400);
-    expect(wrong.text).toContain('confirmation did not match');
+    expect(wrong.status).toBe(303);
+    expect(wrong.location).toBe('/settings?confirm=mismatch#confirm-delete');
+    expect((await client.get('/settings?confirm=mismatch')).text).toContain('Nothing was deleted');
     expect((await counts(app, userId))['public.interviews']).toBe(1);
 
     const done = await client.submit('/settings/account/delete', { confirm: 'Delete My Account' });

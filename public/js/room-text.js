@@ -1,0 +1,89 @@
+// The text interview: a chat fed by the event stream, and a box to answer in.
+(function () {
+  'use strict';
+  const { api } = window.MockFlow;
+  const room = window.MockFlow.room;
+  const chat = document.getElementById('chat');
+  const typing = document.getElementById('typing');
+  const composer = document.getElementById('composer');
+  const message = document.getElementById('message');
+  const messageError = document.getElementById('message-error');
+  const send = document.getElementById('send');
+  const MAX = 4000;
+  const seen = new Set();
+
+  function setTyping(on, text) {
+    typing.textContent = on ? text || 'The interviewer is typing…' : '';
+    typing.dataset.state = on ? 'busy' : '';
+  }
+
+  /** Adds one transcript line, once, in time order (the snapshot and live events overlap). */
+  function addItem(item) {
+    if (!item || !item.id || seen.has(item.id)) return;
+    seen.add(item.id);
+    const line = document.createElement('div');
+    line.className = `message ${item.role === 'user' ? 'from-user' : 'from-interviewer'}`;
+    line.dataset.id = item.id;
+    line.dataset.startedAt = String(item.startedAt || 0);
+    const who = document.createElement('p');
+    who.className = 'who';
+    who.textContent = item.role === 'user' ? 'You' : 'Interviewer';
+    const text = document.createElement('p');
+    text.className = 'text';
+    text.textContent = item.text;
+    line.append(who, text);
+    const later = Array.from(chat.children).find((el) => Number(el.dataset.startedAt) > (item.startedAt || 0));
+    chat.insertBefore(line, later || null);
+    if (!later) chat.scrollTop = chat.scrollHeight;
+    if (item.role === 'assistant') setTyping(false);
+    else setTyping(true);
+  }
+
+  room.on('snapshot', (interview) => {
+    for (const item of interview.items || []) addItem(item);
+    const last = chat.lastElementChild;
+    if (!last) setTyping(true, 'The interviewer is getting ready…');
+    else setTyping(last.classList.contains('from-user'));
+  });
+  room.on('item', addItem);
+  room.on('ended', () => {
+    setTyping(false);
+    message.disabled = true;
+    send.disabled = true;
+  });
+
+  message.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      composer.requestSubmit();
+    }
+  });
+
+  composer.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const text = message.value.trim();
+    messageError.textContent = '';
+    message.removeAttribute('aria-invalid');
+    if (!text) return;
+    if (text.length > MAX) {
+      messageError.textContent = `An answer can be at most ${MAX.toLocaleString()} characters (this one has ${text.length.toLocaleString()}).`;
+      message.setAttribute('aria-invalid', 'true');
+      return;
+    }
+    send.disabled = true;
+    try {
+      await api('POST', `/api/interviews/${encodeURIComponent(room.id)}/messages`, { text });
+      message.value = '';
+      setTyping(true);
+    } catch (error) {
+      messageError.textContent = error.message;
+      message.setAttribute('aria-invalid', 'true');
+    } finally {
+      send.disabled = room.leaving;
+      message.focus();
+    }
+  });
+
+  room.openEvents();
+  message.focus();
+})();

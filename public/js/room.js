@@ -1,0 +1,228 @@
+// What both interview rooms share: the stage indicator and its clock, the interview's event
+// stream (GET /api/interviews/:id/events), skip and end. room-text.js and room-voice.js add
+// the conversation itself.
+(function () {
+  'use strict';
+  const { api } = window.MockFlow;
+  const root = document.getElementById('room');
+  const id = root.dataset.interviewId;
+  const steps = Array.from(root.querySelectorAll('.stage-steps li'));
+  const order = steps.map((li) => li.dataset.stage);
+  const limits = Object.fromEntries(steps.map((li) => [li.dataset.stage, Number(li.dataset.limitMs)]));
+  const labels = Object.fromEntries(steps.map((li) => [li.dataset.stage, li.dataset.label]));
+  // Stage times come from the server's clock; the browser's may be off by a little or a lot.
+  const clockOffset = Number(root.dataset.serverNow) - Date.now();
+  const now = () => Date.now() + clockOffset;
+
+  const stageNumber = document.getElementById('stage-number');
+  const stageName = document.getElementById('stage-name');
+  const clock = document.getElementById('stage-clock');
+  const announcer = document.getElementById('room-announcer');
+  const problem = document.getElementById('room-problem');
+  const skipButton = document.getElementById('skip-stage');
+  const endButton = document.getElementById('end-interview');
+  const actionsStatus = document.getElementById('actions-status');
+
+  let stage = root.dataset.stage;
+  let stageAt = Number(root.dataset.stageStartedAt);
+  let leaving = false;
+  let skipPending = null;
+  const listeners = { item: [], snapshot: [], stage: [], ended: [] };
+  let beforeLeave = async () => undefined;
+  let skipHandler = () => api('POST', `/api/interviews/${encodeURIComponent(id)}/skip`, {});
+
+  function emit(type, value) {
+    for (const fn of listeners[type]) fn(value);
+  }
+
+  function announce(text) {
+    announcer.textContent = text;
+  }
+
+  function showProblem(text) {
+    problem.textContent = text;
+    problem.hidden = !text;
+  }
+
+  // ---- Stage ----------------------------------------------------------------------------
+
+  function format(ms) {
+    const total = Math.ceil(ms / 1000);
+    return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+  }
+
+  function tick() {
+    const left = (limits[stage] || 0) - (now() - stageAt);
+    clock.textContent = left > 0 ? `${format(left)} left in this stage` : 'Time is up for this stage: it moves on after the next answer.';
+    clock.dataset.state = left > 0 && left < 30000 ? 'soon' : left <= 0 ? 'over' : '';
+  }
+
+  function renderStage() {
+    const index = order.indexOf(stage);
+    stageNumber.textContent = String(index + 1);
+    stageName.textContent = labels[stage] || stage;
+    steps.forEach((li, i) => {
+      li.className = i < index ? 'done' : i === index ? 'current' : '';
+      if (i === index) li.setAttribute('aria-current', 'step');
+      else li.removeAttribute('aria-current');
+    });
+    skipButton.disabled = Boolean(skipPending) || index >= order.length - 1 || leaving;
+    tick();
+  }
+
+  /** A stage change from the event stream or the room (`at` in epoch ms, when known). */
+  function setStage(next, at) {
+    if (!labels[next]) return;
+    const changed = next !== stage;
+    if (order.indexOf(next) < order.indexOf(stage)) return; // stages only move forward
+    stage = next;
+    if (at) stageAt = at;
+    else if (changed) stageAt = now();
+    if (changed) {
+      clearTimeout(skipPending);
+      skipPending = null;
+      actionsStatus.textContent = '';
+      announce(`Now in stage ${order.indexOf(stage) + 1} of ${order.length}: ${labels[stage]}.`);
+      emit('stage', stage);
+    }
+    renderStage();
+  }
+
+  setInterval(tick, 1000);
+  renderStage();
+
+  // ---- Event stream ---------------------------------------------------------------------
+
+  let source = null;
+  function openEvents() {
+    source = new EventSource(`/api/interviews/${encodeURIComponent(id)}/events`);
+    const data = (event) => {
+      try {
+        return JSON.parse(event.data);
+      } catch {
+        return null;
+      }
+    };
+    source.addEventListener('open', () => {
+      if (problem.dataset.kind === 'stream') {
+        showProblem('');
+        delete problem.dataset.kind;
+      }
+    });
+    source.addEventListener('snapshot', (event) => {
+      const interview = data(event);
+      if (!interview) return;
+      const last = (interview.stages || []).at(-1);
+      if (last) setStage(last.stage, interview.stages.length > 1 ? last.at : undefined);
+      emit('snapshot', interview);
+    });
+    source.addEventListener('item', (event) => {
+      const item = data(event);
+      if (item) emit('item', item);
+    });
+    source.addEventListener('stage', (event) => {
+      const change = data(event);
+      if (change) setStage(change.stage, change.at);
+    });
+    source.addEventListener('error', (event) => {
+      // A server `error` event carries data; a dropped connection does not.
+      const payload = event.data ? data(event) : null;
+      if (payload && payload.message) {
+        showProblem(payload.message);
+        return;
+      }
+      if (leaving) return;
+      problem.dataset.kind = 'stream';
+      showProblem(
+        source.readyState === EventSource.CLOSED
+          ? 'Lost contact with MockFlow. Reload the page to carry on.'
+          : 'Reconnecting to MockFlow… The interview carries on meanwhile.',
+      );
+    });
+    source.addEventListener('ended', (event) => {
+      const ended = data(event) || {};
+      emit('ended', ended);
+      leave();
+    });
+  }
+
+  // ---- Leaving, ending, skipping --------------------------------------------------------
+
+  /** Goes to the interview's page (transcript and feedback), once. */
+  async function leave() {
+    if (leaving) return;
+    leaving = true;
+    renderStage();
+    if (source) source.close();
+    try {
+      await beforeLeave();
+    } finally {
+      window.location.assign(`/interviews/${encodeURIComponent(id)}`);
+    }
+  }
+
+  endButton.addEventListener('click', async () => {
+    if (!window.confirm('End the interview now? You can still read the transcript and ask for feedback.')) return;
+    endButton.disabled = true;
+    actionsStatus.textContent = 'Ending the interview…';
+    try {
+      await api('POST', `/api/interviews/${encodeURIComponent(id)}/end`);
+    } catch (error) {
+      // 404/409: it is already over; anything else the candidate should see.
+      if (error.status !== 404 && error.status !== 409) {
+        endButton.disabled = false;
+        actionsStatus.textContent = error.message;
+        return;
+      }
+    }
+    await leave();
+  });
+
+  skipButton.addEventListener('click', async () => {
+    skipButton.disabled = true;
+    actionsStatus.textContent = 'Moving to the next stage…';
+    // Re-enabled by the stage change, or after a while if none comes.
+    skipPending = setTimeout(() => {
+      skipPending = null;
+      actionsStatus.textContent = '';
+      renderStage();
+    }, 8000);
+    try {
+      await skipHandler();
+    } catch (error) {
+      clearTimeout(skipPending);
+      skipPending = null;
+      actionsStatus.textContent = error.message;
+      renderStage();
+    }
+  });
+
+  window.MockFlow.room = {
+    id,
+    mode: root.dataset.mode,
+    get stage() {
+      return stage;
+    },
+    labels,
+    now,
+    on(type, fn) {
+      listeners[type].push(fn);
+    },
+    setStage,
+    announce,
+    showProblem,
+    leave,
+    openEvents,
+    /** Runs before the page moves to the interview page (the voice room disconnects). */
+    set beforeLeave(fn) {
+      beforeLeave = fn;
+    },
+    /** Replaces how "Skip to next stage" reaches the agent (voice: a data message). */
+    set skip(fn) {
+      skipHandler = fn;
+    },
+    get leaving() {
+      return leaving;
+    },
+  };
+})();

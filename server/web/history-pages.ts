@@ -1,0 +1,171 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { currentUser, requireUser } from '../auth/require-user.ts';
+import type { Vault } from '../crypto/vault.ts';
+import { isUuid, withUser, type Database } from '../db/database.ts';
+import type { FeedbackData } from '../feedback/generate.ts';
+import { loadFeedback } from '../feedback/store.ts';
+import { notFound } from '../http/errors.ts';
+import { presentInterview, presentSummary } from '../interviews/presenter.ts';
+import { ListQuery } from '../interviews/schema.ts';
+import { getInterview, listInterviews, type InterviewRow } from '../interviews/store.ts';
+import { presentKeys, type PresentedKeys } from '../keys/presenter.ts';
+import { providerName } from '../keys/providers.ts';
+import { loadKeysRow } from '../keys/store.ts';
+import { interviewCard, interviewFacts, scoreChart, transcriptGroups } from './history-view.ts';
+import { reportView } from './report-view.ts';
+
+// The pages about past interviews: the dashboard, the history list and one interview with its
+// transcript and feedback. Server-rendered; small scripts add filtering, deleting and feedback
+// generation on top.
+
+export interface HistoryPagesDeps {
+  db: Database;
+  vault: Vault;
+  interviewerName: string;
+}
+
+export const HISTORY_PER_PAGE = 20;
+const DASHBOARD_RECENT = 5;
+/** Enough rows for the recent list and the score chart's twelve points in one query. */
+const DASHBOARD_ROWS = 40;
+
+type FeedbackStatus = 'none' | 'generating' | 'ready' | 'failed';
+
+function feedbackStatus(row: InterviewRow, data: FeedbackData | undefined): FeedbackStatus {
+  if (row.feedback_status === 'generating') return 'generating';
+  if (row.feedback_status === 'failed') return 'failed';
+  return data ? 'ready' : 'none';
+}
+
+export function historyPagesRouter(deps: HistoryPagesDeps): Router {
+  const { db, vault } = deps;
+  const router = Router();
+
+  router.get('/dashboard', requireUser, async (req, res) => {
+    const user = currentUser(req);
+    const [keysRow, list] = await Promise.all([
+      withUser(db, user.id, (tx) => loadKeysRow(tx, user.id)),
+      listInterviews(db, user.id, { page: 1, perPage: DASHBOARD_ROWS }),
+    ]);
+    const cards = list.rows.map((row) => interviewCard(presentSummary(row)));
+    res.render('dashboard', {
+      title: 'Dashboard',
+      scripts: ['/static/js/api.js', '/static/js/dashboard.js'],
+      styles: ['/static/css/history.css'],
+      keys: keysStatus(presentKeys(keysRow, vault)),
+      live: cards.find((c) => c.live) ?? null,
+      recent: cards.slice(0, DASHBOARD_RECENT),
+      total: list.total,
+      chart: scoreChart(cards),
+    });
+  });
+
+  router.get('/interviews', requireUser, async (req, res) => {
+    const user = currentUser(req);
+    const parsed = ListQuery.safeParse({ page: req.query.page, q: req.query.q });
+    const query = parsed.success ? { ...parsed.data, perPage: HISTORY_PER_PAGE } : { page: 1, perPage: HISTORY_PER_PAGE };
+    const q = query.q || undefined;
+    const { rows, total } = await listInterviews(db, user.id, { ...query, q });
+    if (rows.length === 0 && query.page > 1) return res.redirect(303, pageHref(1, q));
+    const pages = Math.max(1, Math.ceil(total / HISTORY_PER_PAGE));
+    res.render('history', {
+      title: 'Your interviews',
+      scripts: ['/static/js/api.js', '/static/js/history.js'],
+      styles: ['/static/css/history.css'],
+      cards: rows.map((row) => interviewCard(presentSummary(row))),
+      q: q ?? '',
+      total,
+      page: query.page,
+      pages,
+      perPage: HISTORY_PER_PAGE,
+      prevHref: query.page > 1 ? pageHref(query.page - 1, q) : null,
+      nextHref: query.page < pages ? pageHref(query.page + 1, q) : null,
+    });
+  });
+
+  /** The caller's interview and its feedback; another user's id is a 404 like a missing one. */
+  async function owned(req: Request) {
+    const user = currentUser(req);
+    const found = await withUser(db, user.id, async (tx) => {
+      const row = await getInterview(tx, String(req.params.id));
+      return row ? { row, data: await loadFeedback(tx, row.id) } : undefined;
+    });
+    if (!found) throw notFound('There is no such interview, or it belongs to someone else.');
+    return found;
+  }
+
+  // /interviews/new and other words belong to other routers: only ids are interviews here.
+  const idOnly = (req: Request, _res: Response, next: NextFunction) => (isUuid(req.params.id) ? next() : next('route'));
+
+  router.get('/interviews/:id', idOnly, requireUser, async (req, res) => {
+    const { row, data } = await owned(req);
+    const interview = presentInterview(row);
+    const facts = interviewFacts(interview);
+    res.render('interview', {
+      title: `${facts.role} interview`,
+      scripts: ['/static/js/api.js', '/static/js/interview.js'],
+      styles: ['/static/css/history.css', '/static/css/print.css'],
+      id: row.id,
+      facts,
+      groups: transcriptGroups(interview, deps.interviewerName),
+      exportJson: `/api/interviews/${row.id}/export?format=json`,
+      exportMd: `/api/interviews/${row.id}/export?format=md`,
+      feedback: panel(row, data),
+    });
+  });
+
+  /** The feedback panel alone, for the page's script to swap in when generation finishes. */
+  router.get('/interviews/:id/feedback-panel', idOnly, requireUser, async (req, res) => {
+    const { row, data } = await owned(req);
+    res.set('Cache-Control', 'no-store').render('partials/feedback-panel', panel(row, data));
+  });
+
+  return router;
+}
+
+function panel(row: InterviewRow, data: FeedbackData | undefined) {
+  const status = row.status === 'live' ? 'live' : feedbackStatus(row, data);
+  return {
+    id: row.id,
+    status,
+    error: status === 'failed' ? row.feedback_error : null,
+    report: data ? reportView(data) : null,
+    roomHref: `/interviews/${row.id}/room`,
+    downloadHref: `/api/interviews/${row.id}/feedback/export`,
+  };
+}
+
+function pageHref(page: number, q: string | undefined): string {
+  const params = new URLSearchParams();
+  if (q) params.set('q', q);
+  if (page > 1) params.set('page', String(page));
+  const search = params.toString();
+  return search ? `/interviews?${search}` : '/interviews';
+}
+
+type KeyState = 'set' | 'partly' | 'unset' | 'unreadable';
+
+/** Which keys are saved (never their values) and what the user can start with them. */
+function keysStatus(keys: PresentedKeys) {
+  const livekitFields = [keys.livekit_url, keys.livekit_api_key, keys.livekit_api_secret];
+  const stateOf = (fields: PresentedKeys['openai_key'][]): KeyState => {
+    if (fields.some((f) => f.unreadable)) return 'unreadable';
+    const set = fields.filter((f) => f.set).length;
+    return set === fields.length ? 'set' : set === 0 ? 'unset' : 'partly';
+  };
+  const livekit = stateOf(livekitFields);
+  const llm = stateOf([keys.openai_key]);
+  const deepgram = stateOf([keys.deepgram_key]);
+  const label: Record<KeyState, string> = { set: 'Set', partly: 'Partly set', unset: 'Not set', unreadable: 'Needs re-entering' };
+  const openAiVoiceOk = keys.tts_provider !== 'openai' || keys.llm_provider === 'openai';
+  return {
+    rows: [
+      { name: 'LiveKit (voice rooms)', state: livekit, text: label[livekit], detail: livekit === 'set' ? keys.livekit_host : null },
+      { name: 'Language model', state: llm, text: label[llm], detail: llm === 'set' ? `${providerName(keys.llm_base_url)} · ${keys.llm_model}` : null },
+      { name: 'Deepgram (speech-to-text)', state: deepgram, text: label[deepgram], detail: null },
+    ],
+    textReady: llm === 'set',
+    voiceReady: llm === 'set' && livekit === 'set' && deepgram === 'set' && openAiVoiceOk,
+    needsReentry: keys.needsReentry,
+  };
+}

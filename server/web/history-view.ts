@@ -1,0 +1,170 @@
+import type { EndReason, ExperienceLevel, TranscriptItem } from '../../agent/protocol.ts';
+import { groupByStage, LEVEL_LABELS, STAGE_LABELS, type PresentedInterview, type presentSummary } from '../interviews/presenter.ts';
+
+// What the dashboard, history and interview pages show, worked out here so the templates only
+// place values. Dates are rendered in UTC inside <time datetime>; the page scripts re-render
+// them in the reader's own time zone.
+
+const DATE_TIME = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+const SHORT_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+
+export function dateText(iso: string): string {
+  return `${DATE_TIME.format(new Date(iso))} UTC`;
+}
+
+/** "45 s", "12 min", "1 h 5 min"; a dash when unknown. */
+export function durationText(seconds: number | null): string {
+  if (seconds === null) return '—';
+  const whole = Math.round(seconds);
+  if (whole < 60) return `${whole} s`;
+  const minutes = Math.round(whole / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** Time into the interview as mm:ss (minutes keep counting past 59). */
+export function clock(ms: number, startMs: number): string {
+  const s = Math.max(0, Math.round((ms - startMs) / 1000));
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+const ENDED_BY: Record<EndReason, string> = {
+  completed: 'Finished by the interviewer',
+  candidate: 'Ended by you',
+  timeout: 'Time limit reached',
+  idle: 'Ended after a long silence',
+  error: 'Stopped by an error',
+  shutdown: 'Stopped when the server shut down',
+};
+
+export type Summary = ReturnType<typeof presentSummary>;
+
+export interface InterviewCard {
+  id: string;
+  href: string;
+  roomHref: string;
+  role: string;
+  candidate: string;
+  level: string;
+  mode: string;
+  live: boolean;
+  dateIso: string;
+  dateText: string;
+  duration: string;
+  stage: string;
+  score: number | null;
+}
+
+export function interviewCard(s: Summary): InterviewCard {
+  return {
+    id: s.id,
+    href: `/interviews/${s.id}`,
+    roomHref: `/interviews/${s.id}/room`,
+    role: s.jobRole || 'Interview',
+    candidate: s.candidateName,
+    level: levelText(s.experienceLevel) ?? '',
+    mode: s.mode === 'voice' ? 'Voice' : 'Text',
+    live: s.status === 'live',
+    dateIso: s.createdAt,
+    dateText: dateText(s.createdAt),
+    duration: durationText(s.durationSeconds),
+    stage: s.finalStage ? STAGE_LABELS[s.finalStage] : '—',
+    score: s.score,
+  };
+}
+
+export interface ScoreChart {
+  width: number;
+  height: number;
+  left: number;
+  right: number;
+  summary: string;
+  line: string;
+  grid: { y: number; label: string }[];
+  points: { x: number; y: number; score: number; title: string }[];
+  xLabels: { x: number; label: string; anchor: 'start' | 'middle' | 'end' }[];
+}
+
+const CHART = { width: 320, height: 150, left: 30, right: 14, top: 12, bottom: 28, maxPoints: 12 };
+
+/**
+ * Overall score over time for the newest scored interviews (given newest first), oldest on the
+ * left. Null until there are two scores to draw a line between.
+ */
+export function scoreChart(cards: InterviewCard[]): ScoreChart | null {
+  const scored = cards.filter((c) => c.score !== null).slice(0, CHART.maxPoints).reverse();
+  if (scored.length < 2) return null;
+  const { width, height, left, right, top, bottom } = CHART;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const y = (score: number) => round1(top + ((5 - score) / 4) * plotH);
+  const points = scored.map((c, i) => ({
+    x: round1(left + (i * plotW) / (scored.length - 1)),
+    y: y(c.score!),
+    score: c.score!,
+    title: `${c.role}, ${c.dateText}: ${c.score} out of 5`,
+  }));
+  const first = points[0]!;
+  const last = points.at(-1)!;
+  return {
+    width,
+    height,
+    left,
+    right,
+    summary: `Overall score of your last ${scored.length} scored interviews, oldest first: ${scored.map((c) => c.score).join(', ')} out of 5.`,
+    line: points.map((p) => `${p.x},${p.y}`).join(' '),
+    grid: [1, 2, 3, 4, 5].map((s) => ({ y: y(s), label: String(s) })),
+    points,
+    xLabels: [
+      { x: first.x, label: SHORT_DATE.format(new Date(scored[0]!.dateIso)), anchor: 'start' },
+      { x: last.x, label: SHORT_DATE.format(new Date(scored.at(-1)!.dateIso)), anchor: 'end' },
+    ],
+  };
+}
+
+export interface TranscriptGroup {
+  label: string;
+  lines: { who: string; role: 'assistant' | 'user'; time: string; text: string; interrupted: boolean }[];
+}
+
+export function transcriptGroups(interview: PresentedInterview, interviewerName: string): TranscriptGroup[] {
+  const start = new Date(interview.startedAt).getTime();
+  return groupByStage(interview.items as TranscriptItem[]).map((group) => ({
+    label: group.label,
+    lines: group.items.map((item) => ({
+      who: item.role === 'assistant' ? interviewerName : interview.candidateName,
+      role: item.role,
+      time: clock(item.startedAt, start),
+      text: item.text,
+      interrupted: Boolean(item.interrupted),
+    })),
+  }));
+}
+
+export function interviewFacts(interview: PresentedInterview) {
+  return {
+    role: interview.jobRole || 'Interview',
+    candidate: interview.candidateName,
+    level: levelText(interview.experienceLevel) ?? '—',
+    mode: interview.mode === 'voice' ? 'Voice' : 'Text',
+    live: interview.status === 'live',
+    dateIso: interview.startedAt,
+    dateText: dateText(interview.startedAt),
+    duration: durationText(interview.durationSeconds),
+    endedBy: interview.endedBy ? ENDED_BY[interview.endedBy] : interview.status === 'live' ? 'Still running' : '—',
+    stage: interview.finalStage ? STAGE_LABELS[interview.finalStage] : '—',
+    skipped: interview.skippedStages.map((s) => STAGE_LABELS[s]).join(', '),
+    answers: interview.items.filter((i) => i.role === 'user').length,
+    questions: interview.items.filter((i) => i.role === 'assistant').length,
+    documents: [interview.hasResume && 'résumé', interview.hasJobDescription && 'job description'].filter(Boolean).join(' and '),
+    error: interview.error,
+  };
+}
+
+export function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+function levelText(level: string | null | undefined): string | undefined {
+  return level ? (LEVEL_LABELS[level as ExperienceLevel] ?? level) : undefined;
+}

@@ -1,0 +1,108 @@
+// Pages for starting and running an interview: the start form and the interview room (text
+// chat or voice call). The pages are shells; public/js/start.js and room-*.js drive them
+// through the JSON API. Also serves livekit-client's browser build to the voice room.
+
+import { Router, type Request } from 'express';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { EXPERIENCE_LEVELS, STAGE_LIMITS_MS, STAGES, type Stage } from '../../agent/protocol.ts';
+import { currentUser, requireUser } from '../auth/require-user.ts';
+import { withUser, type Database } from '../db/database.ts';
+import { notFound } from '../http/errors.ts';
+import { DEFAULT_LLM_BASE_URL, presetOf } from '../keys/providers.ts';
+import { loadKeysRow, type KeysRow } from '../keys/store.ts';
+import { LEVEL_LABELS, STAGE_LABELS } from '../interviews/presenter.ts';
+import * as store from '../interviews/store.ts';
+
+export interface InterviewPagesDeps {
+  db: Database;
+  /** Cache lifetime of the vendored livekit-client build (production: an hour). */
+  staticMaxAgeMs?: number;
+}
+
+// livekit-client's package.json is not in its export map: find the build from its entry file.
+const LIVEKIT_DIST = dirname(createRequire(import.meta.url).resolve('livekit-client'));
+const VENDOR_FILES: Record<string, string> = {
+  'livekit-client.umd.js': join(LIVEKIT_DIST, 'livekit-client.umd.js'),
+  'livekit-client.umd.js.map': join(LIVEKIT_DIST, 'livekit-client.umd.js.map'),
+};
+
+/** What the start form needs to know about the user's keys: which modes can run, and why not. */
+export function modeReadiness(row: KeysRow | undefined): { llmReady: boolean; voiceProblem: string | null } {
+  const llmReady = Boolean(row?.openai_key);
+  const missing: string[] = [];
+  if (!row?.livekit_url || !row.livekit_api_key || !row.livekit_api_secret) missing.push('LiveKit');
+  if (!row?.deepgram_key) missing.push('Deepgram');
+  let voiceProblem: string | null = null;
+  if (missing.length > 0) {
+    voiceProblem = `Voice needs ${missing.join(' and ')} keys — add them in Settings → Keys.`;
+  } else if (row?.tts_provider !== 'deepgram' && presetOf(row?.llm_base_url ?? DEFAULT_LLM_BASE_URL) !== 'openai') {
+    voiceProblem = "The OpenAI voice needs OpenAI as the language-model provider — choose the Deepgram voice in Settings → Keys.";
+  }
+  return { llmReady, voiceProblem };
+}
+
+/** When the current stage began: the agent restarts the welcome clock at its first line. */
+function stageStartedAt(row: store.InterviewRow): { stage: Stage; at: number } {
+  const last = row.stage_events.at(-1);
+  const stage = last?.stage ?? row.final_stage ?? 'welcome';
+  let at = last?.at ?? new Date(row.started_at).getTime();
+  if (stage === 'welcome' && (row.stage_events.length <= 1)) {
+    const greeting = row.conversation.find((item) => item.role === 'assistant');
+    if (greeting && greeting.startedAt > at) at = greeting.startedAt;
+  }
+  return { stage, at };
+}
+
+export function interviewPagesRouter(deps: InterviewPagesDeps): Router {
+  const { db } = deps;
+  const router = Router();
+
+  router.get('/static/vendor/:file', (req, res, next) => {
+    const path = VENDOR_FILES[String(req.params.file)];
+    if (!path) return next();
+    res.sendFile(path, { maxAge: deps.staticMaxAgeMs ?? 0 });
+  });
+
+  router.get('/interviews/new', requireUser, async (req, res) => {
+    const user = currentUser(req);
+    const [keys, live] = await Promise.all([
+      withUser(db, user.id, (tx) => loadKeysRow(tx, user.id)),
+      store.findLiveInterview(db, user.id),
+    ]);
+    res.render('start', {
+      title: 'Start an interview',
+      styles: ['/static/css/room.css'],
+      scripts: ['/static/js/api.js', '/static/js/start.js'],
+      candidateName: user.name ?? '',
+      levels: EXPERIENCE_LEVELS.map((id) => ({ id, label: LEVEL_LABELS[id] })),
+      liveId: live?.id ?? null,
+      ...modeReadiness(keys),
+    });
+  });
+
+  router.get('/interviews/:id/room', requireUser, async (req: Request, res) => {
+    const user = currentUser(req);
+    const row = await withUser(db, user.id, (tx) => store.getInterview(tx, String(req.params.id)));
+    if (!row) throw notFound('There is no such interview.');
+    if (row.status !== 'live') return res.redirect(303, `/interviews/${row.id}`);
+    const current = stageStartedAt(row);
+    const voice = row.mode === 'voice';
+    res.render('room', {
+      title: voice ? 'Voice interview' : 'Text interview',
+      styles: ['/static/css/room.css'],
+      scripts: voice
+        ? ['/static/js/api.js', '/static/vendor/livekit-client.umd.js', '/static/js/room.js', '/static/js/room-voice.js']
+        : ['/static/js/api.js', '/static/js/room.js', '/static/js/room-text.js'],
+      interview: { id: row.id, mode: row.mode, candidateName: row.candidate_name, jobRole: row.job_role ?? '' },
+      stages: STAGES.map((id, index) => ({ id, index, label: STAGE_LABELS[id], limitMs: STAGE_LIMITS_MS[id] })),
+      stage: current.stage,
+      stageLabel: STAGE_LABELS[current.stage],
+      stageIndex: STAGES.indexOf(current.stage),
+      stageStartedAt: current.at,
+      serverNow: Date.now(),
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { T0 } from '../feedback/fixture.ts';
+import type { Client } from '../helpers/client.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { localUserId, otherUserId, seedInterview, shiftedItems, XSS_NAME } from './seed.ts';
+
+const DAY = 86_400_000;
+const ESCAPED_XSS = '&lt;img src=x onerror=alert(1)&gt;';
+
+let app: TestApp;
+let client: Client;
+let userId: string;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  client = app.client();
+  await client.signInLocally();
+  userId = await localUserId(app.db);
+});
+afterAll(() => app?.close());
+
+async function clear() {
+  await app.db.query('delete from public.interviews');
+}
+
+describe('the dashboard', () => {
+  it('starts empty: a call to start, keys not set, no chart', async () => {
+    await clear();
+    const page = await client.get('/dashboard');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('href="/interviews/new"');
+    expect(page.text).toContain('href="/settings/keys"');
+    expect(page.text).toMatch(/Language model<\/span>\s*<span class="key-state">.*Not set/s);
+    expect(page.text).toContain('You have not done an interview yet');
+    expect(page.text).not.toContain('class="score-chart"');
+  });
+
+  it('shows which keys are set, never their values', async () => {
+    const saved = await client.api('PUT', '/api/keys', { openai_key: 'sk-dashboard-secret-9876', llm_model: 'gpt-4o' });
+    expect(saved.status, saved.text).toBe(200);
+    const page = await client.get('/dashboard');
+    expect(page.text).toMatch(/<li data-state="set">\s*<span class="key-name">Language model/);
+    expect(page.text).toContain('OpenAI · gpt-4o');
+    expect(page.text).toMatch(/Text interviews: <strong>ready/);
+    expect(page.text).toMatch(/Voice interviews: <strong>need more keys/);
+    expect(page.text).not.toContain('sk-dashboard-secret');
+    expect(page.text).not.toContain('9876');
+    await client.api('DELETE', '/api/keys');
+  });
+
+  it('lists recent interviews with their scores, and draws the score chart from two scored ones', async () => {
+    await clear();
+    await seedInterview(app.db, userId, { jobRole: 'Data Analyst', startedAt: T0, feedback: 2 });
+    let page = await client.get('/dashboard');
+    expect(page.text).toContain('Data Analyst');
+    expect(page.text).toMatch(/score-badge score-2/);
+    expect(page.text).not.toContain('class="score-chart"');
+
+    await seedInterview(app.db, userId, { jobRole: 'Platform Engineer', startedAt: T0 + DAY, feedback: 4 });
+    await seedInterview(app.db, userId, { jobRole: 'No Feedback Role', startedAt: T0 + 2 * DAY });
+    page = await client.get('/dashboard');
+    expect(page.text).toContain('class="score-chart"');
+    expect(page.text).toContain('oldest first: 2, 4 out of 5');
+    expect(page.text.match(/<circle class="chart-point"/g)).toHaveLength(2);
+    expect(page.text).toContain('No feedback yet');
+    const recent = page.text.slice(page.text.indexOf('id="recent-heading"'));
+    expect([...recent.matchAll(/<h3 class="interview-title"><a [^>]+>([^<]+)</g)].map((m) => m[1])).toEqual([
+      'No Feedback Role',
+      'Platform Engineer',
+      'Data Analyst',
+    ]);
+  });
+
+  it('points to the room of a live interview', async () => {
+    await clear();
+    const id = await seedInterview(app.db, userId, { status: 'live' });
+    const page = await client.get('/dashboard');
+    expect(page.text).toContain(`href="/interviews/${id}/room"`);
+  });
+});
+
+describe('the history page', () => {
+  it('lists interviews newest first, 20 a page, with links between pages', async () => {
+    await clear();
+    for (let i = 0; i < 23; i++) await seedInterview(app.db, userId, { jobRole: `Role ${String(i).padStart(2, '0')}`, startedAt: T0 + i * DAY });
+    const first = await client.get('/interviews');
+    expect(first.status).toBe(200);
+    const roles = [...first.text.matchAll(/>Role (\d\d)</g)].map((m) => m[1]);
+    expect(roles).toHaveLength(20);
+    expect(roles[0]).toBe('22');
+    expect(roles[19]).toBe('03');
+    expect(first.text).toContain('23 interviews, newest first');
+    expect(first.text).toContain('href="/interviews?page=2"');
+    const second = await client.get('/interviews?page=2');
+    expect([...second.text.matchAll(/>Role (\d\d)</g)].map((m) => m[1])).toEqual(['02', '01', '00']);
+    expect(second.text).toContain('Page 2 of 2');
+    // A page past the end goes back to the first.
+    expect((await client.get('/interviews?page=9')).location).toBe('/interviews');
+  });
+
+  it('filters with ?q=', async () => {
+    await clear();
+    await seedInterview(app.db, userId, { jobRole: 'Backend Engineer' });
+    await seedInterview(app.db, userId, { jobRole: 'Product Designer' });
+    const page = await client.get('/interviews?q=design');
+    expect(page.text).toContain('Product Designer');
+    expect(page.text).not.toContain('Backend Engineer');
+    expect(page.text).toContain('1 interview match “design”');
+    const none = await client.get('/interviews?q=astronaut');
+    expect(none.text).toContain('No interviews match “astronaut”');
+  });
+
+  it('has an empty state pointing to starting one', async () => {
+    await clear();
+    const page = await client.get('/interviews');
+    expect(page.text).toContain('You have no interviews yet');
+    expect(page.text).toContain('href="/interviews/new"');
+  });
+});
+
+describe('the interview page', () => {
+  it('shows the facts, the transcript by stage with times into the interview, and export links', async () => {
+    await clear();
+    const id = await seedInterview(app.db, userId, { jobRole: 'Frontend Engineer' });
+    const page = await client.get(`/interviews/${id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<h1>Frontend Engineer interview');
+    const stages = [...page.text.matchAll(/<h3 id="stage-\d">([^<]+)<\/h3>/g)].map((m) => m[1]);
+    expect(stages).toEqual(['Welcome', 'Self-introduction', 'Past experience', 'Closing']);
+    expect(page.text).toMatch(/<span class="line-time"[^>]*>00:38<\/span> <span class="line-who">Priya Patel<\/span>/);
+    expect(page.text).toContain(`href="/api/interviews/${id}/export?format=json"`);
+    expect(page.text).toContain(`href="/api/interviews/${id}/export?format=md"`);
+    expect(page.text).toContain('data-action="generate"');
+    expect(page.text).not.toContain('class="report"');
+  });
+
+  it('renders stored feedback: ring, competencies with bars, best and weakest, analytics and the plan', async () => {
+    await clear();
+    const id = await seedInterview(app.db, userId, { feedback: 3 });
+    const page = await client.get(`/interviews/${id}`);
+    expect(page.text).toContain('aria-label="Overall score 3 out of 5"');
+    expect(page.text.match(/<li class="competency">/g)).toHaveLength(3);
+    expect(page.text).toMatch(/Best<\/span> Impact \(4\/5\)/);
+    expect(page.text).toMatch(/Weakest<\/span> Ownership \(2\/5\)/);
+    expect(page.text).toContain('Lead every story with its number.');
+    expect(page.text).toContain('I led the payment form rewrite');
+    expect(page.text).toMatch(/“um”/);
+    expect(page.text).toContain('words per minute');
+    expect(page.text).toContain('Day 7: Focus 7');
+    expect(page.text).toContain(`href="/api/interviews/${id}/feedback/export"`);
+    expect(page.text).toContain('Regenerate');
+    // The panel alone, as the page's script swaps it in.
+    const panel = await client.get(`/interviews/${id}/feedback-panel`);
+    expect(panel.status).toBe(200);
+    expect(panel.text).not.toContain('<html');
+    expect(panel.text).toContain('aria-label="Overall score 3 out of 5"');
+  });
+
+  it('links a live interview to its room instead of offering feedback', async () => {
+    await clear();
+    const id = await seedInterview(app.db, userId, { status: 'live' });
+    const page = await client.get(`/interviews/${id}`);
+    expect(page.text).toContain(`href="/interviews/${id}/room"`);
+    expect(page.text).not.toContain('data-action="generate"');
+  });
+
+  it('is a 404 page for another user’s interview, a malformed id, and an unknown one', async () => {
+    const theirs = await seedInterview(app.db, await otherUserId(app.db), { jobRole: 'Secret Role' });
+    for (const path of [`/interviews/${theirs}`, `/interviews/${theirs}/feedback-panel`, '/interviews/00000000-0000-4000-8000-000000000000', '/interviews/not-an-id']) {
+      const page = await client.get(path);
+      expect(page.status, path).toBe(404);
+      expect(page.text).toContain('Page not found');
+      expect(page.text).not.toContain('Secret Role');
+    }
+  });
+
+  it('sends a signed-out browser to sign in', async () => {
+    const stranger = app.client();
+    const reply = await stranger.get('/interviews');
+    expect(reply.status).toBe(303);
+    expect(reply.location).toBe('/');
+  });
+});
+
+describe('user-supplied text', () => {
+  it('is escaped on the dashboard, the history and the interview page', async () => {
+    await clear();
+    const items = shiftedItems(T0).map((i) => (i.role === 'user' ? { ...i, text: `${i.text} <script>alert(2)</script>` } : i));
+    const id = await seedInterview(app.db, userId, { candidateName: XSS_NAME, jobRole: `${XSS_NAME} Engineer`, items, feedback: 4 });
+    await seedInterview(app.db, userId, { candidateName: XSS_NAME, feedback: 3, startedAt: T0 - DAY });
+    for (const path of ['/dashboard', '/interviews', `/interviews/${id}`, `/interviews?q=${encodeURIComponent('<img')}`]) {
+      const page = await client.get(path);
+      expect(page.status, path).toBe(200);
+      expect(page.text, path).not.toContain('<img src=x');
+      expect(page.text, path).not.toContain('<script>alert');
+      expect(page.text, path).toContain(ESCAPED_XSS);
+    }
+  });
+});

@@ -1,0 +1,132 @@
+// The start form and the interview room as HTTP pages: who may see them, what they are told
+// about their keys, and that nothing the user typed reaches the page unescaped.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STAGE_LIMITS_MS } from '../../agent/protocol.ts';
+import { withUser } from '../../server/db/database.ts';
+import * as store from '../../server/interviews/store.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { Client } from '../helpers/client.ts';
+
+let app: TestApp;
+let client: Client;
+let userId: string;
+
+const HOSTILE = '<img src=x onerror=alert(1)>';
+
+beforeAll(async () => {
+  app = await startTestApp();
+  client = app.client();
+  await client.signInLocally();
+  userId = (await app.db.query<{ user_id: string }>(`select user_id from mockflow.identities where provider = 'local'`)).rows[0]!.user_id;
+});
+afterAll(() => app?.close());
+
+function voiceRow(candidateName = 'Grace Hopper') {
+  return { candidateName, jobRole: 'SRE', experienceLevel: 'mid', mode: 'voice' as const, roomName: 'room-test', hasResume: false, hasJd: false };
+}
+
+describe('the start form page', () => {
+  it('sends a visitor without a session to sign in', async () => {
+    const reply = await app.client().get('/interviews/new');
+    expect(reply.status).toBe(303);
+    expect(reply.location).toBe('/');
+  });
+
+  it('prefills the name, lists the levels, and says the model key is missing', async () => {
+    const reply = await client.get('/interviews/new');
+    expect(reply.status).toBe(200);
+    expect(reply.text).toContain('value="Local user"');
+    for (const level of ['entry', 'junior', 'mid', 'senior', 'lead', 'staff']) expect(reply.text).toContain(`value="${level}"`);
+    expect(reply.text).toContain('Interviews need a language-model key');
+    expect(reply.text).toContain('href="/settings/keys"');
+    expect(reply.text).toMatch(/<fieldset disabled>/);
+    expect(reply.text).toContain('Voice needs LiveKit and Deepgram keys');
+    expect(reply.text).not.toMatch(/<script>|onerror=|style="/);
+  });
+
+  it('enables text once a model key is saved, and voice once LiveKit and Deepgram are too', async () => {
+    await client.api('PUT', '/api/keys', { openai_key: 'sk-test-1234567890', llm_base_url: 'http://127.0.0.1:9/v1', llm_model: 'm' });
+    let page = (await client.get('/interviews/new')).text;
+    expect(page).not.toContain('Interviews need a language-model key');
+    expect(page).toMatch(/name="mode" value="voice" disabled/);
+    await client.api('PUT', '/api/keys', {
+      livekit_url: 'ws://127.0.0.1:9',
+      livekit_api_key: 'APIkey123',
+      livekit_api_secret: 'secret-secret-secret-secret-1234',
+      deepgram_key: 'dg-key-1234567890',
+      tts_provider: 'openai',
+    });
+    page = (await client.get('/interviews/new')).text;
+    // OpenAI's voice with a non-OpenAI model provider cannot run: said before the candidate tries.
+    expect(page).toContain('The OpenAI voice needs OpenAI as the language-model provider');
+    await client.api('PUT', '/api/keys', { tts_provider: 'deepgram' });
+    page = (await client.get('/interviews/new')).text;
+    expect(page).toMatch(/name="mode" value="voice" checked/);
+    expect(page).not.toContain('id="voice-reason"');
+  });
+
+  it('escapes the signed-in name in the prefill', async () => {
+    await app.db.query(`update mockflow.sessions set sess = jsonb_set(sess::jsonb, '{user,name}', to_jsonb($1::text))::json`, [HOSTILE]);
+    const page = (await client.get('/interviews/new')).text;
+    expect(page).toContain('value="&lt;img src=x onerror=alert(1)&gt;"');
+    expect(page).not.toContain(HOSTILE);
+    await app.db.query(`update mockflow.sessions set sess = jsonb_set(sess::jsonb, '{user,name}', to_jsonb('Local user'::text))::json`);
+  });
+});
+
+describe('the interview room page', () => {
+  it('renders a live interview with its stage, the stage limits and the escaped candidate name', async () => {
+    const row = await store.createInterview(app.db, userId, voiceRow(HOSTILE));
+    try {
+      const reply = await client.get(`/interviews/${row.id}/room`);
+      expect(reply.status).toBe(200);
+      expect(reply.text).toContain(`data-interview-id="${row.id}"`);
+      expect(reply.text).toContain('data-mode="voice"');
+      expect(reply.text).toContain('data-stage="welcome"');
+      for (const [stage, ms] of Object.entries(STAGE_LIMITS_MS)) expect(reply.text).toContain(`data-stage="${stage}" data-limit-ms="${ms}"`);
+      expect(reply.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
+      expect(reply.text).not.toContain(HOSTILE);
+      expect(reply.text).toContain('/static/vendor/livekit-client.umd.js');
+      expect(reply.text).not.toMatch(/<script>|style="/);
+    } finally {
+      await store.endInterview(app.db, userId, row.id, 'candidate');
+    }
+  });
+
+  it('sends an ended interview to its page', async () => {
+    const row = await store.createInterview(app.db, userId, voiceRow());
+    await store.endInterview(app.db, userId, row.id, 'candidate');
+    const reply = await client.get(`/interviews/${row.id}/room`);
+    expect(reply.status).toBe(303);
+    expect(reply.location).toBe(`/interviews/${row.id}`);
+  });
+
+  it("answers 404 for another user's interview, exactly as for a missing one", async () => {
+    const other = (await app.db.query<{ id: string }>(`insert into auth.users (email) values ('other@example.com') returning id`)).rows[0]!.id;
+    const row = await store.createInterview(app.db, other, voiceRow('Someone else'));
+    try {
+      const theirs = await client.get(`/interviews/${row.id}/room`);
+      expect(theirs.status).toBe(404);
+      expect(theirs.text).not.toContain('Someone else');
+      const missing = await client.get('/interviews/00000000-0000-4000-8000-000000000000/room');
+      expect(missing.status).toBe(404);
+      expect((await client.get('/interviews/not-a-uuid/room')).status).toBe(404);
+      // Still theirs and still live: looking did nothing.
+      const still = await withUser(app.db, other, (tx) => store.getInterview(tx, row.id));
+      expect(still?.status).toBe('live');
+    } finally {
+      await store.endInterview(app.db, other, row.id, 'candidate');
+    }
+  });
+});
+
+describe('the vendored LiveKit browser client', () => {
+  it('is served from node_modules as JavaScript, and nothing else is', async () => {
+    const reply = await app.client().get('/static/vendor/livekit-client.umd.js');
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('content-type')).toMatch(/javascript/);
+    expect(reply.text).toContain('LivekitClient');
+    expect((await app.client().get('/static/vendor/..%2Fpackage.json')).status).toBe(404);
+    expect((await app.client().get('/static/vendor/other.js')).status).toBe(404);
+  });
+});

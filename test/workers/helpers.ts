@@ -1,0 +1,70 @@
+// Shared by the worker pool tests: a pool with captured logs, a recorder for what the pool
+// delivers, and text-mode start messages aimed at the local fake model.
+
+import { fileURLToPath } from 'node:url';
+import type { StartMessage } from '../../agent/protocol.ts';
+import type { InterviewCallbacks, InterviewEnd, LiveMessage } from '../../server/workers/pool.ts';
+import { WorkerPool, type WorkerPoolOptions } from '../../server/workers/pool.ts';
+import { captureLogs } from '../helpers/logs.ts';
+
+export const KEY = 'sk-pool-test-key-4242';
+
+/** Ignores `stop`; answers `ready` only for interview ids starting with "ready". */
+export const SILENT_AGENT = { path: fileURLToPath(new URL('./fixtures/silent-agent.mjs', import.meta.url)), execArgv: [] };
+
+export function textStart(interviewId: string, llmBaseUrl: string, llmApiKey = KEY): StartMessage {
+  return {
+    type: 'start',
+    mode: 'text',
+    keys: { llmApiKey, llmBaseUrl, llmModel: 'gpt-4o-mini', ttsProvider: 'openai' },
+    interview: { interviewId, candidateName: 'Ana Ruiz', jobRole: 'Data Analyst', experienceLevel: 'junior' },
+  };
+}
+
+export function makePool(options: Partial<WorkerPoolOptions> = {}) {
+  const logs = captureLogs('debug');
+  const pool = new WorkerPool({ max: 2, heapMb: 192, idleMs: 60_000, readyTimeoutMs: 90_000, logger: logs.logger, ...options });
+  const entries = () => logs.lines.map((line) => JSON.parse(line) as Record<string, unknown> & { msg: string; level: number });
+  return { pool, logs, entries, pidsSpawned: () => entries().filter((e) => e.msg === 'interview child spawned').map((e) => e.pid as number) };
+}
+
+/** Keeps what one interview's callbacks receive; `delayMs` makes each delivery slow, like a database write. */
+export function recorder(delayMs = 0) {
+  const messages: LiveMessage[] = [];
+  const ends: InterviewEnd[] = [];
+  /** Number of messages already delivered when each end arrived. */
+  const deliveredAtEnd: number[] = [];
+  const callbacks: InterviewCallbacks = {
+    onMessage: async (message) => {
+      if (delayMs) await sleep(delayMs);
+      messages.push(message);
+    },
+    onEnd: (end) => {
+      deliveredAtEnd.push(messages.length);
+      ends.push(end);
+    },
+  };
+  const items = () => messages.flatMap((m) => (m.type === 'item' ? [m.item] : []));
+  return { messages, ends, deliveredAtEnd, callbacks, items, waitFor: (what: () => boolean, label = 'condition') => until(what, label, messages) };
+}
+
+export async function until(what: () => boolean, label: string, seen?: unknown, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!what()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}; seen: ${JSON.stringify(seen)}`);
+    await sleep(20);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
