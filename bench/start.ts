@@ -5,7 +5,8 @@
 //   serverRssMb               the server process's resident memory after the starts
 // Target: startMsP50 ≤ 1200 on the 2-core dev machine.
 // BENCH_COMPILED=1 runs the production build (`npm run build` first): dist/server/main.js,
-// which forks the bundled agent.
+// which forks the bundled agent. BENCH_DATABASE_URL runs it on PostgreSQL (as on Render) instead
+// of embedded PGlite, e.g. `bash .ci/with-postgres.sh sh -c 'BENCH_DATABASE_URL=$TEST_DATABASE_URL npm run bench:start'`.
 
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,12 @@ async function rssMb(pid: number): Promise<number> {
 
 const llm = await startFakeOpenAI({ apiKey: 'sk-bench-start-0000', defaultReply: 'Tell me more?' });
 const dataDir = await mkdtemp(join(tmpdir(), 'mockflow-bench-'));
-const server = await spawnServer({ DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'development' }, 60_000, COMPILED);
+const DATABASE_URL = process.env.BENCH_DATABASE_URL;
+const server = await spawnServer(
+  { DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'development', ...(DATABASE_URL ? { DATABASE_URL } : {}) },
+  60_000,
+  COMPILED,
+);
 try {
   const client = new Client(server.url);
   await client.signInLocally();
@@ -54,6 +60,7 @@ try {
       serverRssMb: await rssMb(server.child.pid!),
       runs: RUNS,
       compiled: COMPILED,
+      database: DATABASE_URL ? 'postgres' : 'pglite',
     }),
   );
 } finally {

@@ -1,5 +1,4 @@
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import WebSocket from 'ws';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Profile } from './users.ts';
 
 export class SupabaseAuthError extends Error {
@@ -13,7 +12,9 @@ export interface SupabaseAuth {
   deleteUser(id: string): Promise<boolean>;
 }
 
-function client(url: string, key: string): SupabaseClient {
+/** supabase-js (and ws) are imported at the first sign-in or deletion, not at start-up (server memory). */
+async function client(url: string, key: string): Promise<SupabaseClient> {
+  const [{ createClient }, { default: WebSocket }] = await Promise.all([import('@supabase/supabase-js'), import('ws')]);
   return createClient(url, key, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     // Node 20 has no global WebSocket; realtime is unused but constructed.
@@ -24,7 +25,7 @@ function client(url: string, key: string): SupabaseClient {
 export function createSupabaseAuth(options: { url: string; anonKey: string; serviceRoleKey?: string }): SupabaseAuth {
   return {
     async signInWithGoogleIdToken(idToken) {
-      const { data, error } = await client(options.url, options.anonKey).auth.signInWithIdToken({ provider: 'google', token: idToken });
+      const { data, error } = await (await client(options.url, options.anonKey)).auth.signInWithIdToken({ provider: 'google', token: idToken });
       if (error || !data.user) {
         throw new SupabaseAuthError(`Supabase Auth did not accept the Google sign-in${error?.message ? `: ${error.message}` : ''}`);
       }
@@ -40,7 +41,7 @@ export function createSupabaseAuth(options: { url: string; anonKey: string; serv
     },
     async deleteUser(id) {
       if (!options.serviceRoleKey) return false;
-      const { error } = await client(options.url, options.serviceRoleKey).auth.admin.deleteUser(id);
+      const { error } = await (await client(options.url, options.serviceRoleKey)).auth.admin.deleteUser(id);
       if (error && error.status !== 404) throw new SupabaseAuthError(`Supabase Auth could not delete the user: ${error.message}`);
       return true;
     },

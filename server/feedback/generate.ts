@@ -1,4 +1,7 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
+
+// The openai SDK is imported on the first generation, not at start-up (server memory).
+type OpenAISdk = typeof import('openai').default;
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { ExperienceLevel, TranscriptItem } from '../../agent/protocol.ts';
 import { HttpError } from '../http/errors.ts';
@@ -118,6 +121,7 @@ export async function generateFeedback(options: GenerateFeedbackOptions): Promis
   const timeoutMs = options.timeoutMs ?? DEFAULT_FEEDBACK_TIMEOUT_MS;
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const { default: OpenAI } = await import('openai');
   const client = new OpenAI({
     apiKey: llm.apiKey,
     baseURL: llm.baseURL ?? DEFAULT_LLM_BASE_URL,
@@ -143,7 +147,7 @@ export async function generateFeedback(options: GenerateFeedbackOptions): Promis
       try {
         content = await ask(client, requestFor(llm.model, mode, conversation), signal);
       } catch (err) {
-        const next = fallbackMode(mode, err);
+        const next = fallbackMode(mode, err, OpenAI);
         if (next === undefined || attempts > 0) throw err;
         mode = next;
         continue; // same attempt, asked without the format this provider refused
@@ -166,7 +170,7 @@ export async function generateFeedback(options: GenerateFeedbackOptions): Promis
       ];
     }
   } catch (err) {
-    throw explain(err, { provider, model: llm.model, timeoutMs, deadline, apiKey: llm.apiKey });
+    throw explain(err, { sdk: OpenAI, provider, model: llm.model, timeoutMs, deadline, apiKey: llm.apiKey });
   }
 
   onProgress?.('checking_quotes');
@@ -199,8 +203,8 @@ async function ask(client: OpenAI, request: ChatCompletionCreateParamsNonStreami
  * The next, looser way to ask for JSON when the provider refused this one: a 400 or 422 whose
  * message is about the response format (providers word it differently, but all name it).
  */
-function fallbackMode(mode: OutputMode, err: unknown): OutputMode | undefined {
-  if (!(err instanceof OpenAI.APIError) || (err.status !== 400 && err.status !== 422)) return undefined;
+function fallbackMode(mode: OutputMode, err: unknown, sdk: OpenAISdk): OutputMode | undefined {
+  if (!(err instanceof sdk.APIError) || (err.status !== 400 && err.status !== 422)) return undefined;
   if (!/response_format|response format|json_schema|json_object|json mode|structured output|schema/i.test(err.message)) return undefined;
   if (mode === 'json_schema') return 'json_object';
   if (mode === 'json_object') return 'prompt_only';
@@ -230,6 +234,7 @@ function withoutCodeFence(text: string): string {
 }
 
 interface ExplainContext {
+  sdk: OpenAISdk;
   provider: string;
   model: string;
   timeoutMs: number;
@@ -246,21 +251,21 @@ function explain(err: unknown, ctx: ExplainContext): FeedbackFailedError {
   return error;
 }
 
-function toFailure(err: unknown, { provider, model, timeoutMs, deadline }: ExplainContext): FeedbackFailedError {
+function toFailure(err: unknown, { sdk, provider, model, timeoutMs, deadline }: ExplainContext): FeedbackFailedError {
   if (err instanceof FeedbackFailedError) return err;
   const fail = (reason: FeedbackFailure, message: string) => new FeedbackFailedError(reason, message);
   const nothingSaved = 'nothing was saved';
 
-  if (err instanceof OpenAI.APIConnectionTimeoutError || deadline.aborted) {
+  if (err instanceof sdk.APIConnectionTimeoutError || deadline.aborted) {
     return fail('timeout', `${provider} did not finish within ${Number((timeoutMs / 1000).toFixed(1))} s; ${nothingSaved}. Try again, or choose a faster model in Settings → Keys.`);
   }
-  if (err instanceof OpenAI.APIUserAbortError) return fail('cancelled', `Feedback generation was cancelled; ${nothingSaved}.`);
-  if (err instanceof OpenAI.APIConnectionError) {
+  if (err instanceof sdk.APIUserAbortError) return fail('cancelled', `Feedback generation was cancelled; ${nothingSaved}.`);
+  if (err instanceof sdk.APIConnectionError) {
     const unsafe = findCause(err, 'UnsafeUrlError');
     if (unsafe) return fail('unreachable', `Could not reach ${provider}: ${unsafe.message}; ${nothingSaved}. Check the base URL in Settings → Keys.`);
     return fail('unreachable', `Could not reach ${provider}; ${nothingSaved}. Check the base URL in Settings → Keys, or try again later.`);
   }
-  if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
+  if (err instanceof sdk.APIError && typeof err.status === 'number') {
     const status = err.status;
     if (status === 401) return fail('key_rejected', `${provider} rejected the API key; ${nothingSaved}. Check it in Settings → Keys.`);
     if (status === 403) return fail('forbidden', `${provider} refused this key (HTTP 403); ${nothingSaved}. Check its permissions in Settings → Keys.`);

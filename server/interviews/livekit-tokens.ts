@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { AccessToken } from 'livekit-server-sdk';
 
 export interface RoomTokens {
   room: string;
@@ -13,6 +12,8 @@ export interface RoomTokens {
  * the interviewer also sets its own attributes (the current stage).
  */
 export async function mintRoomTokens(apiKey: string, apiSecret: string, candidateName: string, ttlSeconds: number): Promise<RoomTokens> {
+  // Imported on the first voice start, not at start-up (server memory).
+  const { AccessToken } = await import('livekit-server-sdk');
   const room = `mockflow-${randomBytes(16).toString('hex')}`;
   const candidateIdentity = `candidate-${randomBytes(8).toString('hex')}`;
   const agentIdentity = `interviewer-${randomBytes(8).toString('hex')}`;

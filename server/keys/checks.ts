@@ -1,6 +1,5 @@
-import { DeepgramClient, DeepgramError, DeepgramTimeoutError } from '@deepgram/sdk';
-import { RoomServiceClient, TwirpError } from 'livekit-server-sdk';
-import OpenAI from 'openai';
+// The three SDKs are imported when a check runs, not at start-up: together they are tens of
+// megabytes of the server's memory, and most requests never test keys.
 import { DEFAULT_LLM_BASE_URL, providerName } from './providers.ts';
 import { checkUserUrl, guardedFetch, runWithFetch, UnsafeUrlError, type GuardedFetch, type Resolver } from './url-guard.ts';
 
@@ -58,6 +57,7 @@ async function checkLiveKit(keys: ProviderKeys, options: CheckOptions): Promise<
     const missing = [!url && 'URL', !apiKey && 'API key', !secret && 'API secret'].filter(Boolean);
     return notSet(missing.length === 3 ? 'Not set' : `Missing the LiveKit ${missing.join(' and ')}`);
   }
+  const { RoomServiceClient, TwirpError } = await import('livekit-server-sdk');
   return timedCheck(url, options, async (transport, shown) => {
     const { url: parsed, httpUrl } = await checkUserUrl(url, { kind: 'livekit', production: options.production, resolve: options.resolve });
     shown(parsed.origin);
@@ -68,11 +68,11 @@ async function checkLiveKit(keys: ProviderKeys, options: CheckOptions): Promise<
     // The SDK calls the global fetch and has no option for another one.
     const rooms = await runWithFetch(transport, () => client.listRooms());
     return `LiveKit accepted the key and secret (${rooms.length} ${rooms.length === 1 ? 'room' : 'rooms'} active)`;
-  }, explainLiveKit);
+  }, (err, target) => explainLiveKit(err instanceof TwirpError ? err : undefined, target));
 }
 
-function explainLiveKit(err: unknown, target: string): string {
-  if (!(err instanceof TwirpError)) return `${target} did not answer like a LiveKit server`;
+function explainLiveKit(err: { status: number; message: string } | undefined, target: string): string {
+  if (!err) return `${target} did not answer like a LiveKit server`;
   if (err.status === 401 || err.status === 403) {
     // livekit-server looks the key up before it verifies the signature, and says which failed.
     if (/invalid API key/i.test(err.message)) return 'LiveKit rejected the API key';
@@ -88,6 +88,7 @@ async function checkLlm(keys: ProviderKeys, options: CheckOptions): Promise<Chec
   const { llmKey: apiKey, llmBaseUrl: baseUrl = DEFAULT_LLM_BASE_URL } = keys;
   if (!apiKey) return notSet('Not set');
   const name = providerName(baseUrl);
+  const { default: OpenAI } = await import('openai');
   return timedCheck(baseUrl, options, async (transport, shown) => {
     const { url } = await checkUserUrl(baseUrl, { kind: 'llm', production: options.production, resolve: options.resolve });
     shown(`${url.origin}${url.pathname.replace(/\/+$/, '')}`);
@@ -120,6 +121,7 @@ async function checkDeepgram(keys: ProviderKeys, options: CheckOptions): Promise
   const apiKey = keys.deepgramKey;
   if (!apiKey) return notSet('Not set');
   const baseUrl = (options.deepgramBaseUrl ?? DEFAULT_DEEPGRAM_BASE_URL).replace(/\/+$/, '');
+  const { DeepgramClient, DeepgramError, DeepgramTimeoutError } = await import('@deepgram/sdk');
   return timedCheck(baseUrl, options, async (transport) => {
     const client = new DeepgramClient({
       apiKey,
