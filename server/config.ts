@@ -17,8 +17,7 @@ const optionalText = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
-const optionalUrl = (what: string) =>
-  optionalText.refine((v) => v === undefined || URL.canParse(v), { message: `must be ${what}` });
+const optionalUrl = optionalText.refine((v) => v === undefined || URL.canParse(v));
 
 const positiveInt = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
@@ -27,11 +26,9 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: optionalText,
-  PUBLIC_URL: optionalUrl('the public base URL of this server, e.g. https://mockflow.onrender.com'),
+  PUBLIC_URL: optionalUrl,
   DATA_DIR: z.string().trim().min(1).default('./.data'),
-  DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
-    message: 'must be a Postgres connection string, postgres://user:password@host:5432/database',
-  }),
+  DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v)),
   DATABASE_POOL_SIZE: positiveInt(5, 100),
   ENCRYPTION_KEY: optionalText,
   SECRET_KEY: optionalText,
@@ -40,7 +37,7 @@ const schema = z.object({
   GOOGLE_AUTHORIZATION_URL: z.url().default('https://accounts.google.com/o/oauth2/v2/auth'),
   GOOGLE_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
   GOOGLE_USERINFO_URL: z.url().default('https://openidconnect.googleapis.com/v1/userinfo'),
-  SUPABASE_URL: optionalUrl('the Supabase project URL, e.g. https://abcd.supabase.co'),
+  SUPABASE_URL: optionalUrl,
   SUPABASE_ANON_KEY: optionalText,
   SUPABASE_SERVICE_ROLE_KEY: optionalText,
   DEEPGRAM_API_URL: z.url().default('https://api.deepgram.com'),
@@ -51,6 +48,52 @@ const schema = z.object({
   INTERVIEWER_NAME: z.string().trim().min(1).max(40).default('Alex'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+type Settings = z.infer<typeof schema>;
+type Name = keyof Settings;
+
+const POSTGRES_HINT =
+  'a Postgres connection string, postgres://user:password@host:5432/database (Supabase: Project Settings → Database)';
+const wholeNumber = (min: number, max: number) => `a whole number from ${min} to ${max}`;
+
+/** What each variable must look like, for the error message (which never shows the value). */
+const EXPECTED: Record<Name, string> = {
+  NODE_ENV: 'one of development, production, test',
+  PORT: wholeNumber(0, 65535),
+  HOST: 'a host name or address to listen on, e.g. 0.0.0.0',
+  PUBLIC_URL: 'the public base URL of this server, e.g. https://mockflow.onrender.com',
+  DATA_DIR: 'a directory path, e.g. ./.data',
+  DATABASE_URL: POSTGRES_HINT,
+  DATABASE_POOL_SIZE: wholeNumber(1, 100),
+  ENCRYPTION_KEY: FERNET_HINT,
+  SECRET_KEY: SECRET_HINT,
+  GOOGLE_CLIENT_ID: 'the OAuth client id from Google Cloud Console → APIs & Services → Credentials',
+  GOOGLE_CLIENT_SECRET: 'the OAuth client secret of that client',
+  GOOGLE_AUTHORIZATION_URL: 'an absolute URL, e.g. https://accounts.google.com/o/oauth2/v2/auth',
+  GOOGLE_TOKEN_URL: 'an absolute URL, e.g. https://oauth2.googleapis.com/token',
+  GOOGLE_USERINFO_URL: 'an absolute URL, e.g. https://openidconnect.googleapis.com/v1/userinfo',
+  SUPABASE_URL: 'the Supabase project URL, e.g. https://abcd.supabase.co',
+  SUPABASE_ANON_KEY: 'the anon public key (Supabase: Project Settings → API)',
+  SUPABASE_SERVICE_ROLE_KEY: 'the service_role key (Supabase: Project Settings → API)',
+  DEEPGRAM_API_URL: 'an absolute URL, e.g. https://api.deepgram.com',
+  MAX_CONCURRENT_WORKERS: wholeNumber(1, 64),
+  INTERVIEW_MAX_MINUTES: wholeNumber(1, 240),
+  INTERVIEW_IDLE_MINUTES: wholeNumber(1, 60),
+  AGENT_HEAP_MB: wholeNumber(1, 4096),
+  INTERVIEWER_NAME: 'a name of 1 to 40 characters',
+  LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
+};
+
+const REQUIRED_IN_PRODUCTION: Name[] = [
+  'DATABASE_URL',
+  'ENCRYPTION_KEY',
+  'SECRET_KEY',
+  'GOOGLE_CLIENT_ID',
+  'GOOGLE_CLIENT_SECRET',
+];
+
+const missing = (name: Name) => `${name} is missing: set it to ${EXPECTED[name]}`;
+const malformed = (name: Name) => `${name} is malformed: expected ${EXPECTED[name]}`;
 
 export type Env = Record<string, string | undefined>;
 
@@ -99,31 +142,30 @@ export interface GeneratedSecrets {
  * SECRET_KEY when they are absent (main.ts keeps them in DATA_DIR).
  */
 export function parseConfig(env: Env, loadSecrets?: (dataDir: string) => GeneratedSecrets): Config {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    // Zod issues name the path and the rule, never the value.
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const e = parsed.data;
-  const isProduction = e.NODE_ENV === 'production';
+  // Each variable is checked on its own so that one bad value does not hide the others: every
+  // problem (format, required in production, key format) is collected and reported together.
+  // Messages name the variable and the expected format, never the value.
   const problems: string[] = [];
+  const invalid = new Set<Name>();
+  const settings: Partial<Record<Name, unknown>> = {};
+  for (const name of Object.keys(schema.shape) as Name[]) {
+    const result = schema.shape[name].safeParse(env[name]);
+    if (result.success) settings[name] = result.data;
+    else invalid.add(name);
+  }
+  const e = settings as Settings;
+  const isProduction = invalid.has('NODE_ENV') ? env.NODE_ENV?.trim() === 'production' : e.NODE_ENV === 'production';
 
-  if (isProduction) {
-    const required: [keyof typeof e, string][] = [
-      ['DATABASE_URL', 'the Postgres connection string, postgres://user:password@host:5432/database (Supabase: Project Settings → Database)'],
-      ['ENCRYPTION_KEY', FERNET_HINT],
-      ['SECRET_KEY', SECRET_HINT],
-      ['GOOGLE_CLIENT_ID', 'the OAuth client id from Google Cloud Console → APIs & Services → Credentials'],
-      ['GOOGLE_CLIENT_SECRET', 'the OAuth client secret of that client'],
-    ];
-    for (const [name, hint] of required) {
-      if (e[name] === undefined) problems.push(`${name} is missing: set it to ${hint}`);
-    }
+  for (const name of Object.keys(schema.shape) as Name[]) {
+    if (invalid.has(name)) problems.push(malformed(name));
+    else if (isProduction && REQUIRED_IN_PRODUCTION.includes(name) && e[name] === undefined) problems.push(missing(name));
   }
 
   let encryptionKey = e.ENCRYPTION_KEY;
   let secretKey = e.SECRET_KEY;
-  if (!isProduction && (encryptionKey === undefined || secretKey === undefined) && loadSecrets) {
+  const generatable = !isProduction && loadSecrets !== undefined && !invalid.has('DATA_DIR');
+  if (generatable && (encryptionKey === undefined || secretKey === undefined) && problems.length === 0) {
+    // Only for an otherwise valid configuration: a failing start leaves nothing behind.
     const generated = loadSecrets(e.DATA_DIR);
     encryptionKey ??= generated.encryptionKey;
     secretKey ??= generated.secretKey;
@@ -132,20 +174,18 @@ export function parseConfig(env: Env, loadSecrets?: (dataDir: string) => Generat
   let encryptionKeys: string[] = [];
   if (encryptionKey !== undefined) {
     encryptionKeys = parseKeyList(encryptionKey);
-    const malformed = encryptionKeys.filter((k) => !isFernetKey(k)).length;
-    if (encryptionKeys.length === 0 || malformed > 0) {
-      problems.push(`ENCRYPTION_KEY is malformed: expected ${FERNET_HINT}`);
-    }
-  } else if (!isProduction) {
-    problems.push(`ENCRYPTION_KEY is missing: set it to ${FERNET_HINT}`);
+    const malformedKeys = encryptionKeys.filter((k) => !isFernetKey(k)).length;
+    if (encryptionKeys.length === 0 || malformedKeys > 0) problems.push(malformed('ENCRYPTION_KEY'));
+  } else if (!isProduction && !generatable) {
+    problems.push(missing('ENCRYPTION_KEY'));
   }
   if (secretKey !== undefined && secretKey.length < 32) {
     problems.push(`SECRET_KEY is too short: expected ${SECRET_HINT}`);
-  } else if (secretKey === undefined && !isProduction) {
-    problems.push(`SECRET_KEY is missing: set it to ${SECRET_HINT}`);
+  } else if (secretKey === undefined && !isProduction && !generatable) {
+    problems.push(missing('SECRET_KEY'));
   }
   if (e.SUPABASE_URL !== undefined && e.SUPABASE_ANON_KEY === undefined) {
-    problems.push('SUPABASE_ANON_KEY is missing: set it to the anon public key (Supabase: Project Settings → API) or unset SUPABASE_URL');
+    problems.push(`SUPABASE_ANON_KEY is missing: set it to ${EXPECTED.SUPABASE_ANON_KEY} or unset SUPABASE_URL`);
   }
   if ((e.GOOGLE_CLIENT_ID === undefined) !== (e.GOOGLE_CLIENT_SECRET === undefined) && !isProduction) {
     problems.push('GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET go together: set both or neither');

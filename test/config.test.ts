@@ -57,19 +57,47 @@ describe('production configuration', () => {
       SECRET_KEY: 'short-SECRETVALUE',
       MAX_CONCURRENT_WORKERS: 'lots',
     };
-    let message = '';
-    try {
-      parseConfig(env);
-    } catch (err) {
-      message = (err as Error).message;
+    const problems = problemsOf(env);
+    expect(problems).toEqual([
+      expect.stringMatching(/^DATABASE_URL is malformed: expected a Postgres connection string, postgres:\/\//),
+      expect.stringMatching(/^MAX_CONCURRENT_WORKERS is malformed: expected a whole number from 1 to 64/),
+      expect.stringMatching(/^ENCRYPTION_KEY is malformed: expected .*Fernet.*generate one with/),
+      expect.stringMatching(/^SECRET_KEY is too short: expected a random string of at least 32 characters/),
+    ]);
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+    for (const secret of ['secret-db-password', 'SECRETVALUE', 'lots']) {
+      expect(problems.join('\n')).not.toContain(secret);
     }
-    expect(message).toMatch(/DATABASE_URL/);
-    expect(message).toMatch(/MAX_CONCURRENT_WORKERS/);
-    expect(message).not.toContain('secret-db-password');
-    // Zod stops at the first schema failure; the key checks come with a valid schema.
-    const keyProblems = problemsOf({ ...complete, ENCRYPTION_KEY: 'not-a-fernet-key-SECRETVALUE', SECRET_KEY: 'short-SECRETVALUE' });
-    expect(keyProblems.join('\n')).toMatch(/ENCRYPTION_KEY is malformed[\s\S]*SECRET_KEY is too short/);
-    expect(keyProblems.join('\n')).not.toContain('SECRETVALUE');
+  });
+
+  it('lists schema errors, missing variables and key format problems together in one message', () => {
+    let error: unknown;
+    try {
+      parseConfig({ NODE_ENV: 'production', PORT: 'abc', DATABASE_URL: 'mysql://x', SECRET_KEY: 'tooshort-VALUE' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    expect(problems).toEqual([
+      'PORT is malformed: expected a whole number from 0 to 65535',
+      expect.stringMatching(/^DATABASE_URL is malformed: expected a Postgres connection string/),
+      expect.stringMatching(/^ENCRYPTION_KEY is missing: set it to .*Fernet.*Fernet\.generate_key\(\)/),
+      expect.stringMatching(/^GOOGLE_CLIENT_ID is missing: set it to the OAuth client id/),
+      expect.stringMatching(/^GOOGLE_CLIENT_SECRET is missing: set it to the OAuth client secret/),
+      expect.stringMatching(/^SECRET_KEY is too short: expected a random string of at least 32 characters/),
+    ]);
+    // One message carries every problem, one per line; values are never printed.
+    for (const problem of problems) expect(message).toContain(problem);
+    expect(message).not.toContain('abc');
+    expect(message).not.toContain('mysql://x');
+    expect(message).not.toContain('tooshort-VALUE');
+  });
+
+  it('reports a malformed NODE_ENV with the allowed values', () => {
+    expect(problemsOf({ NODE_ENV: 'staging', ENCRYPTION_KEY: FERNET_KEY, SECRET_KEY: SECRET })).toEqual([
+      'NODE_ENV is malformed: expected one of development, production, test',
+    ]);
   });
 });
 
@@ -87,6 +115,24 @@ describe('embedded configuration', () => {
     expect(config.secretKey).toBe(SECRET);
     expect(config.port).toBe(3000);
     expect(config.google).toBeUndefined();
+  });
+
+  it('generates no secrets when the configuration is invalid anyway, and reports every problem', () => {
+    let asked = false;
+    let error: unknown;
+    try {
+      parseConfig({ PORT: '70000', LOG_LEVEL: 'loud' }, () => {
+        asked = true;
+        return { encryptionKey: FERNET_KEY, secretKey: SECRET };
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(asked).toBe(false);
+    expect((error as ConfigError).problems).toEqual([
+      'PORT is malformed: expected a whole number from 0 to 65535',
+      'LOG_LEVEL is malformed: expected one of fatal, error, warn, info, debug, trace, silent',
+    ]);
   });
 
   it('takes several comma-separated encryption keys, the first one first', () => {
