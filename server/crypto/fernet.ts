@@ -18,7 +18,10 @@ export class InvalidFernetToken extends Error {
 }
 
 export interface DecryptOptions {
-  /** Reject tokens older than this many seconds. */
+  /**
+   * Reject tokens older than this many seconds, or stamped more than 60 s in the future.
+   * Without it the token's timestamp is not checked (as in Python's cryptography.fernet).
+   */
   ttlSeconds?: number;
 }
 
@@ -132,8 +135,12 @@ function open(
   if (key === undefined) throw new InvalidFernetToken('Fernet token signature does not match (wrong key or tampered token)');
 
   const timestamp = Number(data.readBigUInt64BE(1));
-  if (ttlSeconds !== undefined && timestamp + ttlSeconds < now) throw new InvalidFernetToken('Fernet token has expired');
-  if (timestamp > now + MAX_CLOCK_SKEW_SECONDS) throw new InvalidFernetToken('Fernet token timestamp is in the future');
+  // As in cryptography.fernet, time is checked only when a TTL is asked for: without one, a
+  // token opens whatever its timestamp, so a server clock moving back cannot lock out stored keys.
+  if (ttlSeconds !== undefined) {
+    if (timestamp + ttlSeconds < now) throw new InvalidFernetToken('Fernet token has expired');
+    if (timestamp > now + MAX_CLOCK_SKEW_SECONDS) throw new InvalidFernetToken('Fernet token timestamp is in the future');
+  }
 
   try {
     const decipher = createDecipheriv('aes-128-cbc', key.encryption, data.subarray(9, HEADER_BYTES));

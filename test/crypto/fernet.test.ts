@@ -140,7 +140,7 @@ describe('Fernet', () => {
     expectInvalidToken(() => new Fernet(KEY).decrypt(token), token, KEY, OTHER_KEY);
   });
 
-  it('enforces ttl and the 60 s clock-skew limit', () => {
+  it('enforces ttl only when one is given', () => {
     const f = new Fernet(KEY);
     const t = now();
     const token = f.encryptAt('hello', t - 100, Buffer.alloc(16, 7));
@@ -149,11 +149,24 @@ describe('Fernet', () => {
     expectInvalidToken(() => f.decryptAt(token, t, { ttlSeconds: 99 }));
     expectInvalidToken(() => f.decrypt(token, { ttlSeconds: 99 }));
     expect(f.decrypt(f.encrypt('fresh'), { ttlSeconds: 0 }).toString()).toBe('fresh');
-
-    expect(f.decryptAt(f.encryptAt('hello', t + 60, Buffer.alloc(16)), t).toString()).toBe('hello');
-    expectInvalidToken(() => f.decryptAt(f.encryptAt('hello', t + 61, Buffer.alloc(16)), t));
-    expectInvalidToken(() => f.decrypt(f.encryptAt('hello', t + 600, Buffer.alloc(16))));
     expect(() => f.decrypt(token, { ttlSeconds: Number.NaN })).toThrow(RangeError);
+  });
+
+  it('opens a future-dated token without ttl, and applies the 60 s clock-skew limit only with ttl', () => {
+    const f = new Fernet(KEY);
+    const t = now();
+    const future = (seconds: number) => f.encryptAt('hello', t + seconds, Buffer.alloc(16, 3));
+
+    // Without ttl (how the vault opens saved keys) the timestamp is not checked, as in Python:
+    // a server clock that moved back must not make saved keys unreadable.
+    expect(f.decryptAt(future(61), t).toString()).toBe('hello');
+    expect(f.decrypt(future(86_400)).toString()).toBe('hello');
+    expect(new MultiFernet([OTHER_KEY, KEY]).decrypt(future(86_400)).toString()).toBe('hello');
+
+    // With ttl, up to 60 s ahead is tolerated and more is rejected.
+    expect(f.decryptAt(future(60), t, { ttlSeconds: 1000 }).toString()).toBe('hello');
+    expectInvalidToken(() => f.decryptAt(future(61), t, { ttlSeconds: 1000 }));
+    expectInvalidToken(() => f.decrypt(future(600), { ttlSeconds: 1000 }));
   });
 });
 
@@ -236,5 +249,37 @@ print(json.dumps([Fernet(t["key"]).decrypt(t["token"], ttl=60).decode() for t in
       ),
     ) as string[];
     expect(decrypted).toEqual([message, message]);
+  });
+
+  it.skipIf(pythonSkipReason !== undefined)('agrees with Python on future-dated tokens with and without ttl', () => {
+    const key = Fernet.generateKey();
+    const t = now();
+    const tokens = [300, 3600, 86_400].map((ahead) => new Fernet(key).encryptAt('later', t + ahead, Buffer.alloc(16, 9)));
+    const pythonSays = JSON.parse(
+      python(
+        `import json, sys
+from cryptography.fernet import Fernet, InvalidToken
+d = json.load(sys.stdin)
+f = Fernet(d["key"])
+def attempt(token, **kw):
+    try:
+        return f.decrypt(token, **kw).decode()
+    except InvalidToken:
+        return None
+print(json.dumps({"plain": [attempt(t) for t in d["tokens"]], "ttl": [attempt(t, ttl=1000) for t in d["tokens"]]}))`,
+        JSON.stringify({ key, tokens }),
+      ),
+    ) as { plain: (string | null)[]; ttl: (string | null)[] };
+    const ours = (opts?: { ttlSeconds: number }) =>
+      tokens.map((token) => {
+        try {
+          return new Fernet(key).decrypt(token, opts).toString();
+        } catch (err) {
+          if (err instanceof InvalidFernetToken) return null;
+          throw err;
+        }
+      });
+    expect(pythonSays).toEqual({ plain: ['later', 'later', 'later'], ttl: [null, null, null] });
+    expect({ plain: ours(), ttl: ours({ ttlSeconds: 1000 }) }).toEqual(pythonSays);
   });
 });
