@@ -3,10 +3,10 @@ import { currentUser, requireUser } from '../auth/require-user.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { validation } from '../http/errors.ts';
-import { testProviderKeys } from './checks.ts';
+import { testProviderKeys, type CheckResult, type ProviderCheckResults } from './checks.ts';
 import { presentKeys } from './presenter.ts';
-import { fieldErrors, SaveKeys, TestKeys, type SaveKeysInput } from './schema.ts';
-import { deleteKeys, loadKeysRow, openKeys, saveKeys, UnreadableSecret, type OpenedKeys } from './store.ts';
+import { fieldErrors, SaveKeys, SECRET_FIELDS, TestKeys, type SaveKeysInput, type SecretField } from './schema.ts';
+import { deleteKeys, loadKeysRow, saveKeys, UnreadableSecret, type KeysRow, type OpenedKeys } from './store.ts';
 import { checkUserUrl, UnsafeUrlError } from './url-guard.ts';
 
 export interface KeysRoutesDeps {
@@ -44,9 +44,13 @@ export function keysRouter(deps: KeysRoutesDeps): Router {
   router.post('/api/keys/test', requireUser, ...deps.keyTestLimit, async (req, res) => {
     const { id } = currentUser(req);
     const typed = await parseWithSafeUrls(TestKeys, req.body ?? {}, production);
-    const saved = await savedKeysForTest(db, id, vault);
-    const pick = (field: keyof SaveKeysInput & keyof OpenedKeys) => typed[field as keyof typeof typed] || (saved[field] as string | undefined);
-    const results = await testProviderKeys(
+    const row = await withUser(db, id, (tx) => loadKeysRow(tx, id));
+    const { saved, unreadable } = openSavedKeys(row, vault);
+    const typedValue = (field: keyof SaveKeysInput) => typed[field as keyof typeof typed] as string | undefined;
+    const pick = (field: keyof SaveKeysInput & keyof OpenedKeys) => typedValue(field) || (saved[field] as string | undefined);
+    // A saved field that cannot be opened (and was not typed again) stops only its own provider's check.
+    const needsReentry = (fields: SecretField[]) => fields.filter((f) => unreadable.has(f) && !typedValue(f));
+    const results: ProviderCheckResults = await testProviderKeys(
       {
         livekitUrl: pick('livekit_url'),
         livekitApiKey: pick('livekit_api_key'),
@@ -57,21 +61,66 @@ export function keysRouter(deps: KeysRoutesDeps): Router {
       },
       { production, timeoutMs: deps.checkTimeoutMs, deepgramBaseUrl: deps.deepgramBaseUrl },
     );
+    for (const provider of Object.keys(PROVIDER_FIELDS) as (keyof ProviderCheckResults)[]) {
+      const fields = needsReentry(PROVIDER_FIELDS[provider]);
+      if (fields.length > 0) results[provider] = reentryResult(fields);
+    }
     res.set('Cache-Control', 'no-store').json(results);
   });
 
   return router;
 }
 
-/** Saved keys for "Test keys"; keys no configured key can open count as not saved. */
-async function savedKeysForTest(db: Database, userId: string, vault: Vault): Promise<Partial<OpenedKeys>> {
-  const row = await withUser(db, userId, (tx) => loadKeysRow(tx, userId));
-  try {
-    return openKeys(row, vault);
-  } catch (err) {
-    if (err instanceof UnreadableSecret) return {};
-    throw err;
+/** The saved fields each provider's check needs. */
+const PROVIDER_FIELDS: Record<keyof ProviderCheckResults, SecretField[]> = {
+  livekit: ['livekit_url', 'livekit_api_key', 'livekit_api_secret'],
+  llm: ['openai_key'],
+  deepgram: ['deepgram_key'],
+};
+
+const FIELD_NAMES: Record<SecretField, string> = {
+  livekit_url: 'LiveKit URL',
+  livekit_api_key: 'LiveKit API key',
+  livekit_api_secret: 'LiveKit API secret',
+  openai_key: 'language model key',
+  deepgram_key: 'Deepgram key',
+};
+
+/**
+ * Opens each saved field on its own for "Test keys": one that no configured key can open is
+ * reported (it needs re-entering) without hiding the fields that open.
+ */
+function openSavedKeys(row: KeysRow | undefined, vault: Vault): { saved: Partial<OpenedKeys>; unreadable: Set<SecretField> } {
+  const saved: Partial<OpenedKeys> = {};
+  const unreadable = new Set<SecretField>();
+  if (!row) return { saved, unreadable };
+  for (const field of SECRET_FIELDS) {
+    const token = row[field];
+    if (!token) continue;
+    try {
+      saved[field] = vault.open(token);
+    } catch (err) {
+      if (!(err instanceof UnreadableSecret)) throw err;
+      unreadable.add(field);
+    }
   }
+  if (row.llm_base_url) saved.llm_base_url = row.llm_base_url;
+  if (row.llm_model) saved.llm_model = row.llm_model;
+  return { saved, unreadable };
+}
+
+function reentryResult(fields: SecretField[]): CheckResult {
+  const names = fields.map((f) => FIELD_NAMES[f]);
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  const one = fields.length === 1;
+  return {
+    ok: false,
+    notSet: false,
+    ms: 0,
+    message:
+      `The saved ${list} ${one ? 'needs' : 'need'} re-entering: ${one ? 'it was' : 'they were'} saved under an ` +
+      `encryption key this server no longer has. Enter ${one ? 'it' : 'them'} again and save.`,
+  };
 }
 
 /** Validates the body, then checks each user-supplied URL before anything is stored or called. */

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Fernet } from '../../server/crypto/fernet.ts';
 import { createVault } from '../../server/crypto/vault.ts';
 import { rotateAllKeys } from '../../server/keys/rotate.ts';
 import { startFakeGoogle } from '../fakes/google.ts';
@@ -239,5 +240,47 @@ describe('rotation and unreadable keys', () => {
     // Re-entering replaces the unreadable key.
     const fixed = (await client.api('PUT', '/api/keys', { ...KEYS, livekit_url: livekit.wsUrl })).json();
     expect(fixed.needsReentry).toBe(false);
+  });
+
+  it('"Test keys" says which saved keys need re-entering and still tests the providers whose keys open', async () => {
+    app = await start();
+    const client = app.client();
+    await client.signInLocally();
+    await client.api('PUT', '/api/keys', allKeys());
+    // Two fields sealed under a key this server does not have, as after a lost ENCRYPTION_KEY.
+    const stranger = new Fernet(Fernet.generateKey());
+    await app.db.query('update user_api_keys set openai_key = $1, livekit_api_secret = $2', [
+      stranger.encrypt(KEYS.openai_key),
+      stranger.encrypt(KEYS.livekit_api_secret),
+    ]);
+
+    const reply = await client.api('POST', '/api/keys/test', {});
+    expect(reply.status).toBe(200);
+    const results = reply.json();
+    expect(results.livekit).toEqual({
+      ok: false,
+      notSet: false,
+      ms: 0,
+      message: 'The saved LiveKit API secret needs re-entering: it was saved under an encryption key this server no longer has. Enter it again and save.',
+    });
+    expect(results.llm).toMatchObject({ ok: false, notSet: false, message: expect.stringMatching(/^The saved language model key needs re-entering/) });
+    // Deepgram's key opens: it is really tested, not shown as "Not set".
+    expect(results.deepgram).toMatchObject({ ok: true, notSet: false, ms: expect.any(Number) });
+    expect(results.deepgram.message).not.toMatch(/re-enter|not set/i);
+
+    // A key typed again is tested in place of the unreadable saved one.
+    const retyped = (await client.api('POST', '/api/keys/test', { openai_key: KEYS.openai_key, livekit_api_secret: KEYS.livekit_api_secret })).json();
+    expect(retyped.llm.ok).toBe(true);
+    expect(retyped.livekit.ok).toBe(true);
+    expect(retyped.deepgram.ok).toBe(true);
+
+    // Several unreadable fields of one provider are named together.
+    await app.db.query('update user_api_keys set livekit_api_key = $1', [stranger.encrypt(KEYS.livekit_api_key)]);
+    const both = (await client.api('POST', '/api/keys/test', {})).json();
+    expect(both.livekit.message).toBe(
+      'The saved LiveKit API key and LiveKit API secret need re-entering: they were saved under an encryption key this server no longer has. Enter them again and save.',
+    );
+    expect(JSON.stringify([results, retyped, both])).not.toContain(MARKER);
+    expect(app.logs.text()).not.toContain(MARKER);
   });
 });
