@@ -12,8 +12,13 @@ export interface ServerProcess {
  * Starts the server as its own process and waits for it to listen: `server/main.ts` through tsx
  * (as `npm start` does in development), or `dist/server/main.js` when `compiled` (after `npm run build`).
  */
-export async function spawnServer(env: Record<string, string>, timeoutMs = 30_000, compiled = false): Promise<ServerProcess> {
-  const args = compiled ? ['dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'];
+export async function spawnServer(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  compiled = false,
+  nodeArgs: string[] = [],
+): Promise<ServerProcess> {
+  const args = [...nodeArgs, ...(compiled ? ['dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'])];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
