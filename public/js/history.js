@@ -13,6 +13,8 @@
   const pager = document.getElementById('pager');
   const perPage = Number(list.dataset.perPage) || 20;
   const STAGES = { welcome: 'Welcome', self_intro: 'Self-introduction', past_experience: 'Past experience', company_fit: 'Company and role fit', closing: 'Closing' };
+  // As server/interviews/presenter.ts LEVEL_LABELS, so rows built here match the server's.
+  const LEVELS = { entry: 'Entry level', junior: 'Junior', mid: 'Mid-level', senior: 'Senior', lead: 'Lead', staff: 'Staff / principal' };
 
   let query = input.value.trim();
   let page = Number(list.dataset.page) || 1;
@@ -45,7 +47,7 @@
     const title = el('h3', { class: 'interview-title' }, el('a', { href: `/interviews/${i.id}` }, role));
     if (i.status === 'live') title.append(' ', el('span', { class: 'badge live' }, 'Live'));
     const meta = el('p', { class: 'interview-meta' }, el('span', {}, i.candidateName));
-    if (i.experienceLevel) meta.append(el('span', {}, i.experienceLevel));
+    if (i.experienceLevel) meta.append(el('span', {}, LEVELS[i.experienceLevel] || i.experienceLevel));
     meta.append(el('span', {}, i.mode === 'voice' ? 'Voice' : 'Text'), el('time', { datetime: i.createdAt }, when));
     const meta2 = el(
       'p',

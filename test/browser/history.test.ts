@@ -116,6 +116,8 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: dashboard, history and the in
     await filter.fill('design');
     await page.waitForFunction(() => document.querySelectorAll('#interview-list .interview-card').length === 2);
     expect(await titles.allTextContents()).toEqual(['Design Lead', 'Product Designer']);
+    // Rows built in the page read like the server-rendered ones.
+    expect(await page.locator('#interview-list .interview-meta').first().textContent()).toContain('Mid-level');
     expect(await page.locator('#list-count').textContent()).toBe('2 interviews match “design”');
     expect(page.url()).toContain('/interviews?q=design');
 
