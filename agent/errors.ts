@@ -24,41 +24,93 @@ export function statusOf(error: unknown): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-function looksUnreachable(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
-    const candidate = e as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown; error?: unknown };
-    const text = `${String(candidate.name ?? '')} ${String(candidate.code ?? '')} ${String(candidate.message ?? '')}`;
-    if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|Connection error|APIConnectionError|APITimeoutError|timed out|fetch failed/i.test(text)) {
-      return true;
-    }
-    e = candidate.error ?? candidate.cause;
+/** Walks an error, its causes and wrapped errors (SDK errors nest the provider's, fetch nests the socket's). */
+function* errorChain(error: unknown): Generator<Record<string, unknown>> {
+  const seen = new Set<unknown>();
+  const pending: unknown[] = [error];
+  while (pending.length > 0 && seen.size < 12) {
+    const e = pending.shift();
+    if (!e || typeof e !== 'object' || seen.has(e)) continue;
+    seen.add(e);
+    const candidate = e as Record<string, unknown>;
+    yield candidate;
+    pending.push(candidate.cause, candidate.error);
+    if (Array.isArray(candidate.errors)) pending.push(...candidate.errors);
   }
-  return false;
 }
 
-function hostOf(url: string | undefined): string {
-  if (!url) return 'api.openai.com';
+function chainText(error: unknown): string {
+  let text = typeof error === 'string' ? error : '';
+  for (const e of errorChain(error)) text += ` ${String(e.name ?? '')} ${String(e.code ?? '')} ${String(e.message ?? '')}`;
+  return text;
+}
+
+/** True when the failure is about reaching the provider at all (no HTTP answer came back). */
+export function looksUnreachable(error: unknown): boolean {
+  return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|Connection error|APIConnectionError|APITimeoutError|APIConnectionTimeoutError|timed out|fetch failed|bad port|UND_ERR_/i.test(
+    chainText(error),
+  );
+}
+
+/** Why a provider could not be reached, in a few plain words, when the error says. */
+export function unreachableReason(...errors: unknown[]): string | undefined {
+  const text = errors.map(chainText).join(' ');
+  if (/ECONNREFUSED/.test(text)) return 'connection refused';
+  // fetch refuses some ports outright (9, 6000, 6665–6669 …: the Fetch standard's "bad ports").
+  if (/\bbad port\b/i.test(text)) return 'that port is blocked for web requests';
+  if (/ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL/.test(text)) return 'host name not found';
+  if (/EHOSTUNREACH|ENETUNREACH|ENETDOWN/.test(text)) return 'network unreachable';
+  if (/CERT_|_CERT|ERR_TLS|ERR_SSL|SELF_SIGNED/.test(text)) return 'its TLS certificate was not accepted';
+  if (/ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|TimeoutError|timed out/i.test(text)) return 'no answer in time';
+  if (/ECONNRESET|EPIPE|UND_ERR_SOCKET|socket hang up/i.test(text)) return 'the connection was dropped';
+  return undefined;
+}
+
+function hostOf(url: string | undefined, fallback: string): string {
+  if (!url) return fallback;
   try {
-    return new URL(url).host;
+    return new URL(url).host || fallback;
   } catch {
     return 'the configured address';
   }
 }
 
-export function providerName(provider: Provider, keys?: ProviderKeys): string {
+/**
+ * Where a provider is called: shown so the user can tell a wrong address from a provider outage.
+ * Not for LiveKit: the project URL is stored encrypted like the keys, so it is not repeated.
+ */
+export function providerHost(provider: Provider, keys?: ProviderKeys): string | undefined {
   switch (provider) {
     case 'llm':
-      return keys ? `The LLM provider (${hostOf(keys.llmBaseUrl)})` : 'The LLM provider';
+      return hostOf(keys?.llmBaseUrl, 'api.openai.com');
     case 'stt':
-      return 'Deepgram speech-to-text';
+      return 'api.deepgram.com';
     case 'tts':
-      return keys?.ttsProvider === 'deepgram' ? 'Deepgram text-to-speech' : 'OpenAI text-to-speech';
+      return keys?.ttsProvider === 'deepgram' ? 'api.deepgram.com' : 'api.openai.com';
     case 'livekit':
-      return 'LiveKit';
+      return undefined;
   }
 }
 
-export function describeFailure(provider: Provider, error: unknown, keys?: ProviderKeys): ProviderFailure {
+const BARE_NAMES: Readonly<Record<Provider, string>> = {
+  llm: 'The LLM provider',
+  stt: 'Deepgram speech-to-text',
+  tts: 'OpenAI text-to-speech',
+  livekit: 'LiveKit',
+};
+
+export function providerName(provider: Provider, keys?: ProviderKeys): string {
+  if (provider === 'llm' && keys) return `${BARE_NAMES.llm} (${providerHost('llm', keys)})`;
+  if (provider === 'tts' && keys?.ttsProvider === 'deepgram') return 'Deepgram text-to-speech';
+  return BARE_NAMES[provider];
+}
+
+export interface FailureContext {
+  /** A lower-level network error seen for the same call (the SDK's own error may have dropped it). */
+  cause?: unknown;
+}
+
+export function describeFailure(provider: Provider, error: unknown, keys?: ProviderKeys, context: FailureContext = {}): ProviderFailure {
   const name = providerName(provider, keys);
   const status = statusOf(error);
   let message: string;
@@ -67,14 +119,27 @@ export function describeFailure(provider: Provider, error: unknown, keys?: Provi
   } else if (status === 404 && provider === 'llm') {
     message = `${name} does not offer the model "${keys?.llmModel ?? ''}" — check the model and base URL in Settings → Keys.`;
   } else if (status === 429) {
-    message = `${name} refused the request (rate limit or no credit left) — check your plan with the provider.`;
-  } else if (looksUnreachable(error)) {
+    message = `${name} refused the request (HTTP 429: rate limit or no credit left) — check your plan with the provider.`;
+  } else if (status !== undefined && status >= 500) {
+    message = `${name} answered HTTP ${status} (a problem on the provider's side) — try again in a moment.`;
+  } else if (status !== undefined) {
     message =
       provider === 'llm'
-        ? `${name} could not be reached — check the base URL in Settings → Keys.`
-        : `${name} could not be reached — check the server's network and try again.`;
+        ? `${name} refused the request (HTTP ${status}) — check the model and base URL in Settings → Keys.`
+        : `${name} refused the request (HTTP ${status}) — try again in a moment.`;
+  } else if (looksUnreachable(error)) {
+    const host = providerHost(provider, keys);
+    const reason = unreachableReason(error, context.cause);
+    const advice =
+      provider === 'llm'
+        ? 'check the base URL in Settings → Keys.'
+        : provider === 'livekit'
+          ? 'check the LiveKit URL in Settings → Keys.'
+          : "check the server's network and try again.";
+    const bare = provider === 'tts' ? providerName('tts', keys) : BARE_NAMES[provider];
+    message = `${bare} could not be reached${host ? ` at ${host}` : ''}${reason ? ` (${reason})` : ''} — ${advice}`;
   } else {
-    message = `${name} failed${status ? ` (HTTP ${status})` : ''} — try again in a moment.`;
+    message = `${name} failed — try again in a moment.`;
   }
   return { provider, message };
 }

@@ -2,7 +2,7 @@
 // interview ends. The SDK session is attached after it is built; this file never builds one.
 
 import { llm, voice } from '@livekit/agents';
-import { describeFailure, statusOf, type Provider, type ProviderFailure } from './errors.ts';
+import { describeFailure, type Provider, type ProviderFailure } from './errors.ts';
 import * as prompts from './prompts.ts';
 import type { ChildMessage, EndReason, InterviewParams, ProviderKeys, Stage, TranscriptItem, TurnMetrics } from './protocol.ts';
 import { StageMachine, type StageChange } from './stages.ts';
@@ -24,6 +24,8 @@ export class Interview {
   private readonly send: (message: ChildMessage) => void;
   /** Called on every stage change (voice mode publishes it as a participant attribute). */
   onStage?: (stage: Stage) => void;
+  /** The network error behind a provider's last failed call, when the SDK's error has dropped it. */
+  networkCause?: (provider: Provider) => unknown;
   private session?: voice.AgentSession;
   private readonly reported = new WeakSet<object>();
   private itemCount = 0;
@@ -168,6 +170,23 @@ export class Interview {
     if (this.endReason !== undefined) return;
     this.endReason = reason;
     if (failure) this.send({ type: 'error', provider: failure.provider, message: failure.message });
+    await this.closeDown();
+    this.send({ type: 'ended', reason });
+    this.resolveEnded(reason);
+  }
+
+  /**
+   * Closes everything without reporting anything: for a start that fails before `ready`, whose
+   * `error` and `ended` the caller sends.
+   */
+  async discard(): Promise<void> {
+    if (this.endReason !== undefined) return;
+    this.endReason = 'error';
+    await this.closeDown();
+    this.resolveEnded('error');
+  }
+
+  private async closeDown(): Promise<void> {
     // Let the SDK task that triggered this (an item or error callback) unwind first.
     await new Promise((resolve) => setImmediate(resolve));
     try {
@@ -182,8 +201,6 @@ export class Interview {
         // same
       }
     }
-    this.send({ type: 'ended', reason });
-    this.resolveEnded(reason);
   }
 
   private stageChanged(change: StageChange): void {
@@ -240,23 +257,24 @@ export class Interview {
     this.send({ type: 'metrics', metrics });
   }
 
+  /**
+   * An error the SDK gives up on (it has already retried it, see CONNECTION_OPTIONS in
+   * session.ts) ends the interview at once, with one plain sentence naming the provider. Waiting
+   * for the SDK's own limit would leave the candidate talking to silence for many turns.
+   */
   private onError(ev: voice.ErrorEvent): void {
     const error = ev.error as { type?: string; recoverable?: boolean; error?: unknown };
-    if (error.recoverable) return;
-    const status = statusOf(error.error);
-    // A rejected key or unknown model will not fix itself: stop now rather than after the
-    // SDK's usual few failed turns. Other failures are left to the SDK, which closes the
-    // session when they persist (handled in onClose).
-    if (status === 401 || status === 403 || status === 404) {
-      void this.end('error', describeFailure(providerOf(error.type), error.error, this.keys));
-    }
+    if (error.recoverable || this.isEnding) return;
+    const provider = providerOf(error.type);
+    void this.end('error', describeFailure(provider, error.error ?? error, this.keys, { cause: this.networkCause?.(provider) }));
   }
 
   private onClose(ev: voice.CloseEvent): void {
     if (this.isEnding) return;
     if (ev.error) {
       const error = ev.error as { type?: string; error?: unknown };
-      void this.end('error', describeFailure(providerOf(error.type), error.error ?? ev.error, this.keys));
+      const provider = providerOf(error.type);
+      void this.end('error', describeFailure(provider, error.error ?? ev.error, this.keys, { cause: this.networkCause?.(provider) }));
     } else if (ev.reason === voice.CloseReason.PARTICIPANT_DISCONNECTED) {
       void this.end('candidate');
     } else {

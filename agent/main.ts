@@ -1,9 +1,10 @@
 // Entry point of the interview child process. Talks to the parent only over the IPC channel:
 // keys arrive in `start`, never in argv or the environment.
 //
-// `ready` is sent once the pipeline is built and the session started (for voice, the agent is
-// in the room), so the parent answers the browser only when the interviewer can actually talk.
-// A pipeline that fails to build is reported as `error` then `ended`. Imports here stay light so
+// `ready` is sent once the pipeline is built, the session started (for voice, the agent is in
+// the room) and the LLM has answered once, so the parent answers the browser only when the
+// interviewer can actually talk. A pipeline that fails to build, or an LLM address where nothing
+// answers, is reported as `error` then `ended`. Imports here stay light so
 // a bad `start` is refused at once: everything heavy is behind the dynamic import of ./session.ts.
 
 import { routeLogsToStderr } from './logs.ts';
@@ -90,6 +91,7 @@ async function begin(start: StartMessage): Promise<void> {
   }
   send({ type: 'ready', ms: Math.round(performance.now()) });
   if (stopRequested) return void running.stop(stopRequested);
+  running.begin();
   for (const message of queued.splice(0)) deliver(message);
 }
 

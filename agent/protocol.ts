@@ -77,8 +77,9 @@ export interface TurnMetrics {
 
 export type ChildMessage =
   /**
-   * The pipeline is built and the session started; `ms` is the time since the child process
-   * started. A pipeline that fails to build is reported as `error` + `ended` instead.
+   * The pipeline is built, the session started and the LLM answered a first request; `ms` is
+   * the time since the child process started. A pipeline that fails to build, or an LLM where
+   * nothing answers, is reported as `error` + `ended` instead.
    */
   | { type: 'ready'; ms: number }
   | { type: 'item'; item: TranscriptItem }

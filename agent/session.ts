@@ -1,9 +1,10 @@
 // Builds the AgentSession for one interview (text or voice), starts it, and greets the candidate.
 // Voice-only modules (room, STT, TTS, VAD) are loaded from ./voice.ts only in voice mode.
 
-import { initializeLogger, llm, loggerOptions, voice, type stt, type tts, type VAD } from '@livekit/agents';
+import { initializeLogger, llm, loggerOptions, voice, type SessionConnectOptions, type stt, type tts, type VAD } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
-import { describeFailure, statusOf } from './errors.ts';
+import OpenAI from 'openai';
+import { describeFailure, looksUnreachable, ProviderError, statusOf, type Provider } from './errors.ts';
 import { Interview } from './interview.ts';
 import { Interviewer } from './interviewer.ts';
 import type { ChildMessage, EndReason, ProviderKeys, Stage, StartMessage } from './protocol.ts';
@@ -17,27 +18,102 @@ export interface VoiceModels {
   vad: VAD;
 }
 
+/** How long the start-up connection check waits for the LLM before calling it unreachable (the parent waits 15 s for `ready`). */
+export const LLM_CHECK_TIMEOUT_MS = 8000;
+
+/**
+ * Retries per model call. The first retry comes after 100 ms (fixed by the SDK), the next after
+ * `retryIntervalMs`: a blip is absorbed, a provider that stays down ends the interview within
+ * about a second (plus the request timeout when it does not answer at all) instead of the SDK's
+ * default of several failed turns of three retries 2 s apart.
+ */
+export const CONNECTION_OPTIONS = {
+  sttConnOptions: { maxRetry: 2, retryIntervalMs: 500, timeoutMs: 10_000 },
+  llmConnOptions: { maxRetry: 2, retryIntervalMs: 500, timeoutMs: 10_000 },
+  ttsConnOptions: { maxRetry: 2, retryIntervalMs: 500, timeoutMs: 10_000 },
+  /** Close on the first error that survived its retries (Interview ends the interview with a message first). */
+  maxUnrecoverableErrors: 0,
+} as const satisfies SessionConnectOptions;
+
+/** What the start-up check found: the key was refused, or nothing answered at the base URL. */
+export interface ConnectionProblem {
+  kind: 'key_rejected' | 'unreachable';
+  error: unknown;
+}
+
 /**
  * The user's own OpenAI-compatible model, called with their key (never LiveKit inference).
- * The SDK warms the connection up with GET /models when the session is built; a key rejected
- * there is reported at once instead of after the candidate's first answer.
+ * `checkConnection()` asks GET /models once (the SDK's connection warm-up goes through it too),
+ * so a refused key or an address where nothing answers is known before the interview starts.
+ * The client's fetch keeps the last network failure: the SDK's own error for a model call keeps
+ * only "Connection error.", and the user deserves to know whether it was refused or not found.
  */
 export class InterviewLLM extends openai.LLM {
-  onKeyRejected?: (error: unknown) => void;
+  private readonly network: { lastError: unknown };
+  private readonly checkAbort: AbortController;
+  private readonly client: OpenAI;
+  private readonly checkTimeoutMs: number;
+  private check?: Promise<ConnectionProblem | undefined>;
 
-  constructor(keys: ProviderKeys) {
+  constructor(keys: ProviderKeys, options: { checkTimeoutMs?: number } = {}) {
     ensureLogger();
-    super({ apiKey: keys.llmApiKey, baseURL: keys.llmBaseUrl, model: keys.llmModel, temperature: 0.7 });
+    const network: { lastError: unknown } = { lastError: undefined };
+    const client = new OpenAI({
+      apiKey: keys.llmApiKey,
+      baseURL: keys.llmBaseUrl,
+      maxRetries: 0,
+      fetch: async (input, init) => {
+        try {
+          const response = await fetch(input, init);
+          network.lastError = undefined;
+          return response;
+        } catch (error) {
+          if (!init?.signal?.aborted) network.lastError = error;
+          throw error;
+        }
+      },
+    });
+    super({ client, apiKey: keys.llmApiKey, baseURL: keys.llmBaseUrl, model: keys.llmModel, temperature: 0.7 });
+    this.client = client;
+    this.network = network;
+    this.checkAbort = new AbortController();
+    this.checkTimeoutMs = options.checkTimeoutMs ?? LLM_CHECK_TIMEOUT_MS;
+  }
+
+  /** The network error behind the last failed call, if the last call failed to connect. */
+  get lastNetworkError(): unknown {
+    return this.network.lastError;
+  }
+
+  /**
+   * Resolves once GET /models has answered, failed or timed out; with a problem only when the key
+   * was refused or nothing answered. Any other answer (a server without /models, a 5xx) means
+   * the address is right: the interview starts, and a model call that fails is reported then.
+   */
+  checkConnection(): Promise<ConnectionProblem | undefined> {
+    this.check ??= (async () => {
+      try {
+        await this.client.models.list({ signal: this.checkAbort.signal, timeout: this.checkTimeoutMs });
+        return undefined;
+      } catch (error) {
+        if (this.checkAbort.signal.aborted) return undefined;
+        const status = statusOf(error);
+        if (status === 401 || status === 403) return { kind: 'key_rejected', error };
+        if (status === undefined && looksUnreachable(error)) return { kind: 'unreachable', error };
+        return undefined;
+      }
+    })();
+    return this.check;
   }
 
   protected override async _prewarmImpl(signal: AbortSignal): Promise<void> {
-    try {
-      await super._prewarmImpl(signal);
-    } catch (error) {
-      const status = statusOf(error);
-      if (status === 401 || status === 403) this.onKeyRejected?.(error);
-      throw error;
-    }
+    signal.addEventListener('abort', () => this.checkAbort.abort(), { once: true });
+    await this.checkConnection();
+  }
+
+  override async aclose(): Promise<void> {
+    this.checkAbort.abort();
+    await super.aclose();
   }
 }
 
@@ -54,6 +130,7 @@ export function createSession(model: llm.LLM, voiceModels?: VoiceModels): voice.
       vad: null,
       userAwayTimeout: null,
       turnHandling: { turnDetection: 'manual', interruption: { mode: 'vad' } },
+      connOptions: CONNECTION_OPTIONS,
     });
   }
   return new voice.AgentSession({
@@ -62,6 +139,7 @@ export function createSession(model: llm.LLM, voiceModels?: VoiceModels): voice.
     tts: voiceModels.tts,
     vad: voiceModels.vad,
     turnHandling: { turnDetection: 'vad', interruption: { mode: 'vad' } },
+    connOptions: CONNECTION_OPTIONS,
   });
 }
 
@@ -79,18 +157,26 @@ export interface RunningInterview {
   interview: Interview;
   /** Resolves after `ended` has been sent. */
   ended: Promise<EndReason>;
+  /** Called once `ready` has been sent: the interviewer greets (voice: once the candidate is in the room). */
+  begin(): void;
   userText(text: string): void;
   skip(stage?: Stage): void;
   stop(reason: EndReason): Promise<void>;
 }
 
+/**
+ * Builds and starts the session. An LLM address where nothing answers is reported by throwing a
+ * ProviderError (so the parent gets `error` then `ended`, never `ready`). A refused key is found
+ * by the same check and reported right after `ready` (`begin`), as it always has been.
+ */
 export async function runInterview(options: RunInterviewOptions): Promise<RunningInterview> {
   const { start, send } = options;
   ensureLogger();
   const interview = new Interview({ params: start.interview, keys: start.keys, send, now: options.now });
   const model = options.model ?? new InterviewLLM(start.keys);
+  const check = model instanceof InterviewLLM ? model.checkConnection() : Promise.resolve(undefined);
   if (model instanceof InterviewLLM) {
-    model.onKeyRejected = (error) => void interview.end('error', describeFailure('llm', error, start.keys));
+    interview.networkCause = (provider: Provider) => (provider === 'llm' ? model.lastNetworkError : undefined);
   }
 
   const maxSeconds = start.interview.maxDurationSeconds ?? DEFAULT_MAX_DURATION_SECONDS;
@@ -105,6 +191,7 @@ export async function runInterview(options: RunInterviewOptions): Promise<Runnin
   });
 
   let session: voice.AgentSession;
+  let greetWhenReady: () => void;
   if (start.mode === 'voice') {
     const { buildVoiceModels, joinRoom } = await import('./voice.ts');
     const voiceModels = await buildVoiceModels(start.keys);
@@ -113,18 +200,31 @@ export async function runInterview(options: RunInterviewOptions): Promise<Runnin
     const joined = await joinRoom(start.livekit, interview);
     interview.onEnd(() => joined.room.disconnect());
     await session.start({ agent: new Interviewer(interview), room: joined.room });
-    void joined.candidateJoined.then(() => interview.greet());
+    greetWhenReady = () => void joined.candidateJoined.then(() => interview.greet());
   } else {
     session = createSession(model);
     interview.attach(session);
     await session.start({ agent: new Interviewer(interview) });
-    interview.greet();
+    greetWhenReady = () => interview.greet();
   }
 
+  const problem = await check;
+  if (problem?.kind === 'unreachable') {
+    await interview.discard();
+    throw new ProviderError(describeFailure('llm', problem.error, start.keys));
+  }
+
+  let begun = false;
   return {
     session,
     interview,
     ended: interview.ended,
+    begin: () => {
+      if (begun) return;
+      begun = true;
+      if (problem?.kind === 'key_rejected') void interview.end('error', describeFailure('llm', problem.error, start.keys));
+      else greetWhenReady();
+    },
     userText: (text) => interview.userText(text),
     skip: (stage) => interview.skip(stage),
     stop: (reason) => interview.end(reason),

@@ -2,9 +2,11 @@
 // OpenAI-compatible fake (streaming chat completions over HTTP).
 
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StartMessage } from '../../agent/protocol.ts';
+import type { ChildMessage, StartMessage } from '../../agent/protocol.ts';
+import { CONNECTION_OPTIONS } from '../../agent/session.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { forkAgent, type AgentChild } from './fork.ts';
 
@@ -59,8 +61,8 @@ describe('agent child process (text mode)', () => {
     fake = await startFakeOpenAI({ apiKey: 'sk-the-right-key-999' });
     agent = forkAgent('json');
     agent.send(start(fake.url, 'sk-wrong-key-000000'));
+    // The start-up check found it: the interview ends right after `ready`, before any model call.
     await agent.next('ready');
-    agent.send({ type: 'user_text', text: 'hello' });
 
     const error = await agent.next('error');
     expect(error.provider).toBe('llm');
@@ -68,9 +70,134 @@ describe('agent child process (text mode)', () => {
     expect(error.message).toContain('rejected the key');
     expect(error.message).not.toContain('sk-wrong');
     expect(await agent.next('ended')).toEqual({ type: 'ended', reason: 'error' });
-    expect(agent.messages.filter((m) => m.type === 'error')).toHaveLength(1);
     expect(await agent.exited).toBe(0);
+    expect(types(agent.messages)).toEqual(['ready', 'error', 'ended']);
+    expect(fake.requests.map((r) => r.path)).toEqual(['/v1/models']);
     expect(agent.stderr()).not.toContain('sk-wrong-key-000000');
+  });
+
+  it('reports an LLM address where nothing listens before ready: one error naming the LLM and the host, then ended, and exits', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}/v1`;
+    agent = forkAgent();
+    agent.send(start(url));
+
+    const error = await agent.next('error');
+    expect(error.provider).toBe('llm');
+    expect(error.message).toBe(`The LLM provider could not be reached at ${new URL(url).host} (connection refused) — check the base URL in Settings → Keys.`);
+    expect(await agent.next('ended')).toEqual({ type: 'ended', reason: 'error' });
+    expect(await agent.exited).toBe(0);
+    expect(types(agent.messages)).toEqual(['error', 'ended']);
+    expect(agent.stderr()).not.toContain(KEY);
+  });
+
+  it('ends at once when the LLM starts answering 503 mid-interview, after a few quick retries', async () => {
+    fake = await startFakeOpenAI({
+      apiKey: KEY,
+      replies: ['Nice to meet you, Ana. Tell me about yourself.'],
+      defaultReply: { status: 503, message: `Service unavailable for key ${KEY}` },
+    });
+    agent = forkAgent();
+    agent.send(start(fake.url));
+    await agent.next('ready');
+    agent.send({ type: 'user_text', text: 'Doing well.' });
+    await waitForItems(agent, 3);
+    agent.send({ type: 'user_text', text: 'I studied statistics.' });
+
+    const error = await agent.next('error');
+    expect(error.provider).toBe('llm');
+    expect(error.message).toBe(
+      `The LLM provider (${new URL(fake.url).host}) answered HTTP 503 (a problem on the provider's side) — try again in a moment.`,
+    );
+    expect(await agent.next('ended')).toEqual({ type: 'ended', reason: 'error' });
+    expect(await agent.exited).toBe(0);
+    expect(types(agent.messages).filter((t) => t !== 'metrics')).toEqual(['ready', 'item', 'item', 'item', 'item', 'error', 'ended']);
+    const chats = fake.requests.filter((r) => r.path === '/v1/chat/completions');
+    // One answered call, then the failing one and its retries — not the SDK's default of several turns.
+    expect(chats).toHaveLength(1 + CONNECTION_OPTIONS.llmConnOptions.maxRetry + 1);
+    expect(agent.stderr()).not.toContain(KEY);
+  });
+
+  it('ends with the reason when the LLM goes away mid-interview (connection refused)', async () => {
+    fake = await startFakeOpenAI({ apiKey: KEY, defaultReply: 'Nice to meet you, Ana. Tell me about yourself.' });
+    const host = new URL(fake.url).host;
+    agent = forkAgent();
+    agent.send(start(fake.url));
+    await agent.next('ready');
+    agent.send({ type: 'user_text', text: 'Doing well.' });
+    await waitForItems(agent, 3);
+    await fake.close(); // nothing listens on that port any more
+    fake = undefined;
+    agent.send({ type: 'user_text', text: 'I studied statistics.' });
+
+    const error = await agent.next('error');
+    expect(error).toEqual({
+      type: 'error',
+      provider: 'llm',
+      message: `The LLM provider could not be reached at ${host} (connection refused) — check the base URL in Settings → Keys.`,
+    });
+    expect(await agent.next('ended')).toEqual({ type: 'ended', reason: 'error' });
+    expect(await agent.exited).toBe(0);
+    expect(agent.messages.filter((m) => m.type === 'error')).toHaveLength(1);
+  });
+
+  it('rides out a single 500 from the LLM: the retry answers and the interview goes on', async () => {
+    fake = await startFakeOpenAI({
+      apiKey: KEY,
+      replies: [{ status: 500 }, 'Nice to meet you, Ana. What brought you to data?', 'Tell me about a project you are proud of.'],
+    });
+    agent = forkAgent();
+    agent.send(start(fake.url));
+    await agent.next('ready');
+    agent.send({ type: 'user_text', text: 'Doing well.' });
+    await waitForItems(agent, 3);
+    agent.send({ type: 'user_text', text: 'Curiosity about numbers.' });
+    await waitForItems(agent, 5);
+
+    const items = agent.messages.flatMap((m) => (m.type === 'item' ? [m.item] : []));
+    expect(items.slice(1).map((i) => [i.role, i.text])).toEqual([
+      ['user', 'Doing well.'],
+      ['assistant', 'Nice to meet you, Ana. What brought you to data?'],
+      ['user', 'Curiosity about numbers.'],
+      ['assistant', 'Tell me about a project you are proud of.'],
+    ]);
+    expect(fake.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(3);
+    agent.send({ type: 'stop', reason: 'candidate' });
+    expect(await agent.next('ended')).toEqual({ type: 'ended', reason: 'candidate' });
+    expect(agent.messages.some((m) => m.type === 'error')).toBe(false);
+    expect(await agent.exited).toBe(0);
+  });
+
+  it('moves to the next stage on skip_stage from the parent, and to a named later stage', async () => {
+    fake = await startFakeOpenAI({ apiKey: KEY, defaultReply: 'Tell me a little about yourself.' });
+    agent = forkAgent();
+    agent.send(start(fake.url));
+    await agent.next('ready');
+    await waitForItems(agent, 1);
+
+    agent.send({ type: 'skip_stage' });
+    expect(await agent.next('stage')).toMatchObject({ stage: 'self_intro', previous: 'welcome', skipped: ['welcome'], by: 'candidate' });
+    // The interviewer speaks first in the new stage.
+    await waitForItems(agent, 2);
+    expect(agent.messages.flatMap((m) => (m.type === 'item' ? [m.item] : []))[1]).toMatchObject({
+      role: 'assistant',
+      stage: 'self_intro',
+      text: 'Tell me a little about yourself.',
+    });
+
+    agent.send({ type: 'skip_stage', stage: 'company_fit' });
+    await waitFor(() => agent!.messages.filter((m) => m.type === 'stage').length === 2);
+    expect(agent.messages.filter((m) => m.type === 'stage').at(-1)).toMatchObject({
+      stage: 'company_fit',
+      previous: 'self_intro',
+      skipped: ['welcome', 'self_intro', 'past_experience'],
+      by: 'candidate',
+    });
+    await waitForItems(agent, 3);
+    expect(agent.messages.flatMap((m) => (m.type === 'item' ? [m.item] : []))[2]).toMatchObject({ role: 'assistant', stage: 'company_fit' });
+
+    agent.send({ type: 'stop', reason: 'candidate' });
+    expect(await agent.next('ended')).toEqual({ type: 'ended', reason: 'candidate' });
+    expect(await agent.exited).toBe(0);
   });
 
   it('rejects an invalid start message without echoing it', async () => {
@@ -106,11 +233,31 @@ describe('agent child process (text mode)', () => {
 });
 
 async function waitForItems(child: AgentChild, count: number): Promise<void> {
+  await waitFor(() => child.messages.filter((m) => m.type === 'item').length >= count, () => `only ${JSON.stringify(child.messages)}; stderr: ${child.stderr()}`);
+}
+
+async function waitFor(check: () => boolean, explain: () => string = () => `got ${JSON.stringify(types(agent?.messages ?? []))}`): Promise<void> {
   const deadline = Date.now() + 15_000;
-  while (child.messages.filter((m) => m.type === 'item').length < count) {
-    if (Date.now() > deadline) throw new Error(`only ${JSON.stringify(child.messages)}; stderr: ${child.stderr()}`);
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(explain());
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+function types(messages: ChildMessage[]): string[] {
+  return messages.map((m) => m.type);
+}
+
+/** A port on 127.0.0.1 that was just free: nothing listens there, so a connection is refused. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 function isAlive(pid: number): boolean {

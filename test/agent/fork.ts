@@ -44,7 +44,8 @@ export function forkAgent(serialization: 'json' | 'advanced' = 'advanced', extra
     process: child,
     messages,
     send: (message) => child.send(message),
-    next: (type, timeoutMs = 15_000) =>
+    // Generous: the first message includes the child's start-up, slow on a busy 2-core machine.
+    next: (type, timeoutMs = 25_000) =>
       new Promise((resolve, reject) => {
         const check = () => {
           const found = messages.find((m) => m.type === type);

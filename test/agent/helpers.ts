@@ -69,6 +69,7 @@ export async function startText(
     model: new ScriptedLLM(script),
     now: options.clock?.now,
   });
+  running.begin();
   await waitFor(() => messages.some((m) => m.type === 'item'));
   return {
     running,

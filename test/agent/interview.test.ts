@@ -1,6 +1,7 @@
 // The interview in text mode, in-process, with a scripted model (voice.testing.FakeLLM): no
 // network, no audio. Each candidate turn goes through session.run({ userInput }).wait().
 
+import type { llm as sdkLlm } from '@livekit/agents';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as prompts from '../../agent/prompts.ts';
 import { STAGE_RULES } from '../../agent/stages.ts';
@@ -170,5 +171,44 @@ describe('interview stages (text mode, FakeLLM)', () => {
     const metrics = harness.messages.filter((m) => m.type === 'metrics');
     expect(metrics.length).toBeGreaterThan(0);
     expect(metrics[0]).toMatchObject({ metrics: { stage: 'welcome', llmTtftMs: expect.any(Number) } });
+  });
+});
+
+describe('provider failures during the interview (text mode, FakeLLM)', () => {
+  /** Raises a model error the way a plugin does: as an 'error' event the SDK's activity dispatches by type. */
+  function raise(h: TextHarness, type: 'llm_error' | 'tts_error' | 'stt_error', error: unknown, recoverable: boolean) {
+    const model = h.running.session.llm as sdkLlm.LLM;
+    model.emit('error', { type, timestamp: Date.now(), label: 'test', error, recoverable } as never);
+  }
+
+  it('ends on the first error the SDK gives up on: one error naming the provider, then ended error', async () => {
+    harness = await startText(interviewer);
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
+    raise(harness, 'tts_error', refused, true); // being retried: not the end
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(harness.messages.some((m) => m.type === 'error' || m.type === 'ended')).toBe(false);
+
+    raise(harness, 'tts_error', refused, false);
+    raise(harness, 'llm_error', refused, false); // a second failure adds nothing
+    expect(await harness.running.ended).toBe('error');
+    expect(harness.messages.filter((m) => m.type === 'error' || m.type === 'ended')).toEqual([
+      {
+        type: 'error',
+        provider: 'tts',
+        message: "OpenAI text-to-speech could not be reached at api.openai.com (connection refused) — check the server's network and try again.",
+      },
+      { type: 'ended', reason: 'error' },
+    ]);
+  });
+
+  it('says plainly which provider refused the key', async () => {
+    harness = await startText(interviewer);
+    raise(harness, 'stt_error', { name: 'APIStatusError', message: 'Unauthorized: dg-secret-123456789', statusCode: 401 }, false);
+    expect(await harness.running.ended).toBe('error');
+    expect(harness.messages.find((m) => m.type === 'error')).toEqual({
+      type: 'error',
+      provider: 'stt',
+      message: 'Deepgram speech-to-text rejected the key — check Settings → Keys.',
+    });
   });
 });

@@ -111,9 +111,52 @@ describe('provider errors', () => {
     const failure = describeFailure('llm', error, keys);
     expect(failure).toEqual({ provider: 'llm', message: 'The LLM provider (api.openai.com) rejected the key — check Settings → Keys.' });
     expect(describeFailure('stt', { statusCode: 401 }, keys).message).toBe('Deepgram speech-to-text rejected the key — check Settings → Keys.');
-    expect(describeFailure('llm', new Error('connect ECONNREFUSED 127.0.0.1:9'), { ...keys, llmBaseUrl: 'http://127.0.0.1:9/v1' }).message).toBe(
-      'The LLM provider (127.0.0.1:9) could not be reached — check the base URL in Settings → Keys.',
+    expect(describeFailure('llm', new Error('connect ECONNREFUSED 127.0.0.1:4100'), { ...keys, llmBaseUrl: 'http://127.0.0.1:4100/v1' }).message).toBe(
+      'The LLM provider could not be reached at 127.0.0.1:4100 (connection refused) — check the base URL in Settings → Keys.',
     );
+  });
+
+  it('says why a provider could not be reached, from the SDK error or the network error behind it', () => {
+    const local = { ...keys, llmBaseUrl: 'https://llm.example.test/v1' };
+    // What the SDK reports for a model call that could not connect: the cause is gone.
+    const sdkError = { name: 'APIStatusError', message: 'Connection error.', statusCode: -1 };
+    const dnsFailure = new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND llm.example.test'), { code: 'ENOTFOUND' }) });
+    expect(describeFailure('llm', sdkError, local, { cause: dnsFailure }).message).toBe(
+      'The LLM provider could not be reached at llm.example.test (host name not found) — check the base URL in Settings → Keys.',
+    );
+    expect(describeFailure('llm', sdkError, local).message).toBe(
+      'The LLM provider could not be reached at llm.example.test — check the base URL in Settings → Keys.',
+    );
+    expect(describeFailure('llm', { name: 'APITimeoutError', message: 'Request timed out.' }, local).message).toContain('(no answer in time)');
+    const badPort = new TypeError('fetch failed', { cause: new Error('bad port') });
+    expect(describeFailure('llm', badPort, { ...keys, llmBaseUrl: 'http://127.0.0.1:9/v1' }).message).toBe(
+      'The LLM provider could not be reached at 127.0.0.1:9 (that port is blocked for web requests) — check the base URL in Settings → Keys.',
+    );
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
+    expect(describeFailure('stt', refused, keys).message).toBe(
+      "Deepgram speech-to-text could not be reached at api.deepgram.com (connection refused) — check the server's network and try again.",
+    );
+    expect(describeFailure('tts', refused, { ...keys, ttsProvider: 'deepgram' }).message).toMatch(/^Deepgram text-to-speech could not be reached at api\.deepgram\.com/);
+    // The LiveKit URL is stored encrypted like the keys: not repeated.
+    expect(describeFailure('livekit', refused).message).toBe('LiveKit could not be reached (connection refused) — check the LiveKit URL in Settings → Keys.');
+  });
+
+  it('names the HTTP status a provider answered with, never its error text', () => {
+    const local = { ...keys, llmBaseUrl: 'http://127.0.0.1:4100/v1' };
+    const answered = (status: number) => ({ name: 'APIStatusError', message: `Upstream said no to ${keys.llmApiKey}`, statusCode: status });
+    expect(describeFailure('llm', answered(503), local).message).toBe(
+      "The LLM provider (127.0.0.1:4100) answered HTTP 503 (a problem on the provider's side) — try again in a moment.",
+    );
+    expect(describeFailure('llm', answered(429), local).message).toBe(
+      'The LLM provider (127.0.0.1:4100) refused the request (HTTP 429: rate limit or no credit left) — check your plan with the provider.',
+    );
+    expect(describeFailure('llm', answered(400), local).message).toBe(
+      'The LLM provider (127.0.0.1:4100) refused the request (HTTP 400) — check the model and base URL in Settings → Keys.',
+    );
+    expect(describeFailure('tts', answered(502), keys).message).toBe(
+      "OpenAI text-to-speech answered HTTP 502 (a problem on the provider's side) — try again in a moment.",
+    );
+    for (const status of [400, 401, 404, 429, 500, 503]) expect(describeFailure('llm', answered(status), local).message).not.toContain(keys.llmApiKey);
   });
 });
 

@@ -8,7 +8,7 @@ import * as silero from '@livekit/agents-plugin-silero';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../agent/errors.ts';
 import type { ProviderKeys, StartMessage } from '../../agent/protocol.ts';
-import { createSession, InterviewLLM } from '../../agent/session.ts';
+import { CONNECTION_OPTIONS, createSession, InterviewLLM } from '../../agent/session.ts';
 import { buildVoiceModels, parseControl } from '../../agent/voice.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 
@@ -45,6 +45,14 @@ describe('voice pipeline construction (no network)', () => {
     expect(session.llm).toBe(model);
     expect(session.turnDetection).toBe('vad');
     expect(session.interruptionDetection).toBe('vad');
+    // A few quick retries, then the first failure that survives them ends the interview.
+    expect(session.connOptions).toEqual(CONNECTION_OPTIONS);
+    expect(session.connOptions.maxUnrecoverableErrors).toBe(0);
+    for (const options of [session.connOptions.sttConnOptions, session.connOptions.llmConnOptions, session.connOptions.ttsConnOptions]) {
+      expect(options.maxRetry).toBeGreaterThan(0);
+      expect(options.maxRetry).toBeLessThanOrEqual(2);
+      expect(options.retryIntervalMs).toBeLessThanOrEqual(500);
+    }
 
     for (let waited = 0; fake.requests.length === 0 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/models']);
