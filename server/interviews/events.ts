@@ -1,13 +1,31 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 
 export interface InterviewEvent {
+  /** Increases across every interview in this process; see `eventId` for what a browser sees. */
   id: number;
   type: 'item' | 'stage' | 'status' | 'ended' | 'error' | 'feedback';
   data: unknown;
 }
 
+/** Events of one interview published from now on, held until the stream is ready for them. */
+export interface Follower {
+  /** The newest event id (any interview) when following began: everything later is buffered. */
+  readonly position: number;
+  /** Returns what was buffered and hands every later event straight to `listener`. */
+  start(listener: (event: InterviewEvent) => void): InterviewEvent[];
+  close(): void;
+}
+
 const KEEP_AFTER_END_MS = 10 * 60_000;
 const MAX_BUFFERED = 2_000;
+
+interface Log {
+  events: InterviewEvent[];
+  /** Every event of the interview after this id is in `events`. */
+  floor: number;
+  timer?: NodeJS.Timeout;
+}
 
 /**
  * Live events per interview, numbered so a reconnecting browser (Last-Event-ID) gets what it
@@ -15,7 +33,10 @@ const MAX_BUFFERED = 2_000;
  * full record for anything older.
  */
 export class InterviewEvents {
-  private readonly logs = new Map<string, { events: InterviewEvent[]; next: number; timer?: NodeJS.Timeout }>();
+  /** Ids handed out by an earlier process (before a restart) never match this one's. */
+  private readonly epoch = randomBytes(6).toString('base64url');
+  private lastId = 0;
+  private readonly logs = new Map<string, Log>();
   private readonly emitter = new EventEmitter();
   private readonly streams = new Set<() => void>();
 
@@ -26,30 +47,61 @@ export class InterviewEvents {
   publish(interviewId: string, type: InterviewEvent['type'], data: unknown): InterviewEvent {
     let log = this.logs.get(interviewId);
     if (!log) {
-      log = { events: [], next: 1 };
+      log = { events: [], floor: this.lastId };
       this.logs.set(interviewId, log);
+      // Feedback comes after the end, perhaps after the log was forgotten: forget it again.
+      if (type === 'feedback') this.expire(interviewId);
     }
-    const event = { id: log.next++, type, data };
+    const event = { id: ++this.lastId, type, data };
     log.events.push(event);
-    if (log.events.length > MAX_BUFFERED) log.events.shift();
+    if (log.events.length > MAX_BUFFERED) log.floor = log.events.shift()!.id;
     this.emitter.emit(interviewId, event);
     return event;
   }
 
-  /** Events after `lastId` still in memory. */
-  since(interviewId: string, lastId: number): InterviewEvent[] {
-    return (this.logs.get(interviewId)?.events ?? []).filter((e) => e.id > lastId);
+  /** The Last-Event-ID form of an event id. */
+  eventId(id: number): string {
+    return `${this.epoch}.${id}`;
   }
 
-  /** The id of the newest event, 0 when there is none in memory. */
-  latestId(interviewId: string): number {
+  /**
+   * Events after `lastEventId`, or undefined when memory cannot tell what came after it: an id
+   * from another process, older than what is kept, or for an interview no longer kept.
+   */
+  since(interviewId: string, lastEventId: string): InterviewEvent[] | undefined {
+    const match = /^(.+)\.(\d+)$/.exec(lastEventId);
     const log = this.logs.get(interviewId);
-    return log ? log.next - 1 : 0;
+    if (!match || match[1] !== this.epoch || !log) return undefined;
+    const last = Number(match[2]);
+    if (last < log.floor || last > this.lastId) return undefined;
+    return log.events.filter((e) => e.id > last);
   }
 
-  subscribe(interviewId: string, listener: (event: InterviewEvent) => void): () => void {
+  /** Starts buffering an interview's events; nothing published after `position` escapes it. */
+  follow(interviewId: string): Follower {
+    const buffered: InterviewEvent[] = [];
+    let deliver: ((event: InterviewEvent) => void) | undefined;
+    const listener = (event: InterviewEvent) => (deliver ? deliver(event) : buffered.push(event));
     this.emitter.on(interviewId, listener);
-    return () => this.emitter.off(interviewId, listener);
+    return {
+      position: this.lastId,
+      start(next) {
+        deliver = next;
+        return buffered.splice(0);
+      },
+      close: () => this.emitter.off(interviewId, listener),
+    };
+  }
+
+  /**
+   * Remembers, for the retention period, that nothing of an ended interview was published after
+   * `position`, so a browser that reconnects from there is answered from memory instead of
+   * being sent the whole interview again.
+   */
+  keepFrom(interviewId: string, position: number): void {
+    if (this.logs.has(interviewId)) return;
+    this.logs.set(interviewId, { events: [], floor: position });
+    this.expire(interviewId);
   }
 
   /** Forgets an interview's events a while after it ended (late reconnects still catch up). */

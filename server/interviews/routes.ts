@@ -1,17 +1,18 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { z } from 'zod';
 import { currentUser, requireUser } from '../auth/require-user.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { conflict, notFound, validation } from '../http/errors.ts';
 import { fieldErrors } from '../keys/schema.ts';
 import type { WorkerPool } from '../workers/pool.ts';
-import type { InterviewEvents, InterviewEvent } from './events.ts';
+import type { InterviewEvents } from './events.ts';
 import { exportFileName, transcriptMarkdown } from './export.ts';
 import { presentInterview, presentSummary } from './presenter.ts';
 import { resumeUpload } from './resume-upload.ts';
 import { CandidateMessage, ExportQuery, ListQuery, SkipStage, StartInterview } from './schema.ts';
 import type { InterviewService } from './service.ts';
 import * as store from './store.ts';
+import { streamEvents } from './stream.ts';
 
 export interface InterviewRoutesDeps {
   db: Database;
@@ -109,53 +110,16 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
   });
 
   router.get('/api/interviews/:id/events', requireUser, async (req, res) => {
-    const { row } = await owned(req);
-    streamEvents(req, res, row.id, row.status === 'live' && Boolean(pool.get(row.id)), presentInterview(row), events, deps.heartbeatMs ?? 15_000);
+    await streamEvents(req, res, {
+      interviewId: String(req.params.id),
+      events,
+      heartbeatMs: deps.heartbeatMs ?? 15_000,
+      load: async () => {
+        const { row } = await owned(req);
+        return { interview: presentInterview(row), live: row.status === 'live' && Boolean(pool.get(row.id)) };
+      },
+    });
   });
 
   return router;
-}
-
-/**
- * Server-sent events for one interview. A reconnecting browser sends Last-Event-ID and gets
- * what it missed from memory; a stream opened fresh starts with a `snapshot` of the record.
- */
-function streamEvents(
-  req: Request,
-  res: Response,
-  interviewId: string,
-  live: boolean,
-  snapshot: ReturnType<typeof presentInterview>,
-  events: InterviewEvents,
-  heartbeatMs: number,
-): void {
-  res.writeHead(200, {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-store',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
-  });
-  const write = (event: InterviewEvent) => res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
-  res.write('retry: 2000\n\n');
-
-  const lastId = Number(req.get('last-event-id') ?? req.query.lastEventId ?? NaN);
-  if (Number.isFinite(lastId)) {
-    for (const event of events.since(interviewId, lastId)) write(event);
-  } else {
-    res.write(`id: ${events.latestId(interviewId)}\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
-  }
-  if (!live) {
-    if (!Number.isFinite(lastId)) res.write(`event: ended\ndata: ${JSON.stringify({ reason: snapshot.endedBy, interview: snapshot })}\n\n`);
-  }
-  const unsubscribe = events.subscribe(interviewId, write);
-  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs);
-  heartbeat.unref();
-  const untrack = events.trackStream(() => res.end());
-  const close = () => {
-    clearInterval(heartbeat);
-    unsubscribe();
-    untrack();
-  };
-  req.on('close', close);
-  res.on('close', close);
 }
