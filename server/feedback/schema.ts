@@ -75,6 +75,7 @@ export const FeedbackSchema = z.object({
         note: z.string().describe('One or two sentences on how this stage went.'),
       }),
     )
+    .min(1)
     .max(STAGES.length)
     .describe('A note for each interview stage that appears in the transcript, in order.'),
   practicePlan: z

@@ -7,7 +7,7 @@ import { openPglite } from '../../server/db/pglite.ts';
 import { migrate } from '../../server/db/migrate.ts';
 import { startFakeGoogle, type FakeGoogle } from '../fakes/google.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { HAS_CHROMIUM, launchBrowser, newContext, screenshot, seriousA11yViolations } from './browser.ts';
+import { HAS_CHROMIUM, horizontalOverflow, launchBrowser, newContext, screenshot, seriousA11yViolations } from './browser.ts';
 
 const WIDTHS = [360, 1280] as const;
 
@@ -50,9 +50,10 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: signing in, settings and erro
     return { context, page, errors };
   }
 
-  /** Axe finds nothing serious, and the page is photographed at this width. */
+  /** Axe finds nothing serious, nothing scrolls sideways, and the page is photographed at this width. */
   async function check(page: Page, name: string, width: number) {
     expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await horizontalOverflow(page)).toBe(0);
     await screenshot(page, `${name}-${width}`);
   }
 
@@ -65,6 +66,27 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: signing in, settings and erro
     await page.waitForURL(/\/dashboard$/);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain('Local user');
     expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('is usable from the keyboard, with a visible focus ring', async () => {
+    const { context, page } = await tab(1280);
+    await page.goto(app.url);
+    const focused = async () =>
+      page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        const style = getComputedStyle(el);
+        return { text: el.textContent?.trim(), outline: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+      });
+    await page.keyboard.press('Tab');
+    const first = await focused();
+    expect(first.outline).not.toBe('none');
+    expect(first.width).toBeGreaterThan(0);
+    // Tab reaches the sign-in button, and Enter uses it.
+    for (let i = 0; i < 10 && (await focused()).text !== 'Continue as local user'; i++) await page.keyboard.press('Tab');
+    expect((await focused()).text).toBe('Continue as local user');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/dashboard$/);
     await context.close();
   });
 

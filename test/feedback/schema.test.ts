@@ -31,6 +31,7 @@ describe('feedback schema', () => {
     ['one strength', (f: ReturnType<typeof validFeedback>) => void f.strengths.splice(1)],
     ['five development areas', (f: ReturnType<typeof validFeedback>) => void f.developmentAreas.push(...f.developmentAreas.slice(0, 2))],
     ['a six-day plan', (f: ReturnType<typeof validFeedback>) => void f.practicePlan.days.splice(6)],
+    ['no stage notes', (f: ReturnType<typeof validFeedback>) => void f.stageNotes.splice(0)],
     ['an unknown stage', (f: ReturnType<typeof validFeedback>) => void ((f.stageNotes[0] as { stage: string }).stage = 'lunch')],
     ['a missing headline', (f: ReturnType<typeof validFeedback>) => void delete (f.overall as Partial<typeof f.overall>).headline],
   ])('refuses %s', (_name, spoil) => {
