@@ -18,7 +18,15 @@ export async function spawnServer(
   compiled = false,
   nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
-  const args = [...nodeArgs, ...(compiled ? ['dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'])];
+  return spawnNode([...nodeArgs, ...(compiled ? ['dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'])], env, timeoutMs);
+}
+
+/** Starts the server exactly as `npm start` does: `node scripts/start.mjs`. */
+export function spawnStartScript(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+  return spawnNode(['scripts/start.mjs'], env, timeoutMs);
+}
+
+async function spawnNode(args: string[], env: Record<string, string>, timeoutMs: number): Promise<ServerProcess> {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },

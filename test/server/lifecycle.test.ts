@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../server/paths.ts';
-import { spawnServer } from '../helpers/processes.ts';
+import { spawnServer, spawnStartScript } from '../helpers/processes.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -38,6 +38,16 @@ describe('the server process', () => {
     expect(JSON.parse(await readFile(join(dataDir, 'secrets.json'), 'utf8'))).toEqual(secrets);
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
+  });
+
+  it('starts through `npm start` (scripts/start.mjs) from the sources, with no build step', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'mockflow-data-'));
+    dirs.push(dataDir);
+    const server = await spawnStartScript({ DATA_DIR: dataDir });
+    const health = await fetch(`${server.url}/health`);
+    expect(await health.json()).toMatchObject({ status: 'healthy', database: 'connected' });
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
   });
 
   it('refuses to start in production without its settings, naming each and printing no value', async () => {
