@@ -85,17 +85,14 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
     const { stage } = parse(SkipStage, req.body);
     const child = pool.get(row.id);
     if (row.status !== 'live' || !child) throw conflict('This interview has ended.');
-    child.send({ type: 'skip_stage', ...(stage ? { stage } : {}) });
+    if (!child.send({ type: 'skip_stage', ...(stage ? { stage } : {}) })) throw conflict('This interview is ending.');
     res.status(202).json({ accepted: true });
   });
 
   router.post('/api/interviews/:id/end', requireUser, async (req, res) => {
     const { user, row } = await owned(req);
-    const child = pool.get(row.id);
-    if (child) await child.stop('candidate');
-    else if (row.status === 'live') await store.endInterview(db, user.id, row.id, 'candidate');
-    const after = await withUser(db, user.id, (tx) => store.getInterview(tx, row.id));
-    res.json(presentInterview(after ?? row));
+    // Answers once the end is recorded, so the page the room goes to next shows it ended.
+    res.json(presentInterview(await service.end(user.id, row)));
   });
 
   router.get('/api/interviews/:id/export', requireUser, async (req, res) => {

@@ -1,12 +1,14 @@
 import type { EndReason, ProviderKeys, StartMessage } from '../../agent/protocol.ts';
 import type { Config } from '../config.ts';
 import type { Vault } from '../crypto/vault.ts';
-import type { Database } from '../db/database.ts';
-import { preconditionFailed } from '../http/errors.ts';
+import { withUser, type Database } from '../db/database.ts';
+import { conflict, HttpError, preconditionFailed } from '../http/errors.ts';
 import { DEFAULT_LLM_BASE_URL, defaultModelFor, presetOf } from '../keys/providers.ts';
-import { readUserKeys, UnreadableSecret, type OpenedKeys } from '../keys/store.ts';
+import { SECRET_FIELDS, type SecretField } from '../keys/schema.ts';
+import { loadKeysRow, openKeys, UnreadableSecret, type KeysRow, type OpenedKeys } from '../keys/store.ts';
+import { checkUserUrl, UnsafeUrlError, type Resolver, type UrlKind } from '../keys/url-guard.ts';
 import type { Logger } from '../logger.ts';
-import { AgentStartError, PoolFullError, type LiveMessage, type WorkerPool } from '../workers/pool.ts';
+import { PoolFullError, type InterviewEnd, type LiveMessage, type WorkerPool } from '../workers/pool.ts';
 import type { InterviewEvents } from './events.ts';
 import { mintRoomTokens } from './livekit-tokens.ts';
 import { presentInterview } from './presenter.ts';
@@ -20,6 +22,8 @@ export interface InterviewServiceDeps {
   vault: Vault;
   config: Config;
   logger: Logger;
+  /** Host lookups when the saved URLs are re-checked at start (the system resolver by default). */
+  resolveHost?: Resolver;
 }
 
 export interface Started {
@@ -29,6 +33,8 @@ export interface Started {
   livekit?: { url: string; token: string; room: string };
 }
 
+type Mode = StartInterviewInput['mode'];
+
 /**
  * The interview lifecycle on the server: start a child with the owner's keys, write every
  * line it reports to the owner's row at once (RLS), publish it live, and end it in every case.
@@ -37,19 +43,16 @@ export class InterviewService {
   constructor(private readonly deps: InterviewServiceDeps) {}
 
   async start(userId: string, input: StartInterviewInput): Promise<Started> {
-    const { db, pool, events, vault, config, logger } = this.deps;
+    const { db, pool, events, config, logger } = this.deps;
+    // Before the capacity check, so a second interview is refused as such even when the server is full.
+    if (await store.findLiveInterview(db, userId)) {
+      throw conflict('You already have an interview running. Finish or end it before starting another.');
+    }
     if (pool.active() >= pool.max) throw new PoolFullError(60, pool.max);
 
-    let keys: OpenedKeys;
-    try {
-      keys = await readUserKeys(db, userId, vault);
-    } catch (err) {
-      if (err instanceof UnreadableSecret) {
-        throw preconditionFailed('Your saved keys need re-entering (Settings → Keys) before you can start an interview.', { missing: [] });
-      }
-      throw err;
-    }
+    const keys = await this.readKeys(userId, input.mode);
     const providerKeys = requireKeys(keys, input.mode);
+    await this.checkSavedUrls(input.mode, keys, providerKeys);
 
     const maxSeconds = config.interview.maxMinutes * 60;
     const tokens =
@@ -86,32 +89,85 @@ export class InterviewService {
         : { ...common, mode: 'text' };
 
     events.publish(interviewId, 'status', { status: 'starting' });
+    let ended = false;
     try {
       const child = await pool.start({
         start,
         onMessage: (message) => this.record(userId, interviewId, message),
-        onEnd: (end) => this.finish(userId, interviewId, end.reason, end.error),
+        onEnd: (end) => {
+          ended = true;
+          return this.finish(userId, interviewId, end);
+        },
       });
       logger.info({ interviewId, mode: input.mode, pid: child.pid, readyMs: child.readyMs }, 'interview started');
     } catch (err) {
-      if (err instanceof AgentStartError) {
-        // Kept, so the candidate can see what went wrong in their history.
-        await store.recordError(db, userId, interviewId, err.reason);
-        await this.finish(userId, interviewId, 'error', err.reason);
-      } else {
-        // Never started (the slots filled up meanwhile, or the server is stopping): no trace.
+      // A forked child's end is already recorded (kept, so the candidate sees what went wrong in
+      // their history). One never forked (slots filled up meanwhile, or the server is stopping) leaves no trace.
+      if (!ended) {
         await store.deleteInterview(db, userId, interviewId);
         events.forget(interviewId);
       }
       throw err;
     }
-    events.publish(interviewId, 'status', { status: 'live' });
+    if (!ended) events.publish(interviewId, 'status', { status: 'live' });
     return {
       id: interviewId,
       mode: input.mode,
       status: 'live',
       ...(tokens ? { livekit: { url: keys.livekit_url!, token: tokens.candidate.token, room: tokens.room } } : {}),
     };
+  }
+
+  /**
+   * Ends a live interview as the candidate. Resolves once the end is recorded (the child has
+   * exited and its last lines are written), with the row as it is then.
+   */
+  async end(userId: string, row: store.InterviewRow): Promise<store.InterviewRow> {
+    const { db, pool } = this.deps;
+    const child = pool.get(row.id);
+    if (child) await child.stop('candidate');
+    // Live with no child: left so by a process that stopped without ending it.
+    else if (row.status === 'live') await this.finish(userId, row.id, { reason: 'candidate', ready: true });
+    return (await withUser(db, userId, (tx) => store.getInterview(tx, row.id))) ?? row;
+  }
+
+  /** The owner's keys, opened; 412 naming the keys this mode needs that no configured key can open. */
+  private async readKeys(userId: string, mode: Mode): Promise<OpenedKeys> {
+    const { db, vault } = this.deps;
+    const row = await withUser(db, userId, (tx) => loadKeysRow(tx, userId));
+    const unreadable = row ? SECRET_FIELDS.filter((field) => row[field] && !opens(vault, row[field])) : [];
+    const needed = unreadable.filter((field) => mode === 'voice' || field === 'openai_key');
+    if (needed.length > 0) {
+      const names = needed.map((field) => KEY_NAMES[field]);
+      throw preconditionFailed(
+        `${capitalise(joinWords(names))} saved in Settings → Keys can no longer be read (the server's encryption key has changed). Enter ${needed.length === 1 ? 'it' : 'them'} again to start a ${mode} interview.`,
+        { missing: names },
+      );
+    }
+    const readable: KeysRow | undefined = row && { ...row, ...Object.fromEntries(unreadable.map((field) => [field, null])) };
+    return openKeys(readable, vault);
+  }
+
+  /**
+   * The saved URLs the child will connect to, checked again as they were when saved: a host may
+   * resolve elsewhere now, and a loopback URL saved in development must not be used in production.
+   */
+  private async checkSavedUrls(mode: Mode, keys: OpenedKeys, providerKeys: ProviderKeys): Promise<void> {
+    const checks: [url: string | undefined, kind: UrlKind, setting: 'llm_base_url' | 'livekit_url', label: string][] = [
+      [providerKeys.llmBaseUrl, 'llm', 'llm_base_url', 'language-model base URL'],
+      [mode === 'voice' ? keys.livekit_url : undefined, 'livekit', 'livekit_url', 'LiveKit URL'],
+    ];
+    for (const [url, kind, setting, label] of checks) {
+      if (!url) continue;
+      try {
+        await checkUserUrl(url, { kind, production: this.deps.config.isProduction, resolve: this.deps.resolveHost });
+      } catch (err) {
+        if (!(err instanceof UnsafeUrlError)) throw err;
+        throw new HttpError(422, 'unsafe_url', `Change the ${label} in Settings → Keys: ${err.message}.`, {
+          details: { setting },
+        });
+      }
+    }
   }
 
   /** Persists one message from the child, then publishes it (so a reload never misses a line). */
@@ -142,13 +198,17 @@ export class InterviewService {
     }
   }
 
-  private async finish(userId: string, interviewId: string, reason: EndReason, error?: string): Promise<void> {
+  private async finish(userId: string, interviewId: string, end: Pick<InterviewEnd, 'reason' | 'error' | 'ready'>): Promise<void> {
     const { db, events, logger } = this.deps;
+    const { reason } = end;
     try {
+      // A live child's errors were recorded as they came; a failed start's reason was not.
+      if (!end.ready && end.error) await store.recordError(db, userId, interviewId, end.error);
       const row = await store.endInterview(db, userId, interviewId, reason);
       if (row) {
         logger.info({ interviewId, reason, durationMs: Date.now() - new Date(row.started_at).getTime() }, 'interview ended');
-        events.publish(interviewId, 'ended', { reason, error: error ?? row.error_message ?? null, interview: presentInterview(row) });
+        events.publish(interviewId, 'status', { status: row.status, endedBy: row.ended_by });
+        events.publish(interviewId, 'ended', { reason, error: end.error ?? row.error_message ?? null, interview: presentInterview(row) });
       }
     } catch (err) {
       logger.error({ err, interviewId }, 'could not record the end of an interview');
@@ -158,19 +218,34 @@ export class InterviewService {
   }
 }
 
-const LLM_KEY = 'a language-model key';
+const KEY_NAMES: Record<SecretField, string> = {
+  openai_key: 'a language-model key',
+  livekit_url: 'the LiveKit URL',
+  livekit_api_key: 'the LiveKit API key',
+  livekit_api_secret: 'the LiveKit API secret',
+  deepgram_key: 'a Deepgram key',
+};
+
+function opens(vault: Vault, token: string): boolean {
+  try {
+    vault.open(token);
+    return true;
+  } catch (err) {
+    if (err instanceof UnreadableSecret) return false;
+    throw err;
+  }
+}
 
 /** The keys the agent needs for this mode, or 412 naming what is missing. */
-function requireKeys(keys: OpenedKeys, mode: 'voice' | 'text'): ProviderKeys {
+function requireKeys(keys: OpenedKeys, mode: Mode): ProviderKeys {
   const missing: string[] = [];
-  if (!keys.openai_key) missing.push(LLM_KEY);
+  if (!keys.openai_key) missing.push(KEY_NAMES.openai_key);
   const baseUrl = keys.llm_base_url ?? DEFAULT_LLM_BASE_URL;
   const llmIsOpenAI = presetOf(baseUrl) === 'openai';
   if (mode === 'voice') {
-    if (!keys.livekit_url) missing.push('the LiveKit URL');
-    if (!keys.livekit_api_key) missing.push('the LiveKit API key');
-    if (!keys.livekit_api_secret) missing.push('the LiveKit API secret');
-    if (!keys.deepgram_key) missing.push('a Deepgram key');
+    for (const field of ['livekit_url', 'livekit_api_key', 'livekit_api_secret', 'deepgram_key'] as const) {
+      if (!keys[field]) missing.push(KEY_NAMES[field]);
+    }
   }
   if (missing.length > 0) {
     throw preconditionFailed(`Add ${joinWords(missing)} in Settings → Keys to start a ${mode} interview.`, { missing });
@@ -192,4 +267,8 @@ function requireKeys(keys: OpenedKeys, mode: 'voice' | 'text'): ProviderKeys {
 
 function joinWords(items: string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

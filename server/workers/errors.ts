@@ -1,4 +1,4 @@
-// What a start can fail with. Both are HttpErrors, so a route may simply let them propagate
+// What a start can fail with. All are HttpErrors, so a route may simply let them propagate
 // to the one error handler; the fields are there for callers that want to say more.
 
 import { HttpError } from '../http/errors.ts';
@@ -17,10 +17,13 @@ export class PoolFullError extends HttpError {
   }
 }
 
-/** The server is shutting down and starts no more interviews. */
+/** The server is shutting down: starts are refused, and one still starting was stopped. */
 export class PoolClosedError extends HttpError {
-  constructor() {
-    super(503, 'unavailable', 'The server is restarting — try again in a moment.');
+  constructor(readonly retryAfterSeconds = 30) {
+    super(503, 'unavailable', 'The server is restarting — try again in a moment.', {
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+      details: { retryAfterSeconds },
+    });
     this.name = 'PoolClosedError';
   }
 }

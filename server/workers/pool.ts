@@ -57,7 +57,10 @@ export class WorkerPool {
   readonly max: number;
   private readonly options: WorkerPoolOptions;
   private readonly entry: AgentEntry;
+  /** Processes alive: what the cap counts. */
   private readonly children = new Map<string, ChildSupervisor>();
+  /** Until each one's end has been delivered, which may be a little after its process is gone. */
+  private readonly supervisors = new Map<string, ChildSupervisor>();
   private closing?: Promise<void>;
 
   constructor(options: WorkerPoolOptions) {
@@ -72,26 +75,26 @@ export class WorkerPool {
   }
 
   /**
-   * The child of this interview while its process is alive, starting ones included (so a
-   * starting interview can be stopped; `send` refuses until it is ready, and `ended` of a child
-   * that never became ready never resolves: its start rejected instead).
+   * The child of this interview until its end has been delivered, starting ones included (so a
+   * starting interview can be stopped; `send` refuses until it is ready and once it is ending).
    */
   get(interviewId: string): InterviewChild | undefined {
-    return this.children.get(interviewId)?.handle;
+    return this.supervisors.get(interviewId)?.handle;
   }
 
   /**
    * Forks a child for the interview and resolves once it is ready. Rejects with PoolFullError
-   * at once when every slot is taken, with AgentStartError when the child does not become
-   * ready (it is killed and its slot freed first), with PoolClosedError during shutdown.
-   * Messages and the end are delivered through the callbacks, starting after `ready`.
+   * at once when every slot is taken, with PoolClosedError during shutdown (also for a child
+   * still starting when it began), with AgentStartError when the child does not become ready.
+   * A child that was forked is gone and its `onEnd` has run before the start rejects.
+   * Messages are delivered through the callbacks from `ready` on.
    */
   async start({ start, onMessage, onEnd }: StartInterview): Promise<InterviewChild> {
     // Everything up to launch() runs synchronously, so concurrent starts cannot pass the cap.
     if (this.closing) throw new PoolClosedError();
     if (this.children.size >= this.max) throw new PoolFullError(this.options.retryAfterSeconds ?? 60, this.max);
     const { interviewId } = start.interview;
-    if (this.children.has(interviewId)) throw new Error(`interview ${interviewId} already has a child process`);
+    if (this.supervisors.has(interviewId)) throw new Error(`interview ${interviewId} already has a child process`);
 
     const maxDurationMs = this.options.maxDurationMs ?? 20 * MINUTE;
     const maxDurationSeconds = start.interview.maxDurationSeconds ?? Math.ceil(maxDurationMs / 1000);
@@ -115,6 +118,10 @@ export class WorkerPool {
       },
     });
     this.children.set(interviewId, supervisor);
+    this.supervisors.set(interviewId, supervisor);
+    void supervisor.done.then(() => {
+      if (this.supervisors.get(interviewId) === supervisor) this.supervisors.delete(interviewId);
+    });
     await supervisor.launch();
     return supervisor.handle;
   }
@@ -130,7 +137,8 @@ export class WorkerPool {
   }
 
   private async stopAll(graceMs: number): Promise<void> {
-    const all = [...this.children.values()];
+    // Gone but with their end still being recorded count too: the database must outlive that.
+    const all = [...this.supervisors.values()];
     if (all.length === 0) return;
     this.options.logger.info({ children: all.length }, 'stopping interview children');
     for (const child of all) void child.stop('shutdown');

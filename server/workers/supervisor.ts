@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ChildMessage, EndReason, ParentMessage, StartMessage } from '../../agent/protocol.ts';
 import type { Logger } from '../logger.ts';
-import { AgentStartError, type StartFailure } from './errors.ts';
+import { AgentStartError, PoolClosedError, type StartFailure } from './errors.ts';
 
 /** Everything the child reports once it is ready. */
 export type LiveMessage = Exclude<ChildMessage, { type: 'ready' }>;
@@ -14,13 +14,16 @@ export interface InterviewEnd {
   reason: EndReason;
   /** From fork to exit. */
   durationMs: number;
-  /** The child's last `error` message (a plain sentence), when it sent one. */
+  /** The child's last `error` message, or why its start failed (a plain sentence). */
   error?: string;
+  /** False for a child that never became ready (its start failed or was cut short). */
+  ready: boolean;
 }
 
 /**
  * Delivered one at a time, in order: a returned promise is awaited before the next message, so
- * each one can be persisted before the next is handled. `onEnd` comes once, after every message.
+ * each one can be persisted before the next is handled. `onEnd` comes once, after every message,
+ * for every child, ready or not; a failed start rejects only after its `onEnd` has run.
  */
 export interface InterviewCallbacks {
   onMessage?: (message: LiveMessage) => void | Promise<void>;
@@ -35,9 +38,12 @@ export interface InterviewChild {
   readonly readyMs: number;
   /** Candidate input; false when the child is already ending (the message is dropped). */
   send(message: Extract<ParentMessage, { type: 'user_text' | 'skip_stage' }>): boolean;
-  /** Asks the child to end with this reason; resolves once the process has exited (killed after a grace period). */
+  /**
+   * Asks the child to end with this reason (killed after a grace period); resolves once the
+   * process has exited and `onEnd` has run, so the end is recorded by then.
+   */
   stop(reason?: EndReason): Promise<void>;
-  /** Resolves after `onEnd` has been delivered. */
+  /** Resolves after `onEnd` has been delivered (also for a child that never became ready). */
   readonly ended: Promise<InterviewEnd>;
 }
 
@@ -63,15 +69,17 @@ export interface SupervisorOptions extends InterviewCallbacks {
 const NOT_READY_IN_TIME = 'The interviewer did not start in time — try again in a moment.';
 const COULD_NOT_START = 'The interviewer could not start — try again in a moment.';
 const SHUTTING_DOWN = 'The server is restarting — try again in a moment.';
+const ENDED_BEFORE_READY = 'The interview was ended before the interviewer was ready.';
 
 type TimerName = 'ready' | 'idle' | 'duration' | 'kill';
+type FailedStart = { reason: string; kind: StartFailure; provider?: AgentStartError['provider'] };
 
 export class ChildSupervisor {
   readonly interviewId: string;
   readonly handle: InterviewChild;
   /** Resolves when the process is gone. */
   readonly exited: Promise<void>;
-  /** Resolves when the process is gone and, if it was ever ready, its end has been delivered. */
+  /** Resolves when the process is gone and its end has been delivered. */
   readonly done: Promise<void>;
 
   private readonly options: SupervisorOptions;
@@ -82,14 +90,14 @@ export class ChildSupervisor {
   private readyMs = 0;
   private live = false;
   private gone = false;
-  private failure?: { reason: string; kind: StartFailure; provider?: AgentStartError['provider'] };
+  private failure?: FailedStart;
   private lastError?: Extract<ChildMessage, { type: 'error' }>;
   private childEndReason?: EndReason;
   private stopReason?: EndReason;
   private early: LiveMessage[] = [];
   private deliveries: Promise<void> = Promise.resolve();
   private readonly timers: Partial<Record<TimerName, ReturnType<typeof setTimeout>>> = {};
-  private settleStart!: { resolve: () => void; reject: (error: AgentStartError) => void };
+  private settleStart!: { resolve: () => void; reject: (error: AgentStartError | PoolClosedError) => void };
   private markExited!: () => void;
   private markEnded!: (end: InterviewEnd) => void;
   private readonly ended: Promise<InterviewEnd>;
@@ -100,7 +108,7 @@ export class ChildSupervisor {
     this.log = options.logger;
     this.exited = new Promise((resolve) => (this.markExited = resolve));
     this.ended = new Promise((resolve) => (this.markEnded = resolve));
-    this.done = this.exited.then(() => (this.live ? this.ended.then(() => undefined) : undefined));
+    this.done = this.exited.then(() => this.ended).then(() => undefined);
     const self = this;
     this.handle = Object.freeze({
       interviewId: this.interviewId,
@@ -154,12 +162,13 @@ export class ChildSupervisor {
   }
 
   stop(reason: EndReason = 'candidate'): Promise<void> {
-    if (this.gone || this.stopReason) return this.exited;
+    // A start that already failed is being killed; its end is on its way.
+    if (this.gone || this.stopReason || this.failure) return this.done;
     this.stopReason = reason;
     this.clear('idle', 'duration');
     if (this.child?.connected) this.child.send({ type: 'stop', reason } satisfies ParentMessage, undefined, {}, () => undefined);
     this.armKill();
-    return this.exited;
+    return this.done;
   }
 
   /** SIGKILL now; the end is still reported through the usual path. */
@@ -199,7 +208,7 @@ export class ChildSupervisor {
         this.lastError = message;
         return this.failStart(message.message, 'error', message.provider);
       case 'ended':
-        return this.failStart(this.lastError?.message ?? (this.stopReason === 'shutdown' ? SHUTTING_DOWN : COULD_NOT_START), 'error');
+        return this.failStart(this.lastError?.message ?? COULD_NOT_START, 'error');
       default:
         this.early.push(message);
     }
@@ -232,22 +241,27 @@ export class ChildSupervisor {
     const durationMs = Math.round(performance.now() - this.forkedAt);
     this.markExited();
 
-    if (!this.live) {
-      const failure = this.failure ?? { reason: this.stopReason === 'shutdown' ? SHUTTING_DOWN : COULD_NOT_START, kind: 'exit' as const };
-      this.log.warn({ reason: failure.reason, failure: failure.kind, durationMs, exitCode: code, signal }, 'interview child failed to start');
-      this.settleStart.reject(new AgentStartError(failure.reason, failure.kind, failure.provider));
-      return;
+    let end: InterviewEnd;
+    let startError: AgentStartError | PoolClosedError | undefined;
+    if (this.live) {
+      // An exit without `ended` is a crash (or a kill) unless we had asked it to stop.
+      const reason = this.childEndReason ?? this.stopReason ?? 'error';
+      this.log.info({ reason, durationMs, exitCode: code, signal }, 'interview child ended');
+      end = { interviewId: this.interviewId, reason, durationMs, ready: true, ...(this.lastError ? { error: this.lastError.message } : {}) };
+    } else {
+      // Stopped while starting (shutdown, or the candidate ended it) wins over the failure it caused.
+      const reason = this.stopReason ?? 'error';
+      const failure: FailedStart =
+        this.stopReason === 'shutdown'
+          ? { reason: SHUTTING_DOWN, kind: 'exit' }
+          : this.stopReason
+            ? { reason: ENDED_BEFORE_READY, kind: 'exit' }
+            : (this.failure ?? { reason: COULD_NOT_START, kind: 'exit' });
+      this.log.warn({ reason: failure.reason, failure: failure.kind, endedBy: reason, durationMs, exitCode: code, signal }, 'interview child failed to start');
+      startError = reason === 'shutdown' ? new PoolClosedError() : new AgentStartError(failure.reason, failure.kind, failure.provider);
+      end = { interviewId: this.interviewId, reason, durationMs, ready: false, ...(reason === 'error' ? { error: failure.reason } : {}) };
     }
 
-    // An exit without `ended` is a crash (or a kill) unless we had asked it to stop.
-    const reason = this.childEndReason ?? this.stopReason ?? 'error';
-    this.log.info({ reason, durationMs, exitCode: code, signal }, 'interview child ended');
-    const end: InterviewEnd = {
-      interviewId: this.interviewId,
-      reason,
-      durationMs,
-      ...(this.lastError ? { error: this.lastError.message } : {}),
-    };
     const { onEnd } = this.options;
     this.deliveries = this.deliveries.then(async () => {
       try {
@@ -256,6 +270,7 @@ export class ChildSupervisor {
         this.log.error({ err: error }, 'interview end handler failed');
       }
       this.markEnded(end);
+      if (startError) this.settleStart.reject(startError);
     });
   }
 

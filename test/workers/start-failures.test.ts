@@ -1,11 +1,12 @@
-// Children that do not become ready: the start rejects with a plain reason, the child is gone,
-// the slot is free. And a key the provider rejects only once the interview is running.
+// Children that do not become ready: their end is delivered, then the start rejects with a plain
+// reason, the child is gone, the slot is free. And a key the provider rejects only once the
+// interview is running.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartMessage } from '../../agent/protocol.ts';
-import { AgentStartError } from '../../server/workers/pool.ts';
+import { AgentStartError, PoolClosedError, type InterviewEnd } from '../../server/workers/pool.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
-import { isAlive, KEY, makePool, recorder, SILENT_AGENT, textStart } from './helpers.ts';
+import { isAlive, KEY, makePool, recorder, SILENT_AGENT, sleep, textStart } from './helpers.ts';
 
 let fake: FakeOpenAI;
 
@@ -25,7 +26,14 @@ describe('worker pool: starts that fail', () => {
       mode: 'voice',
       livekit: { url: 'ws://127.0.0.1:9', token: '', room: 'room-xyz' },
     } as unknown as StartMessage;
-    const error = (await pool.start({ start }).catch((e: unknown) => e)) as AgentStartError;
+    // A slow end handler (a database write): the start must not reject before it has finished.
+    const ends: InterviewEnd[] = [];
+    const onEnd = async (end: InterviewEnd) => {
+      await sleep(200);
+      ends.push(end);
+    };
+    const error = (await pool.start({ start, onEnd }).catch((e: unknown) => e)) as AgentStartError;
+    expect(ends).toEqual([expect.objectContaining({ interviewId: 'iv-refused', reason: 'error', ready: false, error: error.reason })]);
     expect(error).toBeInstanceOf(AgentStartError);
     expect(error).toMatchObject({ failure: 'error', status: 502 });
     expect(error.reason).toBe('Invalid start message: voice mode needs livekit.url and livekit.token.');
@@ -39,23 +47,29 @@ describe('worker pool: starts that fail', () => {
 
   it('kills a child that never answers after the ready timeout', async () => {
     const { pool, pidsSpawned, entries } = makePool({ entry: SILENT_AGENT, readyTimeoutMs: 500 });
-    const error = (await pool.start({ start: textStart('iv-mute', fake.url) }).catch((e: unknown) => e)) as AgentStartError;
+    const rec = recorder();
+    const error = (await pool.start({ start: textStart('iv-mute', fake.url), ...rec.callbacks }).catch((e: unknown) => e)) as AgentStartError;
     expect(error).toBeInstanceOf(AgentStartError);
     expect(error.failure).toBe('timeout');
     expect(error.reason).toBe('The interviewer did not start in time — try again in a moment.');
+    expect(rec.ends).toEqual([expect.objectContaining({ reason: 'error', ready: false, error: error.reason })]);
+    expect(rec.messages).toEqual([]);
     expect(pool.active()).toBe(0);
     expect(isAlive(pidsSpawned()[0]!)).toBe(false);
     expect(entries().find((e) => e.msg === 'interview child failed to start')).toMatchObject({ interviewId: 'iv-mute', failure: 'timeout' });
   });
 
-  it('rejects a start still waiting for ready when the pool shuts down', async () => {
+  it('ends a start still waiting for ready as shutdown when the pool shuts down, and says the server is restarting', async () => {
     const { pool, pidsSpawned } = makePool({ entry: SILENT_AGENT });
-    const starting = pool.start({ start: textStart('iv-cut-short', fake.url) }).catch((e: unknown) => e);
+    const rec = recorder();
+    const starting = pool.start({ start: textStart('iv-cut-short', fake.url), ...rec.callbacks }).catch((e: unknown) => e);
     expect(pool.get('iv-cut-short')?.send({ type: 'user_text', text: 'too early' })).toBe(false);
     await pool.shutdown(300);
-    const error = (await starting) as AgentStartError;
-    expect(error).toBeInstanceOf(AgentStartError);
-    expect(error.reason).toBe('The server is restarting — try again in a moment.');
+    // Recorded before shutdown() resolves, so the server can close its database after it.
+    expect(rec.ends).toEqual([expect.objectContaining({ interviewId: 'iv-cut-short', reason: 'shutdown', ready: false })]);
+    const error = (await starting) as PoolClosedError;
+    expect(error).toBeInstanceOf(PoolClosedError);
+    expect(error).toMatchObject({ status: 503, message: 'The server is restarting — try again in a moment.', headers: { 'Retry-After': '30' } });
     expect(pool.active()).toBe(0);
     expect(isAlive(pidsSpawned()[0]!)).toBe(false);
   });

@@ -1,0 +1,113 @@
+// Starts that do not lead to a running interview, over HTTP: a child that never becomes ready,
+// the server stopping mid-start, the start rate limit, and saved keys the server cannot read.
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createVault } from '../../server/crypto/vault.ts';
+import { WorkerPool } from '../../server/workers/pool.ts';
+import type { FakeOpenAI } from '../fakes/openai-llm.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { captureLogs } from '../helpers/logs.ts';
+import { SILENT_AGENT, until } from '../workers/helpers.ts';
+import { LLM_KEY, saveTextKeys, START_TEXT, startInterviewModel } from './helpers.ts';
+
+let llm: FakeOpenAI;
+let app: TestApp | undefined;
+beforeAll(async () => {
+  llm = await startInterviewModel();
+});
+afterAll(() => llm.close());
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+const json = { accept: 'application/json' };
+
+/** A pool whose children never answer `ready` (every interview id is a uuid, never "ready…"). */
+function silentPool(readyTimeoutMs: number): WorkerPool {
+  return new WorkerPool({ max: 2, heapMb: 64, readyTimeoutMs, entry: SILENT_AGENT, logger: captureLogs().logger });
+}
+
+async function signedIn(options: Parameters<typeof startTestApp>[0] = {}) {
+  app = await startTestApp(options);
+  const client = app.client();
+  await client.signInLocally();
+  return client;
+}
+
+describe('starting an interview that does not run', () => {
+  it('answers 502 with the reason when the child never becomes ready, and keeps the interview as ended by error', async () => {
+    const client = await signedIn({ pool: silentPool(300) });
+    await saveTextKeys(client, llm.url);
+    const reply = await client.api('POST', '/api/interviews', START_TEXT);
+    expect(reply.status).toBe(502);
+    expect(reply.json()).toMatchObject({ error: 'bad_gateway', message: 'The interviewer did not start in time — try again in a moment.' });
+    expect(app!.pool.active()).toBe(0);
+
+    const list = (await client.request('GET', '/api/interviews', { headers: json })).json();
+    expect(list.interviews).toHaveLength(1);
+    const record = (await client.request('GET', `/api/interviews/${list.interviews[0].id}`, { headers: json })).json();
+    expect(record).toMatchObject({ status: 'ended', endedBy: 'error', error: 'The interviewer did not start in time — try again in a moment.' });
+    // Not left live: the next attempt is another start, not a 409.
+    expect((await client.api('POST', '/api/interviews', START_TEXT)).status).toBe(502);
+  });
+
+  it('answers 503 with Retry-After to a start cut short by shutdown, and records it as ended by shutdown', async () => {
+    const client = await signedIn({ pool: silentPool(60_000) });
+    await saveTextKeys(client, llm.url);
+    const starting = client.api('POST', '/api/interviews', START_TEXT);
+    await until(() => app!.pool.active() === 1, 'the child to be forked');
+    await app!.pool.shutdown(300);
+
+    const reply = await starting;
+    expect(reply.status).toBe(503);
+    expect(reply.headers.get('retry-after')).toBe('30');
+    expect(reply.json()).toMatchObject({ error: 'unavailable', message: 'The server is restarting — try again in a moment.', retryAfterSeconds: 30 });
+    const [summary] = (await client.request('GET', '/api/interviews', { headers: json })).json().interviews;
+    const record = (await client.request('GET', `/api/interviews/${summary.id}`, { headers: json })).json();
+    expect(record).toMatchObject({ status: 'ended', endedBy: 'shutdown', error: null });
+  });
+
+  it('answers 429 with Retry-After once the start rate limit is used up', async () => {
+    const client = await signedIn({ rateLimits: { interviewStart: { windowMs: 60_000, perIp: 100, perUser: 2 } } });
+    // Refused starts count too (here: no keys yet), so the limit cannot be probed for free.
+    for (let i = 0; i < 2; i++) expect((await client.api('POST', '/api/interviews', START_TEXT)).status).toBe(412);
+    const limited = await client.api('POST', '/api/interviews', START_TEXT);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.json()).toMatchObject({ error: 'rate_limited', message: expect.stringMatching(/^Too many interview starts\. Try again in \d+ seconds?\.$/) });
+    expect(app!.pool.active()).toBe(0);
+  });
+
+  it('names the saved keys that can no longer be read when the mode needs them, and ignores the others', async () => {
+    const client = await signedIn({ pool: silentPool(300) });
+    await client.api('PUT', '/api/keys', {
+      openai_key: LLM_KEY,
+      llm_base_url: llm.url,
+      livekit_url: 'ws://127.0.0.1:7880',
+      livekit_api_key: 'APIkey',
+      livekit_api_secret: 'livekit-secret',
+      deepgram_key: 'dg-key',
+    });
+    // Sealed with a key the server no longer has (an ENCRYPTION_KEY rotated without re-sealing).
+    const lost = createVault([Buffer.alloc(32, 7).toString('base64url')]);
+    await app!.db.query(`update public.user_api_keys set deepgram_key = $1`, [lost.seal('dg-key')]);
+
+    const voice = await client.api('POST', '/api/interviews', { ...START_TEXT, mode: 'voice' });
+    expect(voice.status).toBe(412);
+    expect(voice.json()).toMatchObject({ missing: ['a Deepgram key'] });
+    expect(voice.json().message).toBe(
+      "A Deepgram key saved in Settings → Keys can no longer be read (the server's encryption key has changed). Enter it again to start a voice interview.",
+    );
+    // Text mode does not use Deepgram: it goes on to start the child (which, here, never answers).
+    expect((await client.api('POST', '/api/interviews', START_TEXT)).status).toBe(502);
+
+    await app!.db.query(`update public.user_api_keys set openai_key = $1`, [lost.seal(LLM_KEY)]);
+    const text = await client.api('POST', '/api/interviews', START_TEXT);
+    expect(text.status).toBe(412);
+    expect(text.json()).toMatchObject({ missing: ['a language-model key'] });
+    const both = await client.api('POST', '/api/interviews', { ...START_TEXT, mode: 'voice' });
+    expect(both.json().missing).toEqual(['a language-model key', 'a Deepgram key']);
+    expect(both.json().message).toMatch(/^A language-model key and a Deepgram key saved in Settings → Keys can no longer be read .* Enter them again/);
+  });
+});

@@ -1,0 +1,61 @@
+// Shutdown of a pool with several live children, and of one whose end is still being recorded.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InterviewEnd } from '../../server/workers/pool.ts';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
+import { isAlive, KEY, makePool, recorder, SILENT_AGENT, sleep, textStart, until } from './helpers.ts';
+
+let fake: FakeOpenAI;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ apiKey: KEY, defaultReply: 'Tell me about a project you are proud of.' });
+});
+afterAll(async () => {
+  await fake?.close();
+});
+
+describe('worker pool shutdown', () => {
+  it('ends two live children of one pool as shutdown, each after its last message, and leaves neither alive', async () => {
+    const { pool } = makePool({ max: 2 });
+    const recs = [recorder(20), recorder(20)];
+    const children = await Promise.all(
+      ['iv-two-1', 'iv-two-2'].map((id, i) => pool.start({ start: textStart(id, fake.url), ...recs[i]!.callbacks })),
+    );
+    await Promise.all(recs.map((rec) => rec.waitFor(() => rec.items().length >= 1, 'greeting')));
+
+    await pool.shutdown(20_000);
+    for (const [i, rec] of recs.entries()) {
+      expect(isAlive(children[i]!.pid)).toBe(false);
+      expect(rec.ends).toEqual([expect.objectContaining({ interviewId: `iv-two-${i + 1}`, reason: 'shutdown', ready: true })]);
+      expect(rec.messages.at(-1)).toEqual({ type: 'ended', reason: 'shutdown' });
+      expect(rec.deliveredAtEnd[0]).toBe(rec.messages.length);
+    }
+    expect(pool.active()).toBe(0);
+  }, 120_000);
+
+  it('waits for the end of a child that is already gone but still being recorded', async () => {
+    const { pool } = makePool({ entry: SILENT_AGENT });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const ends: InterviewEnd[] = [];
+    const child = await pool.start({
+      start: textStart('ready-slow-end', fake.url),
+      onEnd: async (end) => {
+        await gate;
+        ends.push(end);
+      },
+    });
+    process.kill(child.pid, 'SIGKILL');
+    await until(() => pool.active() === 0, 'the slot to be freed');
+    expect(pool.get('ready-slow-end')).toBe(child);
+
+    let shutDown = false;
+    const shutdown = pool.shutdown(10_000).then(() => (shutDown = true));
+    await sleep(100);
+    expect(shutDown).toBe(false);
+    release();
+    await shutdown;
+    expect(ends).toEqual([expect.objectContaining({ reason: 'error' })]);
+    expect(pool.get('ready-slow-end')).toBeUndefined();
+  });
+});
