@@ -37,7 +37,10 @@ async function spawnNode(args: string[], env: Record<string, string>, timeoutMs:
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // no orphan server when it never listens
+      reject(new Error(`server did not start:\n${out}`));
+    }, timeoutMs);
     const check = () => {
       const match = /listening on (http:\/\/[^"\s]+)/.exec(out);
       if (match) {

@@ -4,13 +4,16 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FakeOpenAI } from '../fakes/openai-llm.ts';
 import { Client } from '../helpers/client.ts';
-import { spawnServer } from '../helpers/processes.ts';
+import { spawnServer, type ServerProcess } from '../helpers/processes.ts';
 import { openEvents } from '../helpers/sse.ts';
 import { saveTextKeys, sessionHeaders, START_TEXT, startInterviewModel } from './helpers.ts';
 
 let llm: FakeOpenAI | undefined;
 const dirs: string[] = [];
+const servers: ServerProcess[] = [];
 afterAll(async () => {
+  // A failed assertion must not leave a server (and its children) running.
+  for (const server of servers) if (server.child.exitCode === null) server.child.kill('SIGKILL');
   await llm?.close();
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
@@ -30,6 +33,7 @@ describe('SIGTERM with live interviews', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'mockflow-shutdown-'));
     dirs.push(dataDir);
     const server = await spawnServer({ DATA_DIR: dataDir, LOG_LEVEL: 'debug' });
+    servers.push(server);
     const client = new Client(server.url);
     await client.signInLocally();
     await saveTextKeys(client, llm.url);
@@ -52,6 +56,7 @@ describe('SIGTERM with live interviews', () => {
     stream.close();
 
     const again = await spawnServer({ DATA_DIR: dataDir });
+    servers.push(again);
     const returning = new Client(again.url);
     returning.cookies.set('mockflow.sid', client.cookies.get('mockflow.sid')!);
     const record = (await returning.request('GET', `/api/interviews/${id}`, { headers: { accept: 'application/json' } })).json();
