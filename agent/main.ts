@@ -4,8 +4,8 @@
 // `ready` is sent once the pipeline is built, the session started (for voice, the agent is in
 // the room) and the LLM has answered once, so the parent answers the browser only when the
 // interviewer can actually talk. A pipeline that fails to build, or an LLM address where nothing
-// answers, is reported as `error` then `ended`. Imports here stay light so
-// a bad `start` is refused at once: everything heavy is behind the dynamic import of ./session.ts.
+// answers, is reported as `error` then `ended`. Static imports here stay light so a bad `start`
+// is refused at once: everything heavy is behind the dynamic import of ./session.ts.
 
 import { routeLogsToStderr } from './logs.ts';
 import {
@@ -19,6 +19,11 @@ import {
 import type { RunningInterview } from './session.ts';
 
 const EXIT_GRACE_MS = 3000;
+
+// The pipeline's code starts loading now, not at `start`: most of a start's time is this import,
+// and a child the pool forked ahead of time (its warm spare) has it done before `start` arrives.
+const pipeline = Promise.all([import('@livekit/agents'), import('./session.ts')]);
+pipeline.catch(() => undefined); // reported when `begin` awaits it
 
 let started = false;
 let ended = false;
@@ -75,7 +80,7 @@ async function begin(start: StartMessage): Promise<void> {
     start.mode === 'voice' ? start.livekit.token : undefined,
   ]);
   try {
-    const [{ initializeLogger }, { runInterview }] = await Promise.all([import('@livekit/agents'), import('./session.ts')]);
+    const [{ initializeLogger }, { runInterview }] = await pipeline;
     initializeLogger({ pretty: false, level: process.env.AGENT_LOG_LEVEL === 'info' ? 'info' : 'warn' });
     if (stopRequested) return send({ type: 'ended', reason: stopRequested });
     running = await runInterview({ start, send });

@@ -45,6 +45,10 @@ const schema = z.object({
   INTERVIEW_MAX_MINUTES: positiveInt(20, 240),
   INTERVIEW_IDLE_MINUTES: positiveInt(3, 60),
   AGENT_HEAP_MB: positiveInt(192, 4096),
+  AGENT_WARM_SPARE: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((value) => value === 'true' || value === '1'),
   INTERVIEWER_NAME: z.string().trim().min(1).max(40).default('Alex'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -80,6 +84,7 @@ const EXPECTED: Record<Name, string> = {
   INTERVIEW_MAX_MINUTES: wholeNumber(1, 240),
   INTERVIEW_IDLE_MINUTES: wholeNumber(1, 60),
   AGENT_HEAP_MB: wholeNumber(1, 4096),
+  AGENT_WARM_SPARE: 'true or false',
   INTERVIEWER_NAME: 'a name of 1 to 40 characters',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
 };
@@ -119,7 +124,7 @@ export interface Config {
   supabase?: { url: string; anonKey: string; serviceRoleKey?: string };
   /** Deepgram's API, for key tests (a setting, not user input). */
   deepgramApiUrl: string;
-  workers: { max: number; heapMb: number };
+  workers: { max: number; heapMb: number; warmSpare: boolean };
   interview: { maxMinutes: number; idleMinutes: number; interviewerName: string };
   logLevel: string;
 }
@@ -217,7 +222,7 @@ export function parseConfig(env: Env, loadSecrets?: (dataDir: string) => Generat
         ? { url: e.SUPABASE_URL, anonKey: e.SUPABASE_ANON_KEY, serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY }
         : undefined,
     deepgramApiUrl: e.DEEPGRAM_API_URL.replace(/\/+$/, ''),
-    workers: { max: e.MAX_CONCURRENT_WORKERS, heapMb: e.AGENT_HEAP_MB },
+    workers: { max: e.MAX_CONCURRENT_WORKERS, heapMb: e.AGENT_HEAP_MB, warmSpare: e.AGENT_WARM_SPARE },
     interview: {
       maxMinutes: e.INTERVIEW_MAX_MINUTES,
       idleMinutes: e.INTERVIEW_IDLE_MINUTES,

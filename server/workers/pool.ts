@@ -1,11 +1,17 @@
 // The capped pool of interview children: one child process per live interview, at most `max`.
 // A start when full is refused at once (never queued); a slot is taken synchronously before the
 // fork and given back when the process is gone, however it went.
+//
+// With `warmSpare`, one child is forked ahead of time while a slot is free: it loads the agent's
+// code (most of a start's time) and waits, holding no keys, for the next interview's `start`.
+// A child still serves exactly one interview; the spare is never counted as a slot, and none is
+// kept when every slot is taken, so the processes alive never exceed `max`.
 
 import type { StartMessage } from '../../agent/protocol.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { PoolClosedError, PoolFullError } from './errors.ts';
+import type { ChildProcess } from 'node:child_process';
 import { agentEntry, spawnAgent, type AgentEntry } from './spawn.ts';
 import { ChildSupervisor, type InterviewCallbacks, type InterviewChild } from './supervisor.ts';
 
@@ -36,13 +42,16 @@ export interface WorkerPoolOptions {
   entry?: AgentEntry;
   /** The server's environment, filtered through the allow-list (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Keep one child forked ahead of time while a slot is free (default false). */
+  warmSpare?: boolean;
 }
 
 /** The pool's settings from the validated config. */
-export function workerPoolOptions(config: Config): Pick<WorkerPoolOptions, 'max' | 'heapMb' | 'idleMs' | 'maxDurationMs'> {
+export function workerPoolOptions(config: Config): Pick<WorkerPoolOptions, 'max' | 'heapMb' | 'idleMs' | 'maxDurationMs' | 'warmSpare'> {
   return {
     max: config.workers.max,
     heapMb: config.workers.heapMb,
+    warmSpare: config.workers.warmSpare,
     idleMs: config.interview.idleMinutes * MINUTE,
     maxDurationMs: config.interview.maxMinutes * MINUTE,
   };
@@ -62,11 +71,13 @@ export class WorkerPool {
   /** Until each one's end has been delivered, which may be a little after its process is gone. */
   private readonly supervisors = new Map<string, ChildSupervisor>();
   private closing?: Promise<void>;
+  private spare?: { child: ChildProcess; setLogger(logger: Logger): void };
 
   constructor(options: WorkerPoolOptions) {
     this.options = options;
     this.max = options.max;
     this.entry = options.entry ?? agentEntry();
+    this.refillSpare();
   }
 
   /** Children alive, starting ones included. */
@@ -111,10 +122,10 @@ export class WorkerPool {
         maxDurationMs: maxDurationSeconds * 1000 + (this.options.durationSlackMs ?? 15_000),
         stopGraceMs: this.options.stopGraceMs ?? 5_000,
       },
-      fork: () =>
-        spawnAgent({ entry: this.entry, heapMb: this.options.heapMb, logger, env: this.options.env ?? process.env }),
+      fork: () => this.takeSpare(logger) ?? this.spawn(logger).child,
       onExit: () => {
         if (this.children.get(interviewId) === supervisor) this.children.delete(interviewId);
+        this.refillSpare();
       },
     });
     this.children.set(interviewId, supervisor);
@@ -122,8 +133,53 @@ export class WorkerPool {
     void supervisor.done.then(() => {
       if (this.supervisors.get(interviewId) === supervisor) this.supervisors.delete(interviewId);
     });
-    await supervisor.launch();
+    try {
+      await supervisor.launch();
+    } finally {
+      // Not before: a spare loading its code would slow down the child that is starting.
+      this.refillSpare();
+    }
     return supervisor.handle;
+  }
+
+  /** The process id of the spare child waiting for an interview, if there is one. */
+  sparePid(): number | undefined {
+    return this.spare?.child.pid;
+  }
+
+  private spawn(logger: Logger) {
+    return spawnAgent({ entry: this.entry, heapMb: this.options.heapMb, logger, env: this.options.env ?? process.env });
+  }
+
+  private refillSpare(): void {
+    if (!this.options.warmSpare || this.closing || this.spare || this.children.size >= this.max) return;
+    let spare: WorkerPool['spare'];
+    try {
+      spare = this.spawn(this.options.logger.child({ spare: true }));
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'could not fork a spare interview child');
+      return;
+    }
+    const forgotten = spare;
+    this.spare = spare;
+    // A spare that dies is not replaced at once (no fork loop): the next start or end refills.
+    spare.child.once('exit', () => {
+      if (this.spare === forgotten) this.spare = undefined;
+    });
+    spare.child.on('error', (error) => this.options.logger.warn({ err: error }, 'spare interview child failed'));
+  }
+
+  /** The spare, if it is still alive, now belonging to this interview (its output logged as such). */
+  private takeSpare(logger: Logger): ChildProcess | undefined {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (!spare || spare.child.exitCode !== null || spare.child.signalCode !== null || !spare.child.connected) {
+      if (spare) spare.child.kill('SIGKILL');
+      return undefined;
+    }
+    spare.setLogger(logger);
+    spare.child.removeAllListeners('error');
+    return spare.child;
   }
 
   /**
@@ -137,6 +193,12 @@ export class WorkerPool {
   }
 
   private async stopAll(graceMs: number): Promise<void> {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) {
+      spare.child.kill('SIGTERM');
+      if (spare.child.exitCode === null && spare.child.signalCode === null) await new Promise((resolve) => spare.child.once('exit', resolve));
+    }
     // Gone but with their end still being recorded count too: the database must outlive that.
     const all = [...this.supervisors.values()];
     if (all.length === 0) return;

@@ -58,7 +58,9 @@ export interface SpawnAgentOptions {
   env: NodeJS.ProcessEnv;
 }
 
-export function spawnAgent({ entry, heapMb, logger, env }: SpawnAgentOptions): ChildProcess {
+/** The child, and a way to change which logger its output goes to (a spare gets its interview's). */
+export function spawnAgent({ entry, heapMb, logger, env }: SpawnAgentOptions): { child: ChildProcess; setLogger(logger: Logger): void } {
+  let log = logger;
   const child = fork(entry.path, [], {
     cwd: ROOT,
     env: childEnv(env),
@@ -67,9 +69,9 @@ export function spawnAgent({ entry, heapMb, logger, env }: SpawnAgentOptions): C
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  logLines(child.stdout, (line) => logger.debug({ stream: 'stdout' }, line));
-  logLines(child.stderr, (line) => logger.warn({ stream: 'stderr' }, line));
-  return child;
+  logLines(child.stdout, (line) => log.debug({ stream: 'stdout' }, line));
+  logLines(child.stderr, (line) => log.warn({ stream: 'stderr' }, line));
+  return { child, setLogger: (next) => (log = next) };
 }
 
 const MAX_LINE = 4000;

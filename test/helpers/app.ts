@@ -37,6 +37,9 @@ export async function startTestApp(
     ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     SECRET_KEY: TEST_SECRET_KEY,
     LOG_LEVEL: 'debug',
+    // Most test apps start no interview: no spare child loading the agent's code for nothing
+    // (test/workers/spare.test.ts and the spawned-server tests run with the spare).
+    AGENT_WARM_SPARE: 'false',
     ...options.env,
   });
   const ownsDb = !options.db;
