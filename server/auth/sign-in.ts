@@ -8,7 +8,7 @@ export async function signIn(req: Request, res: Response, user: SessionUser): Pr
   await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
   req.session.user = user;
   await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
-  res.redirect(303, returnTo);
+  res.redirect(302, returnTo);
 }
 
 export function signInFailed(res: Response, status: number, message: string, retryUrl: string): void {

@@ -49,7 +49,7 @@ describe('Sign in with Google (local users)', () => {
     app = await startTestApp({ env: googleEnv() });
     const client = app.client();
     const { landing } = await signInWithGoogle(client);
-    expect(landing.status).toBe(303);
+    expect(landing.status).toBe(302);
     expect(landing.location).toBe('/dashboard');
     const dashboard = await client.get('/dashboard');
     expect(dashboard.status).toBe(200);
@@ -157,7 +157,7 @@ describe('Sign in with Google linked to Supabase Auth', () => {
     app = await startTestApp({ env: googleEnv({ SUPABASE_URL: supabase.url, SUPABASE_ANON_KEY: supabase.anonKey }) });
     const client = app.client();
     const { landing } = await signInWithGoogle(client);
-    expect(landing.status).toBe(303);
+    expect(landing.status).toBe(302);
     const me = (await client.request('GET', '/api/me', { headers: { accept: 'application/json' } })).json();
     expect(me.id).toBe(supabase.users.get('1098765')!.id);
     expect(me.name).toBe('Ada Lovelace');

@@ -78,7 +78,7 @@ describe('rate limits', () => {
   it('answers sign-in floods with 429, Retry-After and a readable message', async () => {
     app = await startTestApp({ rateLimits: { signIn: { windowMs: 60_000, perIp: 3 } } });
     const client = app.client();
-    for (let i = 0; i < 3; i++) expect((await client.submit('/auth/local')).status).toBe(303);
+    for (let i = 0; i < 3; i++) expect((await client.submit('/auth/local')).status).toBe(302);
     const limited = await client.request('POST', '/auth/local', { form: { _csrf: await client.csrf() }, headers: { accept: 'application/json' } });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);

@@ -21,7 +21,7 @@ describe('local sign-in and sessions', () => {
     expect(landing.text).toContain('Continue as local user');
     expect(landing.text).not.toContain('Sign in with Google');
     const reply = await client.submit('/auth/local');
-    expect(reply.status).toBe(303);
+    expect(reply.status).toBe(302);
     expect(reply.location).toBe('/dashboard');
     expect((await client.get('/dashboard')).text).toContain('Local user');
     const first = (await client.request('GET', '/api/me', { headers: { accept: 'application/json' } })).json().id;

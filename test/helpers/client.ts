@@ -84,6 +84,6 @@ export class Client {
 
   async signInLocally(): Promise<void> {
     const reply = await this.submit('/auth/local');
-    if (reply.status !== 303) throw new Error(`local sign-in answered ${reply.status}: ${reply.text}`);
+    if (reply.status !== 302) throw new Error(`local sign-in answered ${reply.status}: ${reply.text}`);
   }
 }

@@ -149,7 +149,7 @@ describe('saving keys', () => {
     client.defaultHeaders['x-forwarded-proto'] = 'https';
     const consent = await client.get((await client.get('/auth/google')).location!);
     const callback = new URL(consent.location!);
-    expect((await client.get(callback.pathname + callback.search)).status).toBe(303);
+    expect((await client.get(callback.pathname + callback.search)).status).toBe(302);
     await google.close();
     for (const [url, what] of [
       ['ws://example.com', /wss:\/\//],
