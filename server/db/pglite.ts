@@ -1,5 +1,12 @@
-import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Database, Queryable, QueryResult } from './database.ts';
+import { PGLITE_OPTIONS } from './pglite-options.ts';
+import { ROOT } from '../paths.ts';
 
 interface PgliteLike {
   query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; affectedRows?: number }>;
@@ -18,13 +25,10 @@ function wrap(conn: PgliteLike): Queryable {
   };
 }
 
-// PGlite's defaults size Postgres for a server (160 MB of shared buffers); one user's
-// interviews need a fraction of that, and a laptop's memory is better left to the agents.
-const OPTIONS: PGliteOptions = { postgresqlconf: 'shared_buffers = 16MB' };
-
 /** Embedded Postgres (WASM). `dataDir` undefined keeps everything in memory (tests). */
 export async function openPglite(dataDir?: string): Promise<Database> {
-  const pg = await PGlite.create(dataDir, OPTIONS);
+  if (dataDir && !existsSync(join(dataDir, 'PG_VERSION'))) await initInOwnProcess(dataDir);
+  const pg = await PGlite.create(dataDir, PGLITE_OPTIONS);
   let closed = false;
   return {
     kind: 'pglite',
@@ -36,4 +40,17 @@ export async function openPglite(dataDir?: string): Promise<Database> {
       await pg.close();
     },
   };
+}
+
+/** Creates the cluster in a short-lived process (see pglite-init.ts): ~500 MB less for the server. */
+async function initInOwnProcess(dataDir: string): Promise<void> {
+  const source = import.meta.url.endsWith('.ts');
+  const script = fileURLToPath(new URL(source ? './pglite-init.ts' : './pglite-init.js', import.meta.url));
+  const args = [...(source ? ['--import', 'tsx'] : []), script, dataDir];
+  try {
+    await promisify(execFile)(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, timeout: 120_000 });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
+    throw new Error(`could not create the embedded database in ${dataDir}${stderr ? `: ${stderr.split('\n').at(-1)}` : ''}`);
+  }
 }
