@@ -126,6 +126,47 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: signing in, settings and erro
     await context.close();
   });
 
+  it('saves keys shown only masked, replaces one without retyping the others, and removes them all', async () => {
+    const { context, page, errors } = await tab(1280);
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(app.url);
+    await page.getByRole('button', { name: 'Continue as local user' }).click();
+    await page.waitForURL(/\/dashboard$/);
+    await page.goto(`${app.url}/settings/keys`);
+    const status = (field: string) => page.locator(`#${field}-status`).textContent();
+
+    await page.getByLabel('LiveKit URL').fill('ws://127.0.0.1:7880');
+    await page.locator('#livekit_api_key').fill('APIbrowser1234');
+    await page.locator('#livekit_api_secret').fill('browser-secret-value-5678');
+    await page.getByLabel('Deepgram key (speech-to-text)').fill('dg-browser-key-9876');
+    await page.getByRole('button', { name: 'Save keys' }).click();
+    await page.getByText('Keys saved.').waitFor();
+    await expect(status('livekit_api_key')).resolves.toMatch(/^Set …1234 · saved /);
+    await expect(status('livekit_api_secret')).resolves.toMatch(/^Set …5678/);
+    await expect(status('deepgram_key')).resolves.toMatch(/^Set …9876/);
+    await expect(status('openai_key')).resolves.toBe('Not set');
+    // Never shown back: the fields are empty again and the page holds no secret.
+    await expect(page.locator('#livekit_api_secret').inputValue()).resolves.toBe('');
+    await page.reload();
+    await expect(status('deepgram_key')).resolves.toMatch(/^Set …9876/);
+    const html = await page.content();
+    expect(html).not.toContain('browser-secret-value-5678');
+    expect(html).not.toContain('dg-browser-key-9876');
+
+    await page.getByLabel('Deepgram key (speech-to-text)').fill('dg-replaced-key-5555');
+    await page.getByRole('button', { name: 'Save keys' }).click();
+    await page.waitForFunction(() => /…5555/.test(document.getElementById('deepgram_key-status')!.textContent!));
+    await expect(status('livekit_api_key')).resolves.toMatch(/^Set …1234/);
+
+    await page.getByRole('button', { name: 'Remove all keys' }).click();
+    await page.getByText('All keys removed.').waitFor();
+    for (const field of ['livekit_url', 'livekit_api_key', 'livekit_api_secret', 'openai_key', 'deepgram_key']) {
+      await expect(status(field)).resolves.toBe('Not set');
+    }
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('deletes the account only after the confirmation is typed', async () => {
     const { context, page } = await tab(1280);
     await page.goto(googleApp.url);

@@ -164,6 +164,11 @@ describe('saving keys', () => {
       expect(reply.json().fields.llm_base_url, url).toBeTruthy();
     }
     expect((await app.db.query('select 1 from user_api_keys')).rows).toHaveLength(0);
+
+    // A provider preset is not the user's address: it saves without a lookup (none answers here).
+    const preset = await client.api('PUT', '/api/keys', { llm_base_url: 'https://api.groq.com/openai/v1', llm_model: 'llama-3.1-8b-instant' });
+    expect(preset.status, preset.text).toBe(200);
+    expect(preset.json()).toMatchObject({ llm_provider: 'groq' });
   });
 });
 
