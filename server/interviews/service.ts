@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { conflict, HttpError, preconditionFailed } from '../http/errors.ts';
-import { DEFAULT_LLM_BASE_URL, defaultModelFor, presetOf } from '../keys/providers.ts';
+import { DEFAULT_LLM_BASE_URL, defaultModelFor, isPresetUrl, presetOf } from '../keys/providers.ts';
 import { SECRET_FIELDS, type SecretField } from '../keys/schema.ts';
 import { loadKeysRow, openKeys, UnreadableSecret, type KeysRow, type OpenedKeys } from '../keys/store.ts';
 import { checkUserUrl, UnsafeUrlError, type Resolver, type UrlKind } from '../keys/url-guard.ts';
@@ -158,7 +158,7 @@ export class InterviewService {
       [mode === 'voice' ? keys.livekit_url : undefined, 'livekit', 'livekit_url', 'LiveKit URL'],
     ];
     for (const [url, kind, setting, label] of checks) {
-      if (!url) continue;
+      if (!url || (kind === 'llm' && isPresetUrl(url))) continue;
       try {
         await checkUserUrl(url, { kind, production: this.deps.config.isProduction, resolve: this.deps.resolveHost });
       } catch (err) {

@@ -27,6 +27,12 @@ const LLM_NAMES: Record<LlmPreset, string> = {
 export const DEFAULT_LLM_BASE_URL = LLM_PRESETS.openai;
 
 /** The preset whose host `baseUrl` is on, if any (path and port aside). */
+/** Exactly one of our presets' base URLs: a constant of ours, not an address the user chose. */
+export function isPresetUrl(value: string): boolean {
+  const normalized = value.replace(/\/+$/, '');
+  return Object.values(LLM_PRESETS).some((preset) => preset === normalized);
+}
+
 export function presetOf(baseUrl: string): LlmPreset | undefined {
   let hostname: string;
   try {

@@ -8,7 +8,7 @@ import { presentKeys } from './presenter.ts';
 import { fieldErrors, SaveKeys, SECRET_FIELDS, TestKeys, type SaveKeysInput, type SecretField } from './schema.ts';
 import { deleteKeys, loadKeysRow, saveKeys, UnreadableSecret, type KeysRow, type OpenedKeys } from './store.ts';
 import { checkUserUrl, UnsafeUrlError } from './url-guard.ts';
-import { LLM_PRESETS } from './providers.ts';
+import { isPresetUrl } from './providers.ts';
 
 export interface KeysRoutesDeps {
   db: Database;
@@ -150,9 +150,4 @@ async function parseWithSafeUrls<T extends Partial<Record<'livekit_url' | 'llm_b
   }
   if (Object.keys(fields).length > 0) throw validation(fields);
   return parsed.data;
-}
-
-function isPresetUrl(value: string): boolean {
-  const normalized = value.replace(/\/+$/, '');
-  return Object.values(LLM_PRESETS).some((preset) => preset === normalized);
 }
