@@ -1,5 +1,5 @@
 // Benchmark: POST /api/interviews (text mode, local fake model) → 201, over real HTTP against the
-// server running as its own process, N=20 starts; and the server's RSS after them.
+// server running as its own process, N=10 starts; and the server's RSS after them.
 // Prints progress to stderr and one JSON line last on stdout:
 //   startMsP50 / startMsP90   request sent → 201 (includes forking the child and its `ready`)
 //   serverRssMb               the server process's resident memory after the starts
@@ -16,7 +16,8 @@ import { startFakeOpenAI } from '../test/fakes/openai-llm.ts';
 import { Client } from '../test/helpers/client.ts';
 import { spawnServer } from '../test/helpers/processes.ts';
 
-const RUNS = Number(process.env.RUNS ?? 20);
+// At most 10: one user may start 10 interviews per 10 minutes (the start rate limit).
+const RUNS = Math.min(10, Number(process.env.RUNS ?? 10));
 const COMPILED = process.env.BENCH_COMPILED === '1';
 const PAUSE_MS = Number(process.env.BENCH_PAUSE_MS ?? 3000);
 
