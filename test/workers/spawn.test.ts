@@ -1,6 +1,8 @@
 // What a child is forked with: the entry, the node flags, and an environment without secrets.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { ROOT } from '../../server/paths.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_BUNDLE, AGENT_SOURCE, agentEntry, childEnv } from '../../server/workers/spawn.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
@@ -90,8 +92,9 @@ describe('forking the agent', () => {
     }
   }, 120_000);
 
-  // Only after `npm run build` has made the bundle (npm test does not build).
-  it.skipIf(!existsSync(AGENT_BUNDLE))('runs an interview from the production bundle', async () => {
+  it('runs an interview from the production bundle', async () => {
+    // npm test does not build: bundle the current sources the way `npm run build` does.
+    execFileSync(process.execPath, ['scripts/bundle-agent.mjs'], { cwd: ROOT, stdio: 'inherit' });
     const { pool } = makePool({ entry: agentEntry(true) });
     const rec = recorder();
     const child = await pool.start({ start: textStart('iv-bundle', fake.url), ...rec.callbacks });
