@@ -165,9 +165,9 @@ export interface RunningInterview {
 }
 
 /**
- * Builds and starts the session. An LLM address where nothing answers is reported by throwing a
- * ProviderError (so the parent gets `error` then `ended`, never `ready`). A refused key is found
- * by the same check and reported right after `ready` (`begin`), as it always has been.
+ * Builds and starts the session. An LLM address where nothing answers, or an LLM that refuses the
+ * key, is reported by throwing a ProviderError: the parent gets `error` then `ended`, never
+ * `ready`, so the start itself fails with the reason instead of an interview that ends at once.
  */
 export async function runInterview(options: RunInterviewOptions): Promise<RunningInterview> {
   const { start, send } = options;
@@ -209,7 +209,7 @@ export async function runInterview(options: RunInterviewOptions): Promise<Runnin
   }
 
   const problem = await check;
-  if (problem?.kind === 'unreachable') {
+  if (problem) {
     await interview.discard();
     throw new ProviderError(describeFailure('llm', problem.error, start.keys));
   }
@@ -222,8 +222,7 @@ export async function runInterview(options: RunInterviewOptions): Promise<Runnin
     begin: () => {
       if (begun) return;
       begun = true;
-      if (problem?.kind === 'key_rejected') void interview.end('error', describeFailure('llm', problem.error, start.keys));
-      else greetWhenReady();
+      greetWhenReady();
     },
     userText: (text) => interview.userText(text),
     skip: (stage) => interview.skip(stage),

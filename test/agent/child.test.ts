@@ -57,13 +57,11 @@ describe('agent child process (text mode)', () => {
     expect(agent.stderr()).not.toContain(KEY);
   });
 
-  it('reports a rejected LLM key as one error naming the LLM, then ends with error', async () => {
+  it('reports a rejected LLM key before ready: one error naming the LLM, then ended with error', async () => {
     fake = await startFakeOpenAI({ apiKey: 'sk-the-right-key-999' });
     agent = forkAgent('json');
     agent.send(start(fake.url, 'sk-wrong-key-000000'));
-    // The start-up check found it: the interview ends right after `ready`, before any model call.
-    await agent.next('ready');
-
+    // The start-up check found it: the start fails (no `ready`) before any model call.
     const error = await agent.next('error');
     expect(error.provider).toBe('llm');
     expect(error.message).toContain('LLM');
@@ -71,7 +69,7 @@ describe('agent child process (text mode)', () => {
     expect(error.message).not.toContain('sk-wrong');
     expect(await agent.next('ended')).toEqual({ type: 'ended', reason: 'error' });
     expect(await agent.exited).toBe(0);
-    expect(types(agent.messages)).toEqual(['ready', 'error', 'ended']);
+    expect(types(agent.messages)).toEqual(['error', 'ended']);
     expect(fake.requests.map((r) => r.path)).toEqual(['/v1/models']);
     expect(agent.stderr()).not.toContain('sk-wrong-key-000000');
   });

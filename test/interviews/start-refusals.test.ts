@@ -52,6 +52,18 @@ describe('starting an interview that does not run', () => {
     expect((await client.api('POST', '/api/interviews', START_TEXT)).status).toBe(502);
   });
 
+  it('answers 502 saying the provider rejected the key, before any interview runs', async () => {
+    const client = await signedIn();
+    const saved = await client.api('PUT', '/api/keys', { openai_key: 'sk-not-the-right-key-1', llm_base_url: llm.url, llm_model: 'fake-model' });
+    expect(saved.status).toBe(200);
+    const reply = await client.api('POST', '/api/interviews', START_TEXT);
+    expect(reply.status).toBe(502);
+    expect(reply.json().message).toMatch(/^The LLM provider \(127\.0\.0\.1:\d+\) rejected the key — check Settings → Keys\.$/);
+    expect(reply.text).not.toContain('sk-not-the-right-key-1');
+    const [summary] = (await client.request('GET', '/api/interviews', { headers: json })).json().interviews;
+    expect(summary).toMatchObject({ status: 'ended', endedBy: 'error' });
+  }, 60_000);
+
   it('answers 503 with Retry-After to a start cut short by shutdown, and records it as ended by shutdown', async () => {
     const client = await signedIn({ pool: silentPool(60_000) });
     await saveTextKeys(client, llm.url);

@@ -74,16 +74,17 @@ describe('worker pool: starts that fail', () => {
     expect(isAlive(pidsSpawned()[0]!)).toBe(false);
   });
 
-  it('delivers a key rejected once the interview runs as error, then ends with error', async () => {
+  it('fails the start with the reason when the provider rejects the key, recorded as error', async () => {
     const { pool, logs } = makePool();
     const rec = recorder();
-    const child = await pool.start({ start: textStart('iv-bad-key', fake.url, 'sk-wrong-key-000000'), ...rec.callbacks });
-    const end = await child.ended;
-    expect(end.reason).toBe('error');
-    expect(end.error).toMatch(/^The LLM provider \(127\.0\.0\.1:\d+\) rejected the key — check Settings → Keys\.$/);
-    const error = rec.messages.find((m) => m.type === 'error');
-    expect(error).toMatchObject({ provider: 'llm', message: end.error });
-    expect(rec.messages.at(-1)).toEqual({ type: 'ended', reason: 'error' });
+    const error = (await pool
+      .start({ start: textStart('iv-bad-key', fake.url, 'sk-wrong-key-000000'), ...rec.callbacks })
+      .catch((e: unknown) => e)) as AgentStartError;
+    expect(error).toBeInstanceOf(AgentStartError);
+    expect(error.provider).toBe('llm');
+    expect(error.reason).toMatch(/^The LLM provider \(127\.0\.0\.1:\d+\) rejected the key — check Settings → Keys\.$/);
+    expect(rec.ends).toEqual([expect.objectContaining({ interviewId: 'iv-bad-key', reason: 'error', ready: false, error: error.reason })]);
+    expect(rec.messages).toEqual([]);
     expect(pool.active()).toBe(0);
     expect(logs.text()).not.toContain('sk-wrong-key-000000');
   }, 120_000);
