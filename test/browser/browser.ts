@@ -62,7 +62,16 @@ export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]>
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-/** How many pixels the page is wider than its viewport (0 when nothing scrolls sideways). */
-export async function horizontalOverflow(page: Page): Promise<number> {
-  return page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
+/** Elements that stick out past the right edge of the viewport (the page would scroll sideways). */
+export async function overflowingElements(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const wide = Array.from(document.querySelectorAll('body *')).filter((el) => {
+      const box = el.getBoundingClientRect();
+      return box.width > 0 && box.right > width + 0.5 && getComputedStyle(el).position !== 'fixed';
+    });
+    const described = wide.map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} (right edge ${Math.round(el.getBoundingClientRect().right)} px)`);
+    if (document.documentElement.scrollWidth > width) described.push(`the page is ${document.documentElement.scrollWidth} px wide`);
+    return described;
+  });
 }

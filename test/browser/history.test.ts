@@ -4,7 +4,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { interviewItems, T0, validFeedback } from '../feedback/fixture.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { localUserId, otherUserId, seedInterview, shiftedItems, XSS_NAME } from '../web/seed.ts';
-import { HAS_CHROMIUM, launchBrowser, newContext, screenshot, seriousA11yViolations } from './browser.ts';
+import { HAS_CHROMIUM, launchBrowser, newContext, overflowingElements, screenshot, seriousA11yViolations } from './browser.ts';
 
 const DAY = 86_400_000;
 const LLM_KEY = 'sk-history-browser-test-4242';
@@ -60,8 +60,10 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: dashboard, history and the in
   }
 
   /** Full-page screenshots at phone and desktop widths. */
+  /** Photographs the page at phone and desktop widths; at phone width nothing may stick out sideways. */
   async function screenshots(name: string) {
     await page.setViewportSize({ width: 360, height: 740 });
+    expect(await overflowingElements(page)).toEqual([]);
     await screenshot(page, `${name}-360`);
     await page.setViewportSize({ width: 1280, height: 900 });
     await screenshot(page, `${name}-1280`);

@@ -10,7 +10,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { WorkerPool } from '../../server/workers/pool.ts';
 import { LLM_KEY, startInterviewModel } from '../interviews/helpers.ts';
-import { HAS_CHROMIUM, launchBrowser, newContext, screenshot, seriousA11yViolations } from './browser.ts';
+import { HAS_CHROMIUM, launchBrowser, newContext, overflowingElements, screenshot, seriousA11yViolations } from './browser.ts';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const CALL_AGENT = { path: fileURLToPath(new URL('./fixtures/call-agent.mjs', import.meta.url)), execArgv: [] };
@@ -103,6 +103,7 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: starting and running intervie
     await expect(page.getByRole('radio', { name: /Text/ }).isChecked()).resolves.toBe(true);
     await expect(page.locator('#voice-reason').textContent()).resolves.toContain('Voice needs LiveKit and Deepgram keys');
     expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await overflowingElements(page)).toEqual([]);
     await screenshot(page, 'start-form-360');
 
     // Nothing sent while required fields are empty: each says what it needs.
@@ -189,6 +190,7 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: starting and running intervie
     expect(await seriousA11yViolations(page)).toEqual([]);
     await screenshot(page, 'room-text-1280');
     await page.setViewportSize({ width: 360, height: 740 });
+    expect(await overflowingElements(page)).toEqual([]);
     await screenshot(page, 'room-text-360');
 
     await endFromRoom(page, id);
@@ -292,6 +294,7 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: starting and running intervie
       await problem.waitFor({ state: 'visible', timeout: 20_000 });
       await expect(page.locator('#voice-problem-message').textContent()).resolves.toContain('cannot be reached');
       await page.setViewportSize({ width: 360, height: 740 });
+      expect(await overflowingElements(page)).toEqual([]);
       await screenshot(page, 'room-voice-unreachable-360');
 
       await endFromRoom(page, id);
