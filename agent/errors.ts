@@ -1,6 +1,7 @@
 // Turns provider failures into one plain sentence for the candidate. Provider error texts are
 // never passed through: they can echo key fragments, URLs with tokens, or request bodies.
 
+import { UnsafeUrlError, type RefusedAddress } from './net-guard.ts';
 import type { ProviderKeys } from './protocol.ts';
 
 export type Provider = 'llm' | 'stt' | 'tts' | 'livekit';
@@ -45,6 +46,20 @@ function chainText(error: unknown): string {
   return text;
 }
 
+function unsafeUrlError(error: unknown): UnsafeUrlError | undefined {
+  for (const e of errorChain(error)) if (e instanceof UnsafeUrlError) return e;
+  return undefined;
+}
+
+/** The address the network guard refused to connect to, if that is what the failure was. */
+export function refusedAddress(...errors: unknown[]): RefusedAddress | undefined {
+  for (const error of errors) {
+    const refused = unsafeUrlError(error)?.refused;
+    if (refused) return refused;
+  }
+  return undefined;
+}
+
 /** True when the failure is about reaching the provider at all (no HTTP answer came back). */
 export function looksUnreachable(error: unknown): boolean {
   return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|Connection error|APIConnectionError|APITimeoutError|APIConnectionTimeoutError|timed out|fetch failed|bad port|UND_ERR_/i.test(
@@ -58,7 +73,8 @@ export function unreachableReason(...errors: unknown[]): string | undefined {
   if (/ECONNREFUSED/.test(text)) return 'connection refused';
   // fetch refuses some ports outright (9, 6000, 6665–6669 …: the Fetch standard's "bad ports").
   if (/\bbad port\b/i.test(text)) return 'that port is blocked for web requests';
-  if (/ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL/.test(text)) return 'host name not found';
+  const unresolvable = errors.some((e) => unsafeUrlError(e)?.reason === 'unresolvable');
+  if (unresolvable || /ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL/.test(text)) return 'host name not found';
   if (/EHOSTUNREACH|ENETUNREACH|ENETDOWN/.test(text)) return 'network unreachable';
   if (/CERT_|_CERT|ERR_TLS|ERR_SSL|SELF_SIGNED/.test(text)) return 'its TLS certificate was not accepted';
   if (/ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|TimeoutError|timed out/i.test(text)) return 'no answer in time';
@@ -105,6 +121,28 @@ export function providerName(provider: Provider, keys?: ProviderKeys): string {
   return BARE_NAMES[provider];
 }
 
+const URL_NAMES: Readonly<Record<Provider, string>> = {
+  llm: 'The LLM base URL',
+  stt: 'The Deepgram address',
+  tts: 'The text-to-speech address',
+  livekit: 'The LiveKit URL',
+};
+
+/** "a loopback address", "an address reserved for documentation", … */
+function addressKind(problem: string): string {
+  if (problem.startsWith('reserved for ')) return `an address ${problem}`;
+  return `${/^[aeiou]/i.test(problem) ? 'an' : 'a'} ${problem} address`;
+}
+
+function refusedMessage(provider: Provider, refused: RefusedAddress): string {
+  const advice = provider === 'llm' || provider === 'livekit' ? 'change it in Settings → Keys.' : "check the server's network.";
+  const kind = addressKind(refused.problem);
+  if (refused.host === refused.address) {
+    return `${URL_NAMES[provider]} points to ${kind} (${refused.address}), which cannot be used — ${advice}`;
+  }
+  return `${URL_NAMES[provider]} points to ${refused.host}, which resolves to ${kind} (${refused.address}) that cannot be used — ${advice}`;
+}
+
 export interface FailureContext {
   /** A lower-level network error seen for the same call (the SDK's own error may have dropped it). */
   cause?: unknown;
@@ -113,8 +151,11 @@ export interface FailureContext {
 export function describeFailure(provider: Provider, error: unknown, keys?: ProviderKeys, context: FailureContext = {}): ProviderFailure {
   const name = providerName(provider, keys);
   const status = statusOf(error);
+  const refused = refusedAddress(error, context.cause);
   let message: string;
-  if (status === 401 || status === 403) {
+  if (refused) {
+    message = refusedMessage(provider, refused);
+  } else if (status === 401 || status === 403) {
     message = `${name} rejected the key — check Settings → Keys.`;
   } else if (status === 404 && provider === 'llm') {
     message = `${name} does not offer the model "${keys?.llmModel ?? ''}" — check the model and base URL in Settings → Keys.`;

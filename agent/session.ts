@@ -4,9 +4,11 @@
 import { initializeLogger, llm, loggerOptions, voice, type SessionConnectOptions, type stt, type tts, type VAD } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import OpenAI from 'openai';
-import { describeFailure, looksUnreachable, ProviderError, statusOf, type Provider } from './errors.ts';
+import { describeFailure, looksUnreachable, ProviderError, refusedAddress, statusOf, type Provider } from './errors.ts';
+import { guardedFetch } from './guarded-fetch.ts';
 import { Interview } from './interview.ts';
 import { Interviewer } from './interviewer.ts';
+import type { Resolver } from './net-guard.ts';
 import type { ChildMessage, EndReason, ProviderKeys, Stage, StartMessage } from './protocol.ts';
 
 export const DEFAULT_MAX_DURATION_SECONDS = 20 * 60;
@@ -35,9 +37,17 @@ export const CONNECTION_OPTIONS = {
   maxUnrecoverableErrors: 0,
 } as const satisfies SessionConnectOptions;
 
-/** What the start-up check found: the key was refused, or nothing answered at the base URL. */
+export interface InterviewLLMOptions {
+  checkTimeoutMs?: number;
+  /** Loopback is refused only in production; defaults to NODE_ENV === 'production'. */
+  production?: boolean;
+  /** Tests inject their own DNS answers; defaults to the system resolver. */
+  resolve?: Resolver;
+}
+
+/** What the start-up check found: the key was refused, the address is not allowed, or nothing answered there. */
 export interface ConnectionProblem {
-  kind: 'key_rejected' | 'unreachable';
+  kind: 'key_rejected' | 'disallowed' | 'unreachable';
   error: unknown;
 }
 
@@ -47,6 +57,9 @@ export interface ConnectionProblem {
  * so a refused key or an address where nothing answers is known before the interview starts.
  * The client's fetch keeps the last network failure: the SDK's own error for a model call keeps
  * only "Connection error.", and the user deserves to know whether it was refused or not found.
+ * Every connection goes through the network guard: the server checked the base URL before
+ * forking, but the DNS answer may change before we connect (rebinding), so the address actually
+ * connected to is checked again here.
  */
 export class InterviewLLM extends openai.LLM {
   private readonly network: { lastError: unknown };
@@ -55,16 +68,18 @@ export class InterviewLLM extends openai.LLM {
   private readonly checkTimeoutMs: number;
   private check?: Promise<ConnectionProblem | undefined>;
 
-  constructor(keys: ProviderKeys, options: { checkTimeoutMs?: number } = {}) {
+  constructor(keys: ProviderKeys, options: InterviewLLMOptions = {}) {
     ensureLogger();
     const network: { lastError: unknown } = { lastError: undefined };
+    const production = options.production ?? process.env.NODE_ENV === 'production';
+    const guarded = guardedFetch({ production, resolve: options.resolve, keepAlive: true });
     const client = new OpenAI({
       apiKey: keys.llmApiKey,
       baseURL: keys.llmBaseUrl,
       maxRetries: 0,
       fetch: async (input, init) => {
         try {
-          const response = await fetch(input, init);
+          const response = await guarded(input, init);
           network.lastError = undefined;
           return response;
         } catch (error) {
@@ -87,8 +102,9 @@ export class InterviewLLM extends openai.LLM {
 
   /**
    * Resolves once GET /models has answered, failed or timed out; with a problem only when the key
-   * was refused or nothing answered. Any other answer (a server without /models, a 5xx) means
-   * the address is right: the interview starts, and a model call that fails is reported then.
+   * was refused, the address is not allowed, or nothing answered. Any other answer (a server
+   * without /models, a 5xx) means the address is right: the interview starts, and a model call
+   * that fails is reported then.
    */
   checkConnection(): Promise<ConnectionProblem | undefined> {
     this.check ??= (async () => {
@@ -97,6 +113,7 @@ export class InterviewLLM extends openai.LLM {
         return undefined;
       } catch (error) {
         if (this.checkAbort.signal.aborted) return undefined;
+        if (refusedAddress(error)) return { kind: 'disallowed', error };
         const status = statusOf(error);
         if (status === 401 || status === 403) return { kind: 'key_rejected', error };
         if (status === undefined && looksUnreachable(error)) return { kind: 'unreachable', error };
@@ -165,9 +182,10 @@ export interface RunningInterview {
 }
 
 /**
- * Builds and starts the session. An LLM address where nothing answers, or an LLM that refuses the
- * key, is reported by throwing a ProviderError: the parent gets `error` then `ended`, never
- * `ready`, so the start itself fails with the reason instead of an interview that ends at once.
+ * Builds and starts the session. An LLM address where nothing answers or that is not allowed, or
+ * an LLM that refuses the key, is reported by throwing a ProviderError: the parent gets `error`
+ * then `ended`, never `ready`, so the start itself fails with the reason instead of an interview
+ * that ends at once.
  */
 export async function runInterview(options: RunInterviewOptions): Promise<RunningInterview> {
   const { start, send } = options;

@@ -19,9 +19,11 @@ export interface AgentChild {
   stderr(): string;
 }
 
-export function forkAgent(serialization: 'json' | 'advanced' = 'advanced', extraExecArgv: string[] = []): AgentChild {
+/** `env` adds to the allow-listed variables, e.g. { NODE_ENV: 'production' } (which the server passes on). */
+export function forkAgent(serialization: 'json' | 'advanced' = 'advanced', extraExecArgv: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): AgentChild {
   const env: NodeJS.ProcessEnv = {};
   for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[name]) env[name] = process.env[name];
+  Object.assign(env, extraEnv);
   const child = fork(AGENT_ENTRY, [], {
     cwd: ROOT,
     execArgv: [...extraExecArgv, '--import', 'tsx'],
