@@ -45,22 +45,26 @@ begin
 end
 $$;
 
-create schema if not exists auth;
-
-create table if not exists auth.users (
-  id uuid primary key default gen_random_uuid(),
-  email text,
-  raw_user_meta_data jsonb not null default '{}'::jsonb,
-  created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
-);
-
+-- Each object is created only when missing, checked before the statement runs: on Supabase the
+-- connecting role may not create anything in `auth` (not even `create … if not exists`, which
+-- checks the privilege first), and may not grant on what Supabase Auth owns.
 do $$
 begin
-  if not exists (
-    select 1 from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-    where n.nspname = 'auth' and p.proname = 'uid'
-  ) then
+  if not exists (select 1 from pg_namespace where nspname = 'auth') then
+    create schema auth;
+  end if;
+
+  if to_regclass('auth.users') is null then
+    create table auth.users (
+      id uuid primary key default gen_random_uuid(),
+      email text,
+      raw_user_meta_data jsonb not null default '{}'::jsonb,
+      created_at timestamptz not null default now(),
+      updated_at timestamptz not null default now()
+    );
+  end if;
+
+  if to_regprocedure('auth.uid()') is null then
     -- Same definition as Supabase's: the `sub` claim of the request's JWT, or null.
     create function auth.uid() returns uuid
       language sql stable
@@ -74,6 +78,20 @@ begin
 end
 $$;
 
-grant usage on schema auth to anon, authenticated, service_role;
-grant execute on function auth.uid() to anon, authenticated, service_role;
-grant usage on schema public to anon, authenticated, service_role;
+do $$
+declare
+  r text;
+begin
+  foreach r in array array['anon', 'authenticated', 'service_role'] loop
+    if not has_schema_privilege(r, 'auth', 'usage') then
+      execute format('grant usage on schema auth to %I', r);
+    end if;
+    if not has_function_privilege(r, 'auth.uid()', 'execute') then
+      execute format('grant execute on function auth.uid() to %I', r);
+    end if;
+    if not has_schema_privilege(r, 'public', 'usage') then
+      execute format('grant usage on schema public to %I', r);
+    end if;
+  end loop;
+end
+$$;
