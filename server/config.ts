@@ -11,11 +11,8 @@ const FERNET_HINT =
 const SECRET_HINT =
   `a random string of at least 32 characters; generate one with node -e "console.log(require('crypto').randomBytes(32).toString('hex'))"`;
 
-const optionalText = z
-  .string()
-  .trim()
-  .transform((v) => (v === '' ? undefined : v))
-  .optional();
+// parseConfig passes an empty or blank setting as unset, so these never see ''.
+const optionalText = z.string().trim().optional();
 
 const optionalUrl = optionalText.refine((v) => v === undefined || URL.canParse(v));
 
@@ -154,7 +151,10 @@ export function parseConfig(env: Env, loadSecrets?: (dataDir: string) => Generat
   const invalid = new Set<Name>();
   const settings: Partial<Record<Name, unknown>> = {};
   for (const name of Object.keys(schema.shape) as Name[]) {
-    const result = schema.shape[name].safeParse(env[name]);
+    // An empty setting is an unset one (PORT= in a .env file, an empty value on a host's
+    // dashboard): it takes the default, where z.coerce would have turned it into 0.
+    const raw = env[name]?.trim() === '' ? undefined : env[name];
+    const result = schema.shape[name].safeParse(raw);
     if (result.success) settings[name] = result.data;
     else invalid.add(name);
   }

@@ -135,6 +135,47 @@ describe('embedded configuration', () => {
     ]);
   });
 
+  it('treats empty settings as unset (PORT= does not mean a random port)', () => {
+    const config = parseConfig({
+      ENCRYPTION_KEY: FERNET_KEY,
+      SECRET_KEY: SECRET,
+      PORT: '',
+      DATABASE_POOL_SIZE: ' ',
+      MAX_CONCURRENT_WORKERS: '',
+      INTERVIEW_MAX_MINUTES: '',
+      NODE_ENV: '',
+      LOG_LEVEL: ' ',
+      AGENT_WARM_SPARE: '',
+      DATA_DIR: '',
+      GOOGLE_TOKEN_URL: '',
+      GOOGLE_CLIENT_ID: '',
+      GOOGLE_CLIENT_SECRET: '',
+    });
+    expect(config.port).toBe(3000);
+    expect(config.database.poolSize).toBe(5);
+    expect(config.workers).toMatchObject({ max: 3, warmSpare: true });
+    expect(config.interview.maxMinutes).toBe(20);
+    expect(config.env).toBe('development');
+    expect(config.logLevel).toBe('info');
+    expect(config.dataDir).toBe('./.data');
+    expect(config.googleEndpoints.tokenUrl).toBe('https://oauth2.googleapis.com/token');
+    expect(config.google).toBeUndefined();
+    // An explicit 0 still asks for any free port.
+    expect(parseConfig({ ENCRYPTION_KEY: FERNET_KEY, SECRET_KEY: SECRET, PORT: '0' }).port).toBe(0);
+  });
+
+  it('still requires a production setting that is set but empty', () => {
+    const problems = problemsOf({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u:p@db.example:5432/app',
+      ENCRYPTION_KEY: FERNET_KEY,
+      SECRET_KEY: '',
+      GOOGLE_CLIENT_ID: 'client-id',
+      GOOGLE_CLIENT_SECRET: ' ',
+    });
+    expect(problems).toEqual([expect.stringMatching(/^SECRET_KEY is missing/), expect.stringMatching(/^GOOGLE_CLIENT_SECRET is missing/)]);
+  });
+
   it('takes several comma-separated encryption keys, the first one first', () => {
     const other = 'YTFSTnhzZ1BmZ3JCMzBtbHFNY1FzMjdUcW5vWjVmS2g=';
     const config = parseConfig({ ENCRYPTION_KEY: ` ${FERNET_KEY} , ${other} `, SECRET_KEY: SECRET });
