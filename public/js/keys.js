@@ -11,6 +11,17 @@
   const formStatus = document.getElementById('form-status');
   const notice = document.getElementById('keys-notice');
   const SECRETS = ['livekit_url', 'livekit_api_key', 'livekit_api_secret', 'openai_key', 'deepgram_key'];
+  // Which provider's test a field belongs to, to say why that one was not tested.
+  const PROVIDER_OF = {
+    livekit_url: 'livekit',
+    livekit_api_key: 'livekit',
+    livekit_api_secret: 'livekit',
+    llm_base_url: 'llm',
+    llm_model: 'llm',
+    openai_key: 'llm',
+    deepgram_key: 'deepgram',
+  };
+  const testRows = () => document.querySelectorAll('#test-results li');
 
   function show(keys) {
     for (const field of SECRETS) {
@@ -54,6 +65,17 @@
     if (first) first.focus();
   }
 
+  /**
+   * Problems to fix before anything is sent. An empty base URL for "Other" would clear the saved
+   * one and quietly send the key to OpenAI instead.
+   */
+  function localProblems() {
+    if (provider.value === 'custom' && !baseUrl.value.trim()) {
+      return { llm_base_url: 'Enter the base URL of your OpenAI-compatible endpoint, e.g. https://api.example.com/v1' };
+    }
+    return null;
+  }
+
   /** Only what the user typed or chose: empty key fields keep the saved values. */
   function collect() {
     const body = {};
@@ -79,6 +101,8 @@
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearErrors();
+    const problems = localProblems();
+    if (problems) return showErrors({ message: 'Some fields need attention.', data: { fields: problems } });
     formStatus.textContent = 'Saving…';
     formStatus.dataset.state = 'busy';
     try {
@@ -90,18 +114,31 @@
     }
   });
 
+  /** The request was refused as a whole: each row says whether its own fields were the reason. */
+  function showNotTested(error) {
+    const fields = (error.data && error.data.fields) || {};
+    const named = Object.keys(fields);
+    for (const row of testRows()) {
+      const own = named.find((name) => PROVIDER_OF[name] === row.dataset.provider);
+      row.dataset.state = own || named.length === 0 ? 'bad' : 'unset';
+      if (own) row.querySelector('.result').textContent = `Not tested: ${fields[own]}`;
+      else if (named.length > 0) row.querySelector('.result').textContent = 'Not tested: fix the fields marked above first';
+      else row.querySelector('.result').textContent = `Not tested: ${error.message}`;
+    }
+    if (named.length > 0) showErrors(error);
+  }
+
   document.getElementById('test-keys').addEventListener('click', async () => {
     clearErrors();
-    const rows = document.querySelectorAll('#test-results li');
+    const problems = localProblems();
+    if (problems) return showNotTested({ message: 'Some fields need attention.', data: { fields: problems } });
+    const rows = testRows();
     for (const row of rows) {
       row.dataset.state = 'busy';
       row.querySelector('.result').textContent = 'Testing…';
     }
-    const body = collect();
-    delete body.llm_model;
-    delete body.tts_provider;
     try {
-      const results = await api('POST', '/api/keys/test', body);
+      const results = await api('POST', '/api/keys/test', collect());
       for (const row of rows) {
         const result = results[row.dataset.provider];
         row.dataset.state = result.ok ? 'ok' : result.notSet ? 'unset' : 'bad';
@@ -110,11 +147,7 @@
         row.querySelector('.result').textContent = verdict === result.message ? verdict : `${verdict}: ${detail}`;
       }
     } catch (error) {
-      for (const row of rows) {
-        row.dataset.state = 'bad';
-        row.querySelector('.result').textContent = error.message;
-      }
-      if (error.data && error.data.fields) showErrors(error);
+      showNotTested(error);
     }
   });
 

@@ -1,7 +1,17 @@
 // The three SDKs are imported when a check runs, not at start-up: together they are tens of
 // megabytes of the server's memory, and most requests never test keys.
 import { DEFAULT_LLM_BASE_URL, providerName } from './providers.ts';
-import { checkUserUrl, guardedFetch, runWithFetch, UnsafeUrlError, type GuardedFetch, type Resolver } from './url-guard.ts';
+import {
+  checkUrlHost,
+  guardedFetch,
+  parseUserUrl,
+  runWithFetch,
+  UnsafeUrlError,
+  type CheckedUrl,
+  type GuardedFetch,
+  type Resolver,
+  type UrlKind,
+} from './url-guard.ts';
 
 // "Test my keys": one real, cheap call per provider through its own SDK, each with its own
 // timeout, all at once. Every outcome is a plain sentence for the settings page; nothing here
@@ -14,6 +24,8 @@ export interface ProviderKeys {
   /** An OpenAI-compatible base URL; OpenAI's when absent. */
   llmBaseUrl?: string;
   llmKey?: string;
+  /** The model interviews will ask for: the provider's model list should name it. */
+  llmModel?: string;
   deepgramKey?: string;
 }
 
@@ -58,9 +70,8 @@ async function checkLiveKit(keys: ProviderKeys, options: CheckOptions): Promise<
     return notSet(missing.length === 3 ? 'Not set' : `Missing the LiveKit ${missing.join(' and ')}`);
   }
   const { RoomServiceClient, TwirpError } = await import('livekit-server-sdk');
-  return timedCheck(url, options, async (transport, shown) => {
-    const { url: parsed, httpUrl } = await checkUserUrl(url, { kind: 'livekit', production: options.production, resolve: options.resolve });
-    shown(parsed.origin);
+  return timedCheck(url, options, async (transport, progress) => {
+    const { httpUrl } = await checkTarget(url, 'livekit', options, progress, ({ url: parsed }) => parsed.origin);
     const client = new RoomServiceClient(httpUrl.origin, apiKey, secret, {
       requestTimeout: sdkTimeoutSeconds(options),
       failover: false, // region failover would send the request to hosts named by the server
@@ -85,13 +96,12 @@ function explainLiveKit(err: { status: number; message: string } | undefined, ta
 }
 
 async function checkLlm(keys: ProviderKeys, options: CheckOptions): Promise<CheckResult> {
-  const { llmKey: apiKey, llmBaseUrl: baseUrl = DEFAULT_LLM_BASE_URL } = keys;
+  const { llmKey: apiKey, llmBaseUrl: baseUrl = DEFAULT_LLM_BASE_URL, llmModel: model } = keys;
   if (!apiKey) return notSet('Not set');
   const name = providerName(baseUrl);
   const { default: OpenAI } = await import('openai');
-  return timedCheck(baseUrl, options, async (transport, shown) => {
-    const { url } = await checkUserUrl(baseUrl, { kind: 'llm', production: options.production, resolve: options.resolve });
-    shown(`${url.origin}${url.pathname.replace(/\/+$/, '')}`);
+  return timedCheck(baseUrl, options, async (transport, progress) => {
+    const { url } = await checkTarget(baseUrl, 'llm', options, progress, ({ url: u }) => `${u.origin}${u.pathname.replace(/\/+$/, '')}`);
     const client = new OpenAI({
       apiKey,
       baseURL: url.href,
@@ -106,7 +116,11 @@ async function checkLlm(keys: ProviderKeys, options: CheckOptions): Promise<Chec
     const { data: page, response } = await client.models.list().withResponse();
     // The SDK returns an empty page for a 200 that is not JSON (an HTML page, say).
     if (!/json/i.test(response.headers.get('content-type') ?? '') || !Array.isArray(page.data)) throw new NotTheApi();
-    return `${name} accepted the key (${page.data.length} ${page.data.length === 1 ? 'model' : 'models'} available)`;
+    const count = `${page.data.length} ${page.data.length === 1 ? 'model' : 'models'} available`;
+    const offered = modelOffered(page.data, model);
+    if (offered === undefined) return `${name} accepted the key (${count})`;
+    if (offered) return `${name} accepted the key (${count}, including ${model})`;
+    return `${name} accepted the key, but its list of models does not include ${model}: check the model name (${count})`;
   }, (err, target) => {
     if (!(err instanceof OpenAI.APIError) || typeof err.status !== 'number') return `${target} did not answer like an OpenAI-compatible API`;
     if (err.status === 401) return `${name} rejected the key`;
@@ -143,14 +157,49 @@ async function checkDeepgram(keys: ProviderKeys, options: CheckOptions): Promise
   });
 }
 
+/**
+ * Whether the provider's list names `model`; undefined when there is nothing to go on (no model,
+ * or an empty list, as from providers that list models in another shape). Ollama lists "llama3"
+ * as "llama3:latest" and serves it under both names.
+ */
+function modelOffered(list: { id?: unknown }[], model: string | undefined): boolean | undefined {
+  if (!model || list.length === 0) return undefined;
+  return list.some(({ id }) => id === model || id === `${model}:latest`);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 class NotTheApi extends Error {}
 
-type Attempt = (transport: GuardedFetch, shown: (target: string) => void) => Promise<string>;
+/** How far a check got, for its messages: the address as shown, and whether its host is being looked up. */
+interface Progress {
+  target: string;
+  lookingUp: boolean;
+}
+
+type Attempt = (transport: GuardedFetch, progress: Progress) => Promise<string>;
 type Explain = (err: unknown, target: string) => string;
 
 const TIMED_OUT = Symbol('timed out');
+
+/**
+ * Parses a user's URL and shows it in messages from then on, then judges its host on the check's
+ * own clock: a host that cannot be found or is refused fails this provider's check, no other.
+ */
+async function checkTarget(
+  raw: string,
+  kind: UrlKind,
+  options: CheckOptions,
+  progress: Progress,
+  shown: (checked: CheckedUrl) => string,
+): Promise<CheckedUrl> {
+  const checked = parseUserUrl(raw, { kind, production: options.production });
+  progress.target = shown(checked);
+  progress.lookingUp = true;
+  await checkUrlHost(checked.url, { production: options.production, resolve: options.resolve });
+  progress.lookingUp = false;
+  return checked;
+}
 
 /**
  * Runs one check against its own clock. `target` is how the provider's address is shown in
@@ -161,7 +210,7 @@ async function timedCheck(target: string, options: CheckOptions, attempt: Attemp
   const started = performance.now();
   const controller = new AbortController();
   const transport = guardedFetch({ production: options.production, resolve: options.resolve, signal: controller.signal });
-  let shownTarget = target.slice(0, 200);
+  const progress: Progress = { target: target.slice(0, 200), lookingUp: false };
   let timer: NodeJS.Timeout | undefined;
   const clock = new Promise<typeof TIMED_OUT>((resolve) => {
     timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
@@ -169,17 +218,18 @@ async function timedCheck(target: string, options: CheckOptions, attempt: Attemp
   let ok = false;
   let message: string;
   try {
-    const outcome = await Promise.race([attempt(transport, (t) => (shownTarget = t)), clock]);
+    const outcome = await Promise.race([attempt(transport, progress), clock]);
     if (outcome === TIMED_OUT) {
-      message = `cannot reach ${shownTarget} (timed out after ${seconds(timeoutMs)})`;
+      const what = progress.lookingUp ? 'looking up the host name took longer than' : 'timed out after';
+      message = `cannot reach ${progress.target} (${what} ${seconds(timeoutMs)})`;
     } else {
       ok = true;
       message = outcome;
     }
   } catch (err) {
-    if (err instanceof UnsafeUrlError) message = err.message;
-    else if (transport.lastError) message = transportProblem(transport.lastError, shownTarget, timeoutMs);
-    else message = explain(err, shownTarget);
+    if (err instanceof UnsafeUrlError) message = unsafeUrlProblem(err, progress.target);
+    else if (transport.lastError) message = transportProblem(transport.lastError, progress.target, timeoutMs);
+    else message = explain(err, progress.target);
   } finally {
     clearTimeout(timer);
     controller.abort(); // a hung request stops here, not when the provider gives up
@@ -189,7 +239,7 @@ async function timedCheck(target: string, options: CheckOptions, attempt: Attemp
 
 const NETWORK_REASONS: [RegExp, string][] = [
   [/^ECONNREFUSED$/, 'connection refused'],
-  [/^(ENOTFOUND|EAI_AGAIN|EAI_NONAME)$/, 'host not found'],
+  [/^(ENOTFOUND|EAI_AGAIN|EAI_NONAME)$/, 'the host name was not found'],
   [/^(ECONNRESET|EPIPE|UND_ERR_SOCKET)$/, 'connection closed unexpectedly'],
   [/^(ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|EADDRNOTAVAIL)$/, 'network unreachable'],
   [/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/, 'its TLS certificate is not valid'],
@@ -198,13 +248,18 @@ const NETWORK_REASONS: [RegExp, string][] = [
 
 function transportProblem(err: Error, target: string, timeoutMs: number): string {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e instanceof UnsafeUrlError) return e.message;
+    if (e instanceof UnsafeUrlError) return unsafeUrlProblem(e, target);
     if (e.name === 'AbortError' || e.name === 'TimeoutError') return `cannot reach ${target} (timed out after ${seconds(timeoutMs)})`;
     const code = (e as NodeJS.ErrnoException).code;
     const reason = code && NETWORK_REASONS.find(([pattern]) => pattern.test(code))?.[1];
     if (reason) return `cannot reach ${target} (${reason})`;
   }
   return `cannot reach ${target}`;
+}
+
+/** A refused address says why; a host that was not found is said the way other network failures are. */
+function unsafeUrlProblem(err: UnsafeUrlError, target: string): string {
+  return err.reason === 'unresolvable' ? `cannot reach ${target} (the host name was not found)` : err.message;
 }
 
 function notSet(message: string): CheckResult {

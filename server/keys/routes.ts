@@ -2,13 +2,13 @@ import { Router, type RequestHandler } from 'express';
 import { currentUser, requireUser } from '../auth/require-user.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { withUser, type Database } from '../db/database.ts';
-import { validation } from '../http/errors.ts';
 import { testProviderKeys, type CheckResult, type ProviderCheckResults } from './checks.ts';
+import { checkHostsBeforeSaving, parseKeysBody } from './input.ts';
 import { presentKeys } from './presenter.ts';
-import { fieldErrors, SaveKeys, SECRET_FIELDS, TestKeys, type SaveKeysInput, type SecretField } from './schema.ts';
+import { DEFAULT_LLM_BASE_URL, defaultModelFor } from './providers.ts';
+import { SaveKeys, SECRET_FIELDS, TestKeys, type SaveKeysInput, type SecretField } from './schema.ts';
 import { deleteKeys, loadKeysRow, saveKeys, UnreadableSecret, type KeysRow, type OpenedKeys } from './store.ts';
-import { checkUserUrl, UnsafeUrlError } from './url-guard.ts';
-import { isPresetUrl } from './providers.ts';
+import type { Resolver } from './url-guard.ts';
 
 export interface KeysRoutesDeps {
   db: Database;
@@ -18,10 +18,14 @@ export interface KeysRoutesDeps {
   keyTestLimit: RequestHandler[];
   /** Per-provider timeout of "Test keys". */
   checkTimeoutMs?: number;
+  /** Host name resolver for user URLs; the system's by default. */
+  resolve?: Resolver;
+  /** How long saving waits for a host name lookup (5 s by default). */
+  lookupTimeoutMs?: number;
 }
 
 export function keysRouter(deps: KeysRoutesDeps): Router {
-  const { db, vault, production } = deps;
+  const { db, vault, production, resolve } = deps;
   const router = Router();
 
   router.get('/api/keys', requireUser, async (req, res) => {
@@ -32,7 +36,8 @@ export function keysRouter(deps: KeysRoutesDeps): Router {
 
   router.put('/api/keys', requireUser, async (req, res) => {
     const { id } = currentUser(req);
-    const input = await parseWithSafeUrls(SaveKeys, req.body, production);
+    const input = parseKeysBody(SaveKeys, req.body, production);
+    await checkHostsBeforeSaving(input, { production, resolve, lookupTimeoutMs: deps.lookupTimeoutMs });
     const row = await saveKeys(db, id, input, vault);
     res.json(presentKeys(row, vault));
   });
@@ -44,11 +49,13 @@ export function keysRouter(deps: KeysRoutesDeps): Router {
 
   router.post('/api/keys/test', requireUser, ...deps.keyTestLimit, async (req, res) => {
     const { id } = currentUser(req);
-    const typed = await parseWithSafeUrls(TestKeys, req.body ?? {}, production);
+    // Hosts are looked up inside each provider's check, on its own clock.
+    const typed = parseKeysBody(TestKeys, req.body, production);
     const row = await withUser(db, id, (tx) => loadKeysRow(tx, id));
     const { saved, unreadable } = openSavedKeys(row, vault);
-    const typedValue = (field: keyof SaveKeysInput) => typed[field as keyof typeof typed] as string | undefined;
+    const typedValue = (field: keyof SaveKeysInput) => typed[field] as string | undefined;
     const pick = (field: keyof SaveKeysInput & keyof OpenedKeys) => typedValue(field) || (saved[field] as string | undefined);
+    const llmBaseUrl = pick('llm_base_url');
     // A saved field that cannot be opened (and was not typed again) stops only its own provider's check.
     const needsReentry = (fields: SecretField[]) => fields.filter((f) => unreadable.has(f) && !typedValue(f));
     const results: ProviderCheckResults = await testProviderKeys(
@@ -56,11 +63,12 @@ export function keysRouter(deps: KeysRoutesDeps): Router {
         livekitUrl: pick('livekit_url'),
         livekitApiKey: pick('livekit_api_key'),
         livekitApiSecret: pick('livekit_api_secret'),
-        llmBaseUrl: pick('llm_base_url'),
+        llmBaseUrl,
         llmKey: pick('openai_key'),
+        llmModel: pick('llm_model') || defaultModelFor(llmBaseUrl ?? DEFAULT_LLM_BASE_URL),
         deepgramKey: pick('deepgram_key'),
       },
-      { production, timeoutMs: deps.checkTimeoutMs, deepgramBaseUrl: deps.deepgramBaseUrl },
+      { production, timeoutMs: deps.checkTimeoutMs, deepgramBaseUrl: deps.deepgramBaseUrl, resolve },
     );
     for (const provider of Object.keys(PROVIDER_FIELDS) as (keyof ProviderCheckResults)[]) {
       const fields = needsReentry(PROVIDER_FIELDS[provider]);
@@ -122,32 +130,4 @@ function reentryResult(fields: SecretField[]): CheckResult {
       `The saved ${list} ${one ? 'needs' : 'need'} re-entering: ${one ? 'it was' : 'they were'} saved under an ` +
       `encryption key this server no longer has. Enter ${one ? 'it' : 'them'} again and save.`,
   };
-}
-
-/** Validates the body, then checks each user-supplied URL before anything is stored or called. */
-async function parseWithSafeUrls<T extends Partial<Record<'livekit_url' | 'llm_base_url', string>>>(
-  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } },
-  body: unknown,
-  production: boolean,
-): Promise<T> {
-  const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success) throw validation(fieldErrors(parsed.error));
-  const fields: Record<string, string> = {};
-  const checks: [keyof T & string, 'livekit' | 'llm'][] = [
-    ['livekit_url', 'livekit'],
-    ['llm_base_url', 'llm'],
-  ];
-  for (const [field, kind] of checks) {
-    const value = parsed.data[field] as string | undefined;
-    // A preset is our own constant, not the user's address: nothing to check or resolve.
-    if (!value || isPresetUrl(value)) continue;
-    try {
-      await checkUserUrl(value, { kind, production });
-    } catch (err) {
-      if (!(err instanceof UnsafeUrlError)) throw err;
-      fields[field] = err.message;
-    }
-  }
-  if (Object.keys(fields).length > 0) throw validation(fields);
-  return parsed.data;
 }

@@ -32,8 +32,12 @@ export const SaveKeys = z
   .strict();
 export type SaveKeysInput = z.infer<typeof SaveKeys>;
 
-/** POST /api/keys/test: values typed but not saved yet; missing ones fall back to the saved keys. */
-export const TestKeys = SaveKeys.omit({ tts_provider: true, llm_model: true });
+/**
+ * POST /api/keys/test: values typed but not saved yet; missing ones fall back to the saved keys.
+ * The same fields as saving, so the page can send its whole form: llm_model is looked for in the
+ * provider's model list, tts_provider is not tested (its key is).
+ */
+export const TestKeys = SaveKeys;
 export type TestKeysInput = z.infer<typeof TestKeys>;
 
 /** Turns zod issues into the per-field messages the API promises. */

@@ -31,11 +31,16 @@ function allowedSchemes(kind: UrlKind, production: boolean): string[] {
   return production ? ['https:'] : ['https:', 'http:'];
 }
 
-export interface CheckUrlOptions {
+export interface ParseUrlOptions {
   kind: UrlKind;
   production: boolean;
+}
+
+export interface CheckUrlOptions extends ParseUrlOptions {
   /** Defaults to the system resolver (dns.lookup); tests inject their own. */
   resolve?: Resolver;
+  /** Gives up on a host name lookup after this long (no limit by default). */
+  lookupTimeoutMs?: number;
 }
 
 export interface CheckedUrl {
@@ -46,10 +51,17 @@ export interface CheckedUrl {
 }
 
 /**
- * Checks a user-supplied URL before anything is sent to it: scheme, no embedded credentials,
- * and every address the host resolves to. Throws UnsafeUrlError with a message fit for the user.
+ * Checks a user-supplied URL before anything is sent to it: its form (parseUserUrl), then every
+ * address the host resolves to (checkUrlHost). Throws UnsafeUrlError with a message fit for the user.
  */
 export async function checkUserUrl(raw: string, options: CheckUrlOptions): Promise<CheckedUrl> {
+  const checked = parseUserUrl(raw, options);
+  await checkUrlHost(checked.url, options);
+  return checked;
+}
+
+/** The form of a user-supplied URL only: scheme, no credentials, no query. No lookup. */
+export function parseUserUrl(raw: string, options: ParseUrlOptions): CheckedUrl {
   const label = LABEL[options.kind];
   const schemes = allowedSchemes(options.kind, options.production);
   let url: URL;
@@ -69,10 +81,30 @@ export async function checkUserUrl(raw: string, options: CheckUrlOptions): Promi
   if (url.search !== '' || url.hash !== '') {
     throw new UnsafeUrlError('malformed', `${label} must not contain ? or #`);
   }
-  await assertHostAllowed(url.hostname, options.production, options.resolve ?? systemResolve);
   const httpUrl = new URL(url.href);
   if (url.protocol === 'wss:' || url.protocol === 'ws:') httpUrl.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
   return { url, httpUrl };
+}
+
+/** Refuses a URL whose host is, or resolves to, an address no provider URL may point at. */
+export async function checkUrlHost(url: URL, options: Omit<CheckUrlOptions, 'kind'>): Promise<void> {
+  const check = assertHostAllowed(url.hostname, options.production, options.resolve ?? systemResolve);
+  const ms = options.lookupTimeoutMs;
+  if (ms === undefined) return check;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      const seconds = Number((ms / 1000).toFixed(1));
+      reject(new UnsafeUrlError('unresolvable', `looking up ${host} took longer than ${seconds} s, so the address could not be checked: try again`));
+    }, ms);
+  });
+  check.catch(() => {}); // its verdict no longer matters once the clock has run out
+  try {
+    await Promise.race([check, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 // Some SDKs (livekit-server-sdk) call the global fetch and take no fetch option. This swaps the

@@ -12,6 +12,7 @@
 //   defaultReply  used when the queue is empty: a reply, or a function of the request body
 //                 returning one. Defaults to 'OK.'.
 //   hang          accept requests and never answer (to test timeouts and shutdown).
+//   models        the model ids GET /v1/models lists (default: gpt-4o-mini, gpt-4o, gpt-4.1-mini).
 //
 // A reply is a string (assistant text) or { content?, toolCalls?, status?, message?, delayMs? }:
 //   toolCalls  [{ name, arguments }] streamed as tool_calls deltas (finish_reason 'tool_calls')
@@ -64,6 +65,7 @@ export interface FakeOpenAIOptions {
   replies?: FakeReply[];
   defaultReply?: FakeReply | ((body: ChatCompletionRequestBody) => FakeReply);
   hang?: boolean;
+  models?: string[];
 }
 
 export interface FakeOpenAI {
@@ -119,7 +121,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     if (req.method === 'GET' && path === '/v1/models') {
       sendJson(res, 200, {
         object: 'list',
-        data: MODEL_IDS.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' })),
+        data: (options.models ?? MODEL_IDS).map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' })),
       });
       return;
     }

@@ -1,12 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { userForIdentity } from '../../server/auth/users.ts';
 import { Fernet } from '../../server/crypto/fernet.ts';
 import { createVault } from '../../server/crypto/vault.ts';
+import { withUser, type Database } from '../../server/db/database.ts';
 import { rotateAllKeys } from '../../server/keys/rotate.ts';
+import { loadKeysRow, saveKeys } from '../../server/keys/store.ts';
 import { startFakeGoogle } from '../fakes/google.ts';
 import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.ts';
 import { startFakeLiveKit, type FakeLiveKit } from '../fakes/livekit.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { startTestApp, TEST_ENCRYPTION_KEY, type TestApp } from '../helpers/app.ts';
+import { captureOutput } from '../helpers/logs.ts';
 
 // A unique marker in every secret: it must never come back out of the server.
 const MARKER = `MARK${Date.now().toString(36)}X`;
@@ -21,6 +25,7 @@ let livekit: FakeLiveKit;
 let deepgram: FakeDeepgram;
 let llm: FakeOpenAI;
 let app: TestApp | undefined;
+let output: ReturnType<typeof captureOutput> | undefined;
 
 beforeAll(async () => {
   livekit = await startFakeLiveKit({ apiKey: KEYS.livekit_api_key, apiSecret: KEYS.livekit_api_secret });
@@ -31,12 +36,37 @@ afterAll(async () => {
   await Promise.all([livekit.close(), deepgram.close(), llm.close()]);
 });
 afterEach(async () => {
+  output?.restore();
+  output = undefined;
   await app?.close();
   app = undefined;
 });
 
 function start(env: Record<string, string> = {}) {
+  output = captureOutput();
   return startTestApp({ env: { DEEPGRAM_API_URL: deepgram.url, ...env }, keyCheckTimeoutMs: 2_000 });
+}
+
+/** All the server could have printed: its logger, and console / stdout / stderr (SDKs print with console). */
+function everythingPrinted(): string {
+  return `${app!.logs.text()}\n${output!.text()}`;
+}
+
+/** Every row of every table outside the system schemas, as text. */
+async function wholeDatabase(db: Database): Promise<{ tables: string[]; text: string }> {
+  const { rows } = await db.query<{ name: string }>(
+    `select format('%I.%I', n.nspname, c.relname) as name
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'p', 'm')
+        and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_%'
+      order by 1`,
+  );
+  const parts: string[] = [];
+  for (const { name } of rows) {
+    const dump = await db.query<{ row: string }>(`select t::text as row from ${name} t`);
+    parts.push(`${name}\n${dump.rows.map((r) => r.row).join('\n')}`);
+  }
+  return { tables: rows.map((r) => r.name), text: parts.join('\n') };
 }
 
 function allKeys() {
@@ -64,12 +94,37 @@ describe('saving keys', () => {
     expect(again.text).not.toContain(MARKER);
     expect((await client.get('/settings/keys')).text).not.toContain(MARKER);
 
-    // At rest: Fernet tokens that open to the keys, never plaintext anywhere in the row.
+    // At rest: Fernet tokens that open to the keys, never plaintext anywhere in the database.
     const row = (await app.db.query<Record<string, string>>('select * from user_api_keys')).rows[0]!;
-    expect(JSON.stringify(row)).not.toContain(MARKER);
     expect(row.openai_key).toMatch(/^gAAAAA/);
     expect(createVault([TEST_ENCRYPTION_KEY]).open(row.openai_key!)).toBe(KEYS.openai_key);
-    expect(app.logs.text()).not.toContain(MARKER);
+    const database = await wholeDatabase(app.db);
+    expect(database.tables).toEqual(expect.arrayContaining(['auth.users', 'public.user_api_keys', 'public.interviews', 'public.feedback']));
+    expect(database.text).toContain(row.openai_key); // the dump really holds the rows
+    expect(database.text).not.toContain(MARKER);
+    expect(everythingPrinted()).not.toContain(MARKER);
+  });
+
+  it('sees what is printed outside the logger too (the capture the marker checks rely on)', async () => {
+    app = await start();
+    const canary = `canary-${Date.now()}`;
+    console.warn(`${canary}-console`);
+    process.stderr.write(`${canary}-stderr\n`);
+    const printed = everythingPrinted();
+    expect(printed).toContain(`${canary}-console`);
+    expect(printed).toContain(`${canary}-stderr`);
+  });
+
+  it('takes an empty LLM base URL as "back to OpenAI", and keeps a preset or custom URL otherwise', async () => {
+    app = await start();
+    const client = app.client();
+    await client.signInLocally();
+    const custom = (await client.api('PUT', '/api/keys', { llm_base_url: llm.url })).json();
+    expect(custom).toMatchObject({ llm_provider: 'custom', llm_base_url: llm.url });
+    const kept = (await client.api('PUT', '/api/keys', { openai_key: KEYS.openai_key })).json();
+    expect(kept).toMatchObject({ llm_provider: 'custom', llm_base_url: llm.url });
+    const reset = (await client.api('PUT', '/api/keys', { llm_base_url: '' })).json();
+    expect(reset).toMatchObject({ llm_provider: 'openai', llm_base_url: 'https://api.openai.com/v1' });
   });
 
   it('replaces one key without retyping the others, and removes them all', async () => {
@@ -117,21 +172,52 @@ describe('saving keys', () => {
 
   it("keeps users apart: B cannot read or overwrite A's keys", async () => {
     app = await start();
+    const db = app.db;
     const alice = app.client();
     await alice.signInLocally();
-    await alice.api('PUT', '/api/keys', { openai_key: KEYS.openai_key });
-    // A second user, created the way Google sign-in would.
-    const { userForIdentity } = await import('../../server/auth/users.ts');
-    const bobUser = await userForIdentity(app.db, 'google', 'bob', { name: 'Bob' });
-    const { withUser } = await import('../../server/db/database.ts');
-    const { loadKeysRow, saveKeys } = await import('../../server/keys/store.ts');
+    await alice.api('PUT', '/api/keys', allKeys());
     const aliceId = (await alice.request('GET', '/api/me', { headers: { accept: 'application/json' } })).json().id;
-    expect(await withUser(app.db, bobUser.id, (tx) => loadKeysRow(tx, aliceId))).toBeUndefined();
-    await saveKeys(app.db, bobUser.id, { openai_key: 'sk-bob-key-0000' }, createVault([TEST_ENCRYPTION_KEY]));
-    const rows = (await app.db.query<{ user_id: string }>('select user_id from user_api_keys order by user_id')).rows;
-    expect(rows.map((r) => r.user_id).sort()).toEqual([aliceId, bobUser.id].sort());
+    // A second user, created the way Google sign-in would.
+    const bob = await userForIdentity(db, 'google', 'bob', { name: 'Bob' });
+    const asBob = <T>(fn: Parameters<typeof withUser<T>>[2]) => withUser(db, bob.id, fn);
+    // As the database owner (no RLS): the whole of A's row, to compare at the end.
+    const aliceRow = async () => (await db.query('select * from public.user_api_keys where user_id = $1', [aliceId])).rows;
+    const before = await aliceRow();
+    expect(before).toHaveLength(1);
+
+    // Reading, as the API reads.
+    expect(await asBob((tx) => loadKeysRow(tx, aliceId))).toBeUndefined();
+    expect((await asBob((tx) => tx.query('select * from public.user_api_keys'))).rows).toEqual([]);
+
+    // Overwriting: an UPDATE aimed at A's user_id matches nothing B may touch.
+    const bobToken = createVault([TEST_ENCRYPTION_KEY]).seal('sk-bob-overwrite-0000');
+    const update = await asBob((tx) => tx.query('update public.user_api_keys set openai_key = $1, llm_base_url = null where user_id = $2', [bobToken, aliceId]));
+    expect(update.rowCount).toBe(0);
+    // An INSERT in A's name, plain or as an upsert onto A's row, is refused by the policy.
+    await expect(
+      asBob((tx) => tx.query('insert into public.user_api_keys (user_id, openai_key) values ($1, $2)', [aliceId, bobToken])),
+    ).rejects.toThrow(/row-level security/);
+    await expect(
+      asBob((tx) =>
+        tx.query(
+          `insert into public.user_api_keys (user_id, openai_key) values ($1, $2)
+           on conflict (user_id) do update set openai_key = excluded.openai_key`,
+          [aliceId, bobToken],
+        ),
+      ),
+    ).rejects.toThrow(/row-level security/);
+    expect((await asBob((tx) => tx.query('delete from public.user_api_keys where user_id = $1', [aliceId]))).rowCount).toBe(0);
+    // B's own row, saved through the store as the API saves, cannot be moved over to A either.
+    await saveKeys(db, bob.id, { openai_key: 'sk-bob-key-0000' }, createVault([TEST_ENCRYPTION_KEY]));
+    await expect(
+      asBob((tx) => tx.query('update public.user_api_keys set user_id = $1 where user_id = $2', [aliceId, bob.id])),
+    ).rejects.toThrow(/row-level security/);
+
+    expect(await aliceRow()).toEqual(before);
+    const rows = (await db.query<{ user_id: string }>('select user_id from public.user_api_keys')).rows;
+    expect(rows.map((r) => r.user_id).sort()).toEqual([aliceId, bob.id].sort());
     const aliceView = (await alice.request('GET', '/api/keys', { headers: { accept: 'application/json' } })).json();
-    expect(aliceView.openai_key.masked).toBe('…wxyz');
+    expect(aliceView).toMatchObject({ openai_key: { masked: '…wxyz' }, llm_base_url: llm.url });
   });
 
   it('refuses private and loopback addresses in production, for each URL', async () => {
@@ -184,7 +270,7 @@ describe('testing keys', () => {
       expect(results[provider], provider).toMatchObject({ ok: true, ms: expect.any(Number), message: expect.any(String) });
     }
     expect(reply.text).not.toContain(MARKER);
-    expect(app.logs.text()).not.toContain(MARKER);
+    expect(everythingPrinted()).not.toContain(MARKER);
   });
 
   it('falls back to saved keys and says in plain words which one is wrong', async () => {
@@ -207,7 +293,46 @@ describe('testing keys', () => {
     expect(wrong.llm.message).toMatch(/rejected the key/);
     expect(wrong.deepgram).toMatchObject({ ok: false, message: 'Deepgram rejected the key' });
     expect(JSON.stringify(wrong)).not.toContain(MARKER);
-    expect(app.logs.text()).not.toContain(MARKER);
+    expect((await wholeDatabase(app.db)).text).not.toContain(MARKER);
+    expect(everythingPrinted()).not.toContain(MARKER);
+  });
+
+  it('tests the other providers when a typed host cannot be found, and says so in plain words', async () => {
+    app = await start();
+    const client = app.client();
+    await client.signInLocally();
+    // .invalid never resolves (RFC 6761).
+    const reply = await client.api('POST', '/api/keys/test', { ...KEYS, livekit_url: 'wss://livekit.mockflow-test.invalid', llm_base_url: llm.url });
+    expect(reply.status, reply.text).toBe(200);
+    const results = reply.json();
+    expect(results.livekit).toMatchObject({ ok: false, notSet: false, message: 'cannot reach wss://livekit.mockflow-test.invalid (the host name was not found)' });
+    expect(results.llm.ok).toBe(true);
+    expect(results.deepgram).toMatchObject({ ok: true, message: 'Deepgram accepted the key' });
+    expect(deepgram.requests.at(-1)).toMatchObject({ path: '/v1/projects', authorized: true });
+
+    // The form of a URL is still refused up front, per field.
+    const malformed = await client.api('POST', '/api/keys/test', { livekit_url: 'ftp://livekit.example.com', deepgram_key: KEYS.deepgram_key });
+    expect(malformed.status).toBe(400);
+    expect(malformed.json()).toMatchObject({ error: 'validation', fields: { livekit_url: 'LiveKit URL must start with wss://, https://, ws:// or http://' } });
+    expect(everythingPrinted()).not.toContain(MARKER);
+  });
+
+  it('takes the whole form: the model is looked for in the provider\'s list, the voice choice is not tested', async () => {
+    app = await start();
+    const client = app.client();
+    await client.signInLocally();
+    const typed = { ...KEYS, livekit_url: livekit.wsUrl, llm_base_url: llm.url, tts_provider: 'deepgram' };
+    const listed = await client.api('POST', '/api/keys/test', { ...typed, llm_model: 'gpt-4.1-mini' });
+    expect(listed.status, listed.text).toBe(200);
+    expect(listed.json().llm).toMatchObject({ ok: true, message: expect.stringMatching(/including gpt-4\.1-mini\)$/) });
+    const unknown = (await client.api('POST', '/api/keys/test', { ...typed, llm_model: 'no-such-model' })).json();
+    expect(unknown.llm.message).toMatch(/does not include no-such-model: check the model name/);
+    // Without a model typed, the saved one (or the provider's default) is what interviews use.
+    await client.api('PUT', '/api/keys', { llm_model: 'gpt-4o' });
+    expect((await client.api('POST', '/api/keys/test', typed)).json().llm.message).toMatch(/including gpt-4o\)$/);
+    // Nothing typed for a test is saved.
+    const view = (await client.request('GET', '/api/keys', { headers: { accept: 'application/json' } })).json();
+    expect(view).toMatchObject({ llm_model: 'gpt-4o', tts_provider: 'openai', llm_provider: 'openai', openai_key: { set: false } });
   });
 
   it('is rate-limited per user', async () => {
@@ -286,6 +411,6 @@ describe('rotation and unreadable keys', () => {
       'The saved LiveKit API key and LiveKit API secret need re-entering: they were saved under an encryption key this server no longer has. Enter them again and save.',
     );
     expect(JSON.stringify([results, retyped, both])).not.toContain(MARKER);
-    expect(app.logs.text()).not.toContain(MARKER);
+    expect(everythingPrinted()).not.toContain(MARKER);
   });
 });

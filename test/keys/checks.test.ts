@@ -159,6 +159,44 @@ describe('testProviderKeys against working fakes', () => {
     expect([livekit.requests.length, llm.requests.length, deepgram.requests.length]).toEqual(before);
   });
 
+  it('a host that cannot be found fails only its own provider, in plain words', async () => {
+    const resolve = resolverFrom({});
+    const results = await run(
+      { ...valid, livekitUrl: 'wss://nowhere.example.test', llmBaseUrl: 'https://llm.nowhere.example.test/v1' },
+      { ...options, resolve },
+    );
+    expect(results.livekit).toMatchObject({ ok: false, notSet: false, message: 'cannot reach wss://nowhere.example.test (the host name was not found)' });
+    expect(results.llm).toMatchObject({ ok: false, message: 'cannot reach https://llm.nowhere.example.test/v1 (the host name was not found)' });
+    expect(results.deepgram).toMatchObject({ ok: true, message: 'Deepgram accepted the key' });
+    // The same words when the name goes missing between the check and the connection.
+    const vanishing = resolverFrom({ 'flaky.example.test': [['127.0.0.1'], []] });
+    const port = new URL(livekit.url).port;
+    const late = await run({ ...valid, livekitUrl: `ws://flaky.example.test:${port}` }, { ...options, resolve: vanishing });
+    expect(late.livekit).toMatchObject({ ok: false, message: `cannot reach ws://flaky.example.test:${port} (the host name was not found)` });
+  });
+
+  it("bounds a host name lookup that never answers by the check's own clock, and tests the others", async () => {
+    const resolve: Resolver = (host) => (host === 'slow.example.test' ? new Promise(() => {}) : resolverFrom({})(host));
+    const started = performance.now();
+    const results = await run({ ...valid, livekitUrl: 'wss://slow.example.test' }, { ...options, timeoutMs: 400, resolve });
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(results.livekit).toMatchObject({ ok: false, message: 'cannot reach wss://slow.example.test (looking up the host name took longer than 0.4 s)' });
+    expect(results.livekit.ms).toBeGreaterThanOrEqual(395);
+    expect([results.llm.ok, results.deepgram.ok]).toEqual([true, true]);
+  });
+
+  it("looks for the interview's model in the provider's model list", async () => {
+    const listed = await run({ ...valid, llmModel: 'gpt-4o' }, options);
+    expect(listed.llm).toMatchObject({ ok: true, message: `${new URL(llm.url).host} accepted the key (3 models available, including gpt-4o)` });
+    // The key works, so the check passes; the name is flagged rather than failed, since a
+    // provider's list is not always complete.
+    const missing = await run({ ...valid, llmModel: 'gpt-4o-typo' }, options);
+    expect(missing.llm).toMatchObject({
+      ok: true,
+      message: `${new URL(llm.url).host} accepted the key, but its list of models does not include gpt-4o-typo: check the model name (3 models available)`,
+    });
+  });
+
   it('refuses loopback in production before anything is sent', async () => {
     const before = [livekit.requests.length, llm.requests.length];
     const results = await run(
@@ -200,6 +238,19 @@ describe('testProviderKeys against providers that misbehave', () => {
     // In parallel: about one timeout, far from three.
     expect(elapsed).toBeLessThan(timeoutMs * 2.5);
     expect([livekit.requests.length, llm.requests.length, deepgram.requests.length]).toEqual([1, 1, 1]);
+  });
+
+  it('matches an Ollama-style "name:latest" and says nothing of the model when the list is empty', async () => {
+    const [ollama, empty] = await Promise.all([
+      startFakeOpenAI({ apiKey: LLM_KEY, models: ['llama3:latest', 'qwen2.5:7b'] }),
+      startFakeOpenAI({ apiKey: LLM_KEY, models: [] }),
+    ]);
+    fakes.push(ollama, empty);
+    const options = { production: false, timeoutMs: 2000 };
+    const latest = await run({ llmBaseUrl: ollama.url, llmKey: LLM_KEY, llmModel: 'llama3' }, options);
+    expect(latest.llm).toMatchObject({ ok: true, message: expect.stringMatching(/\(2 models available, including llama3\)$/) });
+    const none = await run({ llmBaseUrl: empty.url, llmKey: LLM_KEY, llmModel: 'anything' }, options);
+    expect(none.llm).toMatchObject({ ok: true, message: expect.stringMatching(/accepted the key \(0 models available\)$/) });
   });
 
   it.each<Garbage>(['html', 'bad-json', 'server-error'])('fails plainly on a %s answer', async (garbage) => {
@@ -247,7 +298,7 @@ describe('testProviderKeys against providers that misbehave', () => {
       { llmBaseUrl: `https://${LLM_KEY}.example.com/v1`, llmKey: LLM_KEY },
       { production: true, timeoutMs: 2000, resolve: resolverFrom({}) },
     );
-    expect(results.llm.message).toBe('cannot find the host [hidden].example.com');
+    expect(results.llm.message).toBe('cannot reach https://[hidden].example.com/v1 (the host name was not found)');
   });
 });
 

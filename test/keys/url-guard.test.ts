@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  checkUrlHost,
   checkUserUrl,
   classifyAddress,
   guardedFetch,
   guardedLookup,
+  parseUserUrl,
   UnsafeUrlError,
   type Resolver,
 } from '../../server/keys/url-guard.ts';
@@ -180,6 +182,32 @@ describe('checkUserUrl', () => {
   it('refuses localhost in production (resolved by the system resolver)', async () => {
     const err = await refusal(checkUserUrl('wss://localhost:7880', { kind: 'livekit', production: true }));
     expect(err.message).toMatch(/^localhost resolves to (127\.0\.0\.1|::1), which is loopback and cannot be used$/);
+  });
+});
+
+describe('parseUserUrl and checkUrlHost (the two halves of checkUserUrl)', () => {
+  it('judges the form of a URL without looking anything up', () => {
+    expect(parseUserUrl('wss://nowhere.invalid:7880', { kind: 'livekit', production: true }).httpUrl.href).toBe('https://nowhere.invalid:7880/');
+    // A refused address class is the host check's business, not the form's.
+    expect(parseUserUrl('https://10.1.2.3/v1', { kind: 'llm', production: true }).url.hostname).toBe('10.1.2.3');
+    expect(() => parseUserUrl('ws://example.com', { kind: 'livekit', production: true })).toThrow('LiveKit URL must start with wss:// or https://');
+    expect(() => parseUserUrl('https://u:p@example.com/v1', { kind: 'llm', production: true })).toThrow(/user name or password/);
+  });
+
+  it('bounds a lookup that never answers when given a time limit, with a plain message', async () => {
+    const hanging: Resolver = () => new Promise(() => {});
+    const started = performance.now();
+    const err = await refusal(checkUrlHost(new URL('wss://slow.example.com'), { production: true, resolve: hanging, lookupTimeoutMs: 200 }));
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(err.reason).toBe('unresolvable');
+    expect(err.message).toBe('looking up slow.example.com took longer than 0.2 s, so the address could not be checked: try again');
+    // Through checkUserUrl as well, and a quick answer within the limit is judged as usual.
+    const viaCheck = await refusal(checkUserUrl('https://slow.example.com/v1', { kind: 'llm', production: true, resolve: hanging, lookupTimeoutMs: 100 }));
+    expect(viaCheck.message).toMatch(/^looking up slow\.example\.com took longer than 0\.1 s/);
+    const quick = resolverFrom({ 'quick.example.com': ['10.0.0.9'] });
+    expect((await refusal(checkUrlHost(new URL('https://quick.example.com'), { production: true, resolve: quick, lookupTimeoutMs: 1_000 }))).message).toBe(
+      'quick.example.com resolves to 10.0.0.9, which is private and cannot be used',
+    );
   });
 });
 

@@ -1,0 +1,107 @@
+// The keys page in a real browser: what it refuses before sending, and how "Test keys" shows
+// each provider's result. (Saving, masking and removing: test/browser/pages.test.ts.)
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { HAS_CHROMIUM, launchBrowser, newContext } from '../browser/browser.ts';
+
+const DG_KEY = 'dg-page-test-key-2468';
+
+describe.skipIf(!HAS_CHROMIUM)('in a real browser: the keys page', () => {
+  let browser: Browser;
+  let app: TestApp;
+  let deepgram: FakeDeepgram;
+
+  beforeAll(async () => {
+    deepgram = await startFakeDeepgram({ apiKey: DG_KEY });
+    [browser, app] = await Promise.all([
+      launchBrowser(),
+      startTestApp({ env: { DEEPGRAM_API_URL: deepgram.url }, keyCheckTimeoutMs: 3_000 }),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await deepgram?.close();
+  });
+
+  /** A signed-in tab on /settings/keys that records the API calls it makes and any page error. */
+  async function keysPage() {
+    const context = await newContext(browser, 1280);
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    const errors: string[] = [];
+    const calls: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('request', (r) => r.url().includes('/api/keys') && calls.push(`${r.method()} ${new URL(r.url()).pathname}`));
+    await page.goto(app.url);
+    await page.getByRole('button', { name: 'Continue as local user' }).click();
+    await page.waitForURL(/\/dashboard$/);
+    await page.goto(`${app.url}/settings/keys`);
+    await page.waitForFunction(() => document.getElementById('openai_key-status')!.textContent !== '');
+    return { context, page, errors, calls };
+  }
+
+  const result = (page: Page, provider: string) => page.locator(`#test-results li[data-provider="${provider}"] .result`).textContent();
+
+  it('refuses "Other" with no base URL inline, for saving and for testing, and sends nothing', async () => {
+    const { context, page, errors, calls } = await keysPage();
+    await page.locator('#llm_provider').selectOption('custom');
+    await page.locator('#openai_key').fill('sk-page-test-key-1357');
+    const sent = calls.length;
+
+    await page.getByRole('button', { name: 'Save keys' }).click();
+    const message = 'Enter the base URL of your OpenAI-compatible endpoint, e.g. https://api.example.com/v1';
+    await expect(page.locator('#llm_base_url-error').textContent()).resolves.toBe(message);
+    await expect(page.locator('#llm_base_url').getAttribute('aria-invalid')).resolves.toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('llm_base_url');
+
+    await page.getByRole('button', { name: 'Test keys' }).click();
+    await expect(result(page, 'llm')).resolves.toBe(`Not tested: ${message}`);
+    await expect(result(page, 'livekit')).resolves.toBe('Not tested: fix the fields marked above first');
+    expect(calls.slice(sent)).toEqual([]);
+
+    // Nothing was saved: the provider is still OpenAI after a reload.
+    await page.reload();
+    await page.waitForFunction(() => document.getElementById('openai_key-status')!.textContent !== '');
+    await expect(page.locator('#llm_provider').inputValue()).resolves.toBe('openai');
+    await expect(page.locator('#openai_key-status').textContent()).resolves.toBe('Not set');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows each provider\'s own result when a LiveKit host cannot be found', async () => {
+    const { context, page, errors } = await keysPage();
+    await page.getByLabel('LiveKit URL').fill('wss://livekit.mockflow-page.invalid');
+    await page.locator('#livekit_api_key').fill('APIpage1234');
+    await page.locator('#livekit_api_secret').fill('page-secret-value-5678');
+    await page.getByLabel('Deepgram key (speech-to-text)').fill(DG_KEY);
+    await page.getByRole('button', { name: 'Test keys' }).click();
+    await page.waitForFunction(() => document.querySelector('#test-results li[data-provider="deepgram"]')!.getAttribute('data-state') !== 'busy');
+
+    await expect(result(page, 'livekit')).resolves.toMatch(
+      /^Does not work: cannot reach wss:\/\/livekit\.mockflow-page\.invalid \(the host name was not found\) \(\d+ ms\)$/,
+    );
+    await expect(result(page, 'deepgram')).resolves.toMatch(/^Works: Deepgram accepted the key \(\d+ ms\)$/);
+    await expect(result(page, 'llm')).resolves.toBe('Not set');
+    await expect(page.locator('#form-status').textContent()).resolves.not.toMatch(/need attention/);
+    await expect(page.locator('#livekit_url-error').textContent()).resolves.toBe('');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('when the server refuses a field, says which provider was not tested because of it', async () => {
+    const { context, page, errors } = await keysPage();
+    await page.getByLabel('LiveKit URL').fill('ftp://livekit.example.com');
+    await page.getByLabel('Deepgram key (speech-to-text)').fill(DG_KEY);
+    await page.getByRole('button', { name: 'Test keys' }).click();
+    await page.waitForFunction(() => document.getElementById('livekit_url-error')!.textContent !== '');
+    const why = 'LiveKit URL must start with wss://, https://, ws:// or http://';
+    await expect(page.locator('#livekit_url-error').textContent()).resolves.toBe(why);
+    await expect(result(page, 'livekit')).resolves.toBe(`Not tested: ${why}`);
+    await expect(result(page, 'deepgram')).resolves.toBe('Not tested: fix the fields marked above first');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
