@@ -99,17 +99,21 @@
     }, POLL_MS);
   }
 
+  /** Swaps in the panel as the server now renders it (escaped by the template). */
+  async function loadPanel() {
+    const response = await fetch(`/interviews/${encodeURIComponent(id)}/feedback-panel`, { credentials: 'same-origin', headers: { accept: 'text/html' } });
+    if (!response.ok) throw new Error(`The server answered ${response.status}.`);
+    panel.innerHTML = await response.text();
+    localizeTimes(panel);
+  }
+
   async function finish() {
     if (!running) return;
     stop();
     progress.dataset.state = 'busy';
     progress.textContent = 'Feedback ready. Loading the report…';
     try {
-      const response = await fetch(`/interviews/${encodeURIComponent(id)}/feedback-panel`, { credentials: 'same-origin', headers: { accept: 'text/html' } });
-      if (!response.ok) throw new Error(`The server answered ${response.status}.`);
-      // Server-rendered by the same template as the page, with every value escaped.
-      panel.innerHTML = await response.text();
-      localizeTimes(panel);
+      await loadPanel();
       section.dataset.status = 'ready';
       progress.dataset.state = 'ok';
       progress.textContent = 'Feedback ready.';
@@ -120,13 +124,21 @@
     }
   }
 
-  function fail(message) {
+  // The server's panel says what failed and offers "Try again"; a report already on screen stays
+  // (it is the last good one). The message alone is the fallback when the panel cannot load.
+  async function fail(message) {
     if (!running) return;
     stop();
     progress.textContent = '';
     delete progress.dataset.state;
     section.dataset.status = 'failed';
-    showError(message);
+    try {
+      await loadPanel();
+      if (!panel.querySelector('.feedback-note')) showError(message);
+      heading.focus();
+    } catch {
+      showError(message);
+    }
   }
 
   function follow() {
@@ -141,6 +153,7 @@
   async function generate() {
     if (running) return;
     errorBox.hidden = true;
+    for (const note of panel.querySelectorAll('.feedback-note')) note.remove();
     showStep('queued');
     running = true;
     section.setAttribute('aria-busy', 'true');

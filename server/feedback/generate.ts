@@ -16,7 +16,11 @@ import { describeProblems, FEEDBACK_SCHEMA_NAME, feedbackJsonSchema, FeedbackSch
 // feedback or a plain-language failure.
 
 export const MIN_CANDIDATE_ANSWERS = 3;
-export const DEFAULT_FEEDBACK_TIMEOUT_MS = 120_000;
+/**
+ * For the whole generation, a retry or a looser output format included: the candidate was
+ * promised feedback within a minute, and this leaves a few seconds for saving and showing it.
+ */
+export const DEFAULT_FEEDBACK_TIMEOUT_MS = 55_000;
 
 export const INVALID_TWICE_MESSAGE =
   "The model's answer could not be used twice in a row; nothing was saved. Try again, or choose a different model in Settings → Keys.";
@@ -119,6 +123,7 @@ export async function generateFeedback(options: GenerateFeedbackOptions): Promis
 
   const provider = providerName(llm.baseURL ?? DEFAULT_LLM_BASE_URL);
   const timeoutMs = options.timeoutMs ?? DEFAULT_FEEDBACK_TIMEOUT_MS;
+  const deadlineAt = Date.now() + timeoutMs;
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   const { default: OpenAI } = await import('openai');
@@ -126,7 +131,6 @@ export async function generateFeedback(options: GenerateFeedbackOptions): Promis
     apiKey: llm.apiKey,
     baseURL: llm.baseURL ?? DEFAULT_LLM_BASE_URL,
     fetch: options.fetch,
-    timeout: timeoutMs,
     maxRetries: 0,
     // Not from this server's environment: the owner's key goes alone.
     organization: null,
@@ -145,7 +149,8 @@ export async function generateFeedback(options: GenerateFeedbackOptions): Promis
       if (attempts === 0) conversation = feedbackMessages(interview, mode === 'json_schema' ? undefined : feedbackJsonSchema());
       let content: string | null;
       try {
-        content = await ask(client, requestFor(llm.model, mode, conversation), signal);
+        // Each call gets what is left of the one budget, so a retry cannot restart the clock.
+        content = await ask(client, requestFor(llm.model, mode, conversation), signal, Math.max(1, deadlineAt - Date.now()));
       } catch (err) {
         const next = fallbackMode(mode, err, OpenAI);
         if (next === undefined || attempts > 0) throw err;
@@ -192,8 +197,8 @@ function requestFor(model: string, mode: OutputMode, messages: ChatCompletionMes
   return request;
 }
 
-async function ask(client: OpenAI, request: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal): Promise<string | null> {
-  const completion = await client.chat.completions.create(request, { signal });
+async function ask(client: OpenAI, request: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal, timeout: number): Promise<string | null> {
+  const completion = await client.chat.completions.create(request, { signal, timeout });
   const message = completion.choices?.[0]?.message;
   // A refusal (structured outputs) has no content; it counts as an unusable answer.
   return typeof message?.content === 'string' ? message.content : null;

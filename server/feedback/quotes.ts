@@ -20,6 +20,10 @@ export interface VerifiedFeedback {
  * the candidate's line as transcribed (with the line's full stop, question or exclamation mark
  * when the quote ended with one), so what is shown is exactly what they said. A quote with
  * no words becomes null without being counted as dropped.
+ *
+ * Ignoring punctuation is looser than "whitespace- and case-insensitive" on purpose: models
+ * often drop or add a comma, and since the span shown is always the transcript's own text, not
+ * the model's, no word the candidate did not say can be shown as theirs.
  */
 export function verifyQuotes(feedback: Feedback, candidateTexts: string[]): VerifiedFeedback {
   const lines = candidateTexts.map((text) => ({ text, words: wordsOf(text) }));

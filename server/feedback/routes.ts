@@ -60,6 +60,9 @@ export function feedbackRouter(deps: FeedbackRoutesDeps): Router {
     return { user, ...found };
   }
 
+  // `status` is about the latest generation; `feedback` is the last good report, sent whatever
+  // the status: while a regeneration runs ("generating") or after it failed ("failed", with
+  // `error`), the previous report stays available and shown, never replaced by nothing.
   router.get('/api/interviews/:id/feedback', requireUser, async (req, res) => {
     const { row, data } = await owned(req);
     const status = statusOf(row, data);
@@ -90,25 +93,28 @@ export function feedbackRouter(deps: FeedbackRoutesDeps): Router {
     if (row.status === 'live') throw conflict('Feedback is ready to generate once the interview has ended.');
     const answers = computeAnalytics(interviewInput(row)).answers.count;
     if (answers < MIN_CANDIDATE_ANSWERS) throw new TooShortError(answers);
+    // Claimed with no await between the check and the add, so two quick requests start one
+    // generation; the second gets the same answer as the first. Released on every failure below.
     if (running.has(row.id)) return res.status(202).json({ status: 'generating' });
+    running.add(row.id);
 
-    let keys;
+    let llm;
     try {
-      keys = await readUserKeys(db, user.id, vault);
+      const keys = await readUserKeys(db, user.id, vault);
+      if (!keys.openai_key) throw preconditionFailed('Add a language-model key in Settings → Keys to generate feedback.', { missing: ['a language-model key'] });
+      const baseUrl = keys.llm_base_url ?? DEFAULT_LLM_BASE_URL;
+      llm = { apiKey: keys.openai_key, baseURL: presetOf(baseUrl) === 'openai' ? undefined : baseUrl, model: keys.llm_model ?? defaultModelFor(baseUrl) };
+      await setFeedbackStatus(db, user.id, row.id, 'generating');
     } catch (err) {
+      running.delete(row.id);
       if (err instanceof UnreadableSecret) throw preconditionFailed('Your saved keys need re-entering (Settings → Keys) before feedback can be generated.');
       throw err;
     }
-    if (!keys.openai_key) throw preconditionFailed('Add a language-model key in Settings → Keys to generate feedback.', { missing: ['a language-model key'] });
-    const baseUrl = keys.llm_base_url ?? DEFAULT_LLM_BASE_URL;
-
-    running.add(row.id);
-    await setFeedbackStatus(db, user.id, row.id, 'generating');
     events.publish(row.id, 'feedback', { status: 'generating', step: 'queued' });
     res.status(202).json({ status: 'generating' });
 
     void generateFeedback({
-      llm: { apiKey: keys.openai_key, baseURL: presetOf(baseUrl) === 'openai' ? undefined : baseUrl, model: keys.llm_model ?? defaultModelFor(baseUrl) },
+      llm,
       interview: interviewInput(row),
       fetch: guardedFetch({ production: deps.production }) as unknown as typeof fetch,
       timeoutMs: deps.timeoutMs,

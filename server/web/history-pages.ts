@@ -123,13 +123,19 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
   return router;
 }
 
+/**
+ * The feedback area. `status` is the latest generation's; the last good report stays shown
+ * while a regeneration runs and after one fails, with a note saying so.
+ */
 function panel(row: InterviewRow, data: FeedbackData | undefined) {
   const status = row.status === 'live' ? 'live' : feedbackStatus(row, data);
   return {
     id: row.id,
     status,
-    error: status === 'failed' ? row.feedback_error : null,
+    /** The reason without its closing full stop, for the template to put in a sentence. */
+    error: status === 'failed' ? (row.feedback_error ?? 'Feedback could not be generated.').replace(/\.\s*$/, '') : null,
     report: data ? reportView(data) : null,
+    progress: status === 'generating' ? (data ? 'Regenerating your feedback. The current report stays here until the new one is ready…' : 'Generating feedback…') : null,
     roomHref: `/interviews/${row.id}/room`,
     downloadHref: `/api/interviews/${row.id}/feedback/export`,
   };

@@ -214,6 +214,81 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: dashboard, history and the in
     await screenshots('interview-too-short');
   });
 
+  it('interview page: a failed regeneration keeps the report on screen, says why and offers Try again, also after a reload', async () => {
+    const bad = await startFakeOpenAI({ apiKey: LLM_KEY, defaultReply: { content: 'not json', delayMs: 800 } });
+    try {
+      await saveKeys({ openai_key: LLM_KEY, llm_base_url: bad.url, llm_model: 'fake-model' });
+      const id = await seedInterview(app.db, userId, { feedback: 3 });
+      await page.goto(`${app.url}/interviews/${id}`);
+      const ring = page.getByRole('img', { name: 'Overall score 3 out of 5' });
+      expect(await ring.isVisible()).toBe(true);
+
+      await page.getByRole('button', { name: 'Regenerate' }).click();
+      await page.waitForFunction(() => /Asking your language model/.test(document.getElementById('feedback-progress')!.textContent!));
+      // While it runs, the last good report stays.
+      expect(await ring.isVisible()).toBe(true);
+      expect(await page.getByRole('button', { name: 'Regenerate' }).isDisabled()).toBe(true);
+
+      const note = page.locator('.feedback-note');
+      await note.waitFor({ timeout: 20_000 });
+      const expected = /^The last attempt to regenerate failed: The model's answer could not be used twice in a row; nothing was saved\. Try again, or choose a different model in Settings → Keys\. Your previous feedback is shown\.$/;
+      expect(await note.textContent()).toMatch(expected);
+      expect(await ring.isVisible()).toBe(true);
+      expect(await page.locator('.competency').count()).toBe(3);
+      expect(await page.getByRole('link', { name: 'Download (Markdown)' }).isVisible()).toBe(true);
+      expect(await page.getByRole('button', { name: 'Try again' }).isEnabled()).toBe(true);
+      expect(await page.locator('#feedback-error').isHidden()).toBe(true);
+      expect(await page.locator('#feedback').getAttribute('data-status')).toBe('failed');
+      await noSeriousViolations();
+      await screenshots('interview-regenerate-failed');
+
+      await page.reload();
+      expect(await page.locator('.feedback-note').textContent()).toMatch(expected);
+      expect(await ring.isVisible()).toBe(true);
+      // The note is for the screen; the printed report is the report.
+      await page.emulateMedia({ media: 'print' });
+      expect(await page.locator('.feedback-note').isVisible()).toBe(false);
+      expect(await ring.isVisible()).toBe(true);
+      await page.emulateMedia({ media: 'screen' });
+      expect(errors).toEqual([]);
+    } finally {
+      await bad.close();
+    }
+  });
+
+  it('interview page: reloaded while a regeneration runs, shows the report with progress, then the outcome', async () => {
+    const id = await seedInterview(app.db, userId, { feedback: 3 });
+    await app.db.query(`update public.interviews set feedback_status = 'generating' where id = $1`, [id]);
+    await page.goto(`${app.url}/interviews/${id}`);
+    const ring = page.getByRole('img', { name: 'Overall score 3 out of 5' });
+    expect(await ring.isVisible()).toBe(true);
+    expect(await page.locator('#feedback-progress').getAttribute('data-state')).toBe('busy');
+    expect(await page.locator('#feedback-progress').textContent()).toMatch(/Asking your language model/);
+    expect(await page.getByRole('button', { name: 'Regenerate' }).isDisabled()).toBe(true);
+
+    // The generation elsewhere fails: the page notices by polling and keeps the report.
+    await app.db.query(`update public.interviews set feedback_status = 'failed', feedback_error = 'The provider had a problem (HTTP 500).' where id = $1`, [id]);
+    const note = page.locator('.feedback-note');
+    await note.waitFor({ timeout: 10_000 });
+    expect(await note.textContent()).toBe('The last attempt to regenerate failed: The provider had a problem (HTTP 500). Your previous feedback is shown.');
+    expect(await ring.isVisible()).toBe(true);
+    expect(await page.locator('#feedback-progress').textContent()).toBe('');
+    expect(errors).toEqual([]);
+  });
+
+  it('interview page: printed before any feedback, shows no offer to generate it', async () => {
+    const id = await seedInterview(app.db, userId);
+    await page.goto(`${app.url}/interviews/${id}`);
+    const promo = page.getByText('Get scores per competency');
+    expect(await promo.isVisible()).toBe(true);
+    await page.emulateMedia({ media: 'print' });
+    expect(await promo.isVisible()).toBe(false);
+    expect(await page.getByRole('heading', { name: 'Feedback' }).isVisible()).toBe(false);
+    expect(await page.getByRole('heading', { name: 'Transcript' }).isVisible()).toBe(true);
+    await screenshot(page, 'interview-no-feedback-print');
+    await page.emulateMedia({ media: 'screen' });
+  });
+
   it('a candidate named like markup stays text on the dashboard, the history and the interview page', async () => {
     const id = await seedInterview(app.db, userId, { candidateName: XSS_NAME, jobRole: `${XSS_NAME} Engineer`, feedback: 4 });
     await seedInterview(app.db, userId, { candidateName: XSS_NAME, startedAt: T0 - DAY, feedback: 2 });

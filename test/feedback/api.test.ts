@@ -1,15 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { withUser } from '../../server/db/database.ts';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { withUser, type Database } from '../../server/db/database.ts';
+import { migrate } from '../../server/db/migrate.ts';
+import { openPglite } from '../../server/db/pglite.ts';
+import { startFakeOpenAI, type FakeOpenAI, type FakeReply } from '../fakes/openai-llm.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import type { Client } from '../helpers/client.ts';
 import { openEvents } from '../helpers/sse.ts';
+import { otherUserId, seedInterview } from '../web/seed.ts';
 import { interviewItems, interviewStageEvents, T0, validFeedback } from './fixture.ts';
 
 const KEY = 'sk-feedback-api-test-0000';
 const json = { accept: 'application/json' };
 let llm: FakeOpenAI;
-let replies: string[] = [];
+let replies: FakeReply[] = [];
 let app: TestApp | undefined;
 
 beforeAll(async () => {
@@ -21,8 +25,8 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function signedInWithEndedInterview(items = interviewItems): Promise<{ client: Client; id: string; userId: string }> {
-  app = await startTestApp();
+async function signedInWithEndedInterview(items = interviewItems, db?: Database): Promise<{ client: Client; id: string; userId: string }> {
+  app = await startTestApp({ db });
   const client = app.client();
   await client.signInLocally();
   await client.api('PUT', '/api/keys', { openai_key: KEY, llm_base_url: llm.url, llm_model: 'fake-model' });
@@ -39,6 +43,37 @@ async function signedInWithEndedInterview(items = interviewItems): Promise<{ cli
   });
   return { client, id, userId };
 }
+
+/**
+ * PGlite, migrated, whose transactions that read saved keys take `delay.ms` longer once they have
+ * committed: a slow moment under load, when a second request could arrive mid-way.
+ */
+async function slowKeysDb(delay: { ms: number }): Promise<Database> {
+  const db = await openPglite();
+  await migrate(db);
+  return {
+    kind: db.kind,
+    query: (sql, params) => db.query(sql, params),
+    exec: (sql) => db.exec(sql),
+    close: () => db.close(),
+    async transaction(fn) {
+      let readKeys = false;
+      const result = await db.transaction((tx) =>
+        fn({
+          query: (sql, params) => {
+            if (/^\s*select\b[\s\S]*\bfrom public\.user_api_keys\b/i.test(sql)) readKeys = true;
+            return tx.query(sql, params);
+          },
+          exec: (sql) => tx.exec(sql),
+        }),
+      );
+      if (readKeys && delay.ms > 0) await sleep(delay.ms);
+      return result;
+    },
+  };
+}
+
+const chatCalls = () => llm.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
 
 async function waitForFeedback(client: Client, id: string) {
   let body: any;
@@ -111,5 +146,92 @@ describe('feedback over HTTP', () => {
     expect(reply.status).toBe(422);
     expect(reply.json().message).toMatch(/answer/);
     expect(llm.requests.length).toBe(before);
+  });
+
+  it('starts one generation for two quick requests, and answers both 202', async () => {
+    const delay = { ms: 0 };
+    const db = await slowKeysDb(delay);
+    onTestFinished(() => db.close());
+    const { client, id } = await signedInWithEndedInterview(interviewItems, db);
+    delay.ms = 1000;
+    replies = [{ content: JSON.stringify(validFeedback()), delayMs: 300 }, JSON.stringify(validFeedback())];
+    const before = chatCalls();
+    const token = await client.csrf();
+    const post = () => client.request('POST', `/api/interviews/${id}/feedback`, { json: {}, headers: { ...json, 'x-csrf-token': token } });
+    const answers = await Promise.all([post(), post()]);
+    expect(answers.map((a) => a.status)).toEqual([202, 202]);
+    expect(answers.map((a) => a.json())).toEqual([{ status: 'generating' }, { status: 'generating' }]);
+    expect((await waitForFeedback(client, id)).status).toBe('ready');
+    expect(chatCalls() - before).toBe(1);
+    delay.ms = 0;
+    // Released when done: a later request starts a new one.
+    expect((await client.api('POST', `/api/interviews/${id}/feedback`)).status).toBe(202);
+    expect((await waitForFeedback(client, id)).status).toBe('ready');
+    expect(chatCalls() - before).toBe(2);
+  });
+
+  it('releases the claim when a request fails before generating, so the next one can start', async () => {
+    const { client, id } = await signedInWithEndedInterview();
+    await client.api('PUT', '/api/keys', { openai_key: '' });
+    const refused = await client.api('POST', `/api/interviews/${id}/feedback`);
+    expect(refused.status).toBe(412);
+    await client.api('PUT', '/api/keys', { openai_key: KEY, llm_base_url: llm.url, llm_model: 'fake-model' });
+    replies = [JSON.stringify(validFeedback())];
+    expect((await client.api('POST', `/api/interviews/${id}/feedback`)).status).toBe(202);
+    expect((await waitForFeedback(client, id)).status).toBe('ready');
+  });
+
+  it('keeps the previous feedback in the answer while a regeneration runs and after it fails', async () => {
+    const { client, id } = await signedInWithEndedInterview();
+    replies = [JSON.stringify(validFeedback())];
+    await client.api('POST', `/api/interviews/${id}/feedback`);
+    const first = await waitForFeedback(client, id);
+    expect(first.status).toBe('ready');
+
+    replies = [{ content: '{"overall": ', delayMs: 400 }, 'still not json'];
+    expect((await client.api('POST', `/api/interviews/${id}/feedback`)).status).toBe(202);
+    const during = (await client.request('GET', `/api/interviews/${id}/feedback`, { headers: json })).json();
+    expect(during).toEqual({ status: 'generating', feedback: first.feedback });
+
+    const after = await waitForFeedback(client, id);
+    expect(after.status).toBe('failed');
+    expect(after.error).toMatch(/could not be used twice/);
+    expect(after.feedback).toEqual(first.feedback);
+    // The stored report is the previous one, and it still downloads.
+    const md = await client.request('GET', `/api/interviews/${id}/feedback/export`);
+    expect(md.status).toBe(200);
+    expect(md.text).toContain(validFeedback().overall.headline);
+  });
+
+  it("answers 404 for another user's interview on every feedback route, and leaves it alone", async () => {
+    const { client } = await signedInWithEndedInterview();
+    const owner = await otherUserId(app!.db);
+    const theirs = await seedInterview(app!.db, owner, { feedback: 4 });
+    const before = chatCalls();
+    const routes: [string, string][] = [
+      ['GET', `/api/interviews/${theirs}/feedback`],
+      ['GET', `/api/interviews/${theirs}/feedback/export`],
+      ['POST', `/api/interviews/${theirs}/feedback`],
+    ];
+    for (const [method, path] of routes) {
+      const reply = method === 'GET' ? await client.request('GET', path, { headers: json }) : await client.api(method, path);
+      expect(reply.status, `${method} ${path}`).toBe(404);
+      expect(reply.text).not.toContain(validFeedback().overall.headline);
+    }
+    expect(chatCalls()).toBe(before);
+    const row = await app!.db.query<{ feedback_status: string | null }>('select feedback_status from interviews where id = $1', [theirs]);
+    expect(row.rows[0]!.feedback_status).toBeNull();
+  });
+
+  it('refuses a feedback request without the CSRF token, without calling the model', async () => {
+    const { client, id } = await signedInWithEndedInterview();
+    const before = chatCalls();
+    const reply = await client.request('POST', `/api/interviews/${id}/feedback`, { json: {}, headers: json });
+    expect(reply.status).toBe(403);
+    expect(reply.json().error).toBe('csrf');
+    const forged = await client.request('POST', `/api/interviews/${id}/feedback`, { json: {}, headers: { ...json, 'x-csrf-token': 'forged' } });
+    expect(forged.status).toBe(403);
+    expect(chatCalls()).toBe(before);
+    expect((await client.request('GET', `/api/interviews/${id}/feedback`, { headers: json })).json()).toEqual({ status: 'none' });
   });
 });

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  DEFAULT_FEEDBACK_TIMEOUT_MS,
   FeedbackFailedError,
   generateFeedback,
   INVALID_TWICE_MESSAGE,
@@ -188,6 +189,22 @@ describe('generating feedback', () => {
     const err = await failure(generateFeedback(options(f.url, { timeoutMs: 300 })));
     expect(err.reason).toBe('timeout');
     expect(err.message).toMatch(/^127\.0\.0\.1:\d+ did not finish within 0\.3 s; nothing was saved/);
+  });
+
+  it('bounds the whole generation, retry included, by one budget of under a minute', async () => {
+    // Feedback is promised within a minute; the default leaves time to save and show it.
+    expect(DEFAULT_FEEDBACK_TIMEOUT_MS).toBeLessThanOrEqual(60_000);
+    // An unusable answer after most of the budget, then a retry that never answers: the retry
+    // gets only what is left, not a fresh timeout of its own.
+    const f = await startFake({ replies: [{ content: 'not json', delayMs: 1000 }], defaultReply: { content: valid(), delayMs: 60_000 } });
+    const started = Date.now();
+    const err = await failure(generateFeedback(options(f.url, { timeoutMs: 1500 })));
+    const elapsed = Date.now() - started;
+    expect(err.reason).toBe('timeout');
+    expect(err.message).toMatch(/^127\.0\.0\.1:\d+ did not finish within 1\.5 s; nothing was saved/);
+    expect(f.requests).toHaveLength(2);
+    // 1 s for the first answer + 1.5 s for a retry with its own clock would be 2.5 s.
+    expect(elapsed).toBeLessThan(2300);
   });
 
   it('explains a base URL the guarded fetch refuses', async () => {

@@ -19,6 +19,28 @@ describe('quote check', () => {
     expect(checked.rewrittenAnswer.original).toBe('I did the stuff.');
   });
 
+  it('keeps a quote that differs only in punctuation, and shows the transcript’s punctuation, not the model’s', () => {
+    const feedback = validFeedback();
+    // The model dropped the commas of "Um, we rebuilt the checkout and, you know, conversion…".
+    feedback.developmentAreas[1]!.quote = 'um we rebuilt the checkout and you know conversion went up';
+    // …and here added one, and a full stop mid-line.
+    feedback.competencies[1]!.evidenceQuote = 'I did, the stuff';
+    const { feedback: checked, droppedQuotes } = verifyQuotes(feedback, candidateTexts);
+    expect(droppedQuotes).toBe(0);
+    expect(checked.developmentAreas[1]!.quote).toBe('Um, we rebuilt the checkout and, you know, conversion went up');
+    expect(checked.competencies[1]!.evidenceQuote).toBe('I did the stuff');
+  });
+
+  it('drops a quote with any word changed, even when it reads the same', () => {
+    const feedback = validFeedback();
+    feedback.competencies[0]!.evidenceQuote = 'conversion went up by 12 percent';
+    feedback.strengths[1]!.quote = 'mostly React and Typescripts';
+    const { feedback: checked, droppedQuotes } = verifyQuotes(feedback, candidateTexts);
+    expect(droppedQuotes).toBe(2);
+    expect(checked.competencies[0]!.evidenceQuote).toBeNull();
+    expect(checked.strengths[1]!.quote).toBeNull();
+  });
+
   it('drops a made-up quote', () => {
     const feedback = validFeedback();
     feedback.developmentAreas[0]!.quote = 'I was responsible for the whole payment system';

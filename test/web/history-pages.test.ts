@@ -156,6 +156,54 @@ describe('the interview page', () => {
     expect(panel.text).toContain('aria-label="Overall score 3 out of 5"');
   });
 
+  const SLOW = 'api.example.com did not finish within 55 s; nothing was saved. Try again, or choose a faster model in Settings → Keys.';
+  const markFeedback = (id: string, status: 'generating' | 'failed', error: string | null = null) =>
+    app.db.query('update public.interviews set feedback_status = $2, feedback_error = $3 where id = $1', [id, status, error]);
+
+  it('keeps the previous report after a failed regeneration, with a note and Try again', async () => {
+    await clear();
+    const id = await seedInterview(app.db, userId, { feedback: 3 });
+    await markFeedback(id, 'failed', SLOW);
+    for (const path of [`/interviews/${id}`, `/interviews/${id}/feedback-panel`]) {
+      const html = (await client.get(path)).text;
+      expect(html, path).toContain(
+        'The last attempt to regenerate failed: api.example.com did not finish within 55 s; nothing was saved. Try again, or choose a faster model in Settings → Keys. Your previous feedback is shown.',
+      );
+      expect(html).toContain('aria-label="Overall score 3 out of 5"');
+      expect(html.match(/<li class="competency">/g)).toHaveLength(3);
+      expect(html).toContain(`href="/api/interviews/${id}/feedback/export"`);
+      expect(html).toMatch(/<button type="button" class="button secondary" data-action="generate">Try again<\/button>/);
+      expect(html).not.toContain('Regenerate');
+      expect(html).not.toContain('feedback-promo');
+    }
+    expect((await client.get(`/interviews/${id}`)).text).toContain('data-status="failed"');
+  });
+
+  it('keeps the previous report while a regeneration runs, with progress shown', async () => {
+    await clear();
+    const id = await seedInterview(app.db, userId, { feedback: 3 });
+    await markFeedback(id, 'generating');
+    const html = (await client.get(`/interviews/${id}`)).text;
+    expect(html).toContain('data-status="generating"');
+    expect(html).toMatch(/<p id="feedback-progress"[^>]*data-state="busy">Regenerating your feedback\. The current report stays here until the new one is ready…<\/p>/);
+    expect(html).toContain('aria-label="Overall score 3 out of 5"');
+    expect(html).toContain(`href="/api/interviews/${id}/feedback/export"`);
+    expect(html).toMatch(/data-action="generate" disabled>Regenerate<\/button>/);
+    expect(html).not.toContain('regenerate failed');
+  });
+
+  it('says a first generation failed, without a report, and offers Try again', async () => {
+    await clear();
+    const id = await seedInterview(app.db, userId);
+    await markFeedback(id, 'failed', SLOW);
+    const html = (await client.get(`/interviews/${id}`)).text;
+    expect(html).toContain('The last attempt failed: api.example.com did not finish within 55 s; nothing was saved. Try again, or choose a faster model in Settings → Keys.</p>');
+    expect(html).toMatch(/data-action="generate">Try again<\/button>/);
+    expect(html).toContain('class="feedback-promo"');
+    expect(html).not.toContain('class="report"');
+    expect(html).toMatch(/<p id="feedback-progress"[^>]*><\/p>/);
+  });
+
   it('links a live interview to its room instead of offering feedback', async () => {
     await clear();
     const id = await seedInterview(app.db, userId, { status: 'live' });
