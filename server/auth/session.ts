@@ -25,11 +25,18 @@ export interface Sessions {
   close(): void;
 }
 
-const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
+/** A signed-in session lasts 30 days from the last request (the cookie rolls). */
+export const SIGNED_IN_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
+/**
+ * A signed-out session (a CSRF token for the sign-in form, OAuth state, where to return) lasts
+ * an hour, so visitors who never sign in, crawlers included, leave rows that are soon pruned.
+ */
+export const SIGNED_OUT_MAX_AGE_MS = 60 * 60 * 1000;
 
 /**
  * Sessions live in Postgres (PGlite or pg, through the same Database), so they survive
- * restarts and any number of web instances share them. Expired rows are pruned by the store.
+ * restarts and any number of web instances share them. A row's `expire` follows its cookie's
+ * expiry; rows past it are pruned by the store, signed in or not.
  */
 export function createSessions(db: Database, options: { secret: string; secure: boolean; pruneSeconds?: number | false }): Sessions {
   const PgStore = connectPgSimple(session);
@@ -48,7 +55,7 @@ export function createSessions(db: Database, options: { secret: string; secure: 
     resave: false,
     saveUninitialized: false,
     rolling: true,
-    cookie: { httpOnly: true, sameSite: 'lax', secure: options.secure, maxAge: THIRTY_DAYS_MS },
+    cookie: { httpOnly: true, sameSite: 'lax', secure: options.secure, maxAge: SIGNED_OUT_MAX_AGE_MS },
   });
   return { middleware, store, close: () => store.close() };
 }

@@ -141,6 +141,22 @@ describe('Sign in with Google (local users)', () => {
     expect(landing.text).not.toContain('Continue as local user');
     expect((await client.submit('/auth/local')).status).toBe(404);
   });
+
+  it('keeps the sign-in state in a session of an hour; the 30-day life starts at sign-in', async () => {
+    app = await startTestApp({ env: googleEnv() });
+    const client = app.client();
+    const rows = async () =>
+      (await app!.db.query(`select (sess::jsonb ? 'user') as "signedIn", round(extract(epoch from expire - now()) / 3600)::int as "hoursLeft" from mockflow.sessions order by 1`)).rows;
+    // The landing page has only a link to sign in: no session for it.
+    await client.get('/');
+    expect(await rows()).toEqual([]);
+    const { landing } = await signInWithGoogle(client);
+    expect(landing.status).toBe(302);
+    expect(await rows()).toEqual([{ signedIn: true, hoursLeft: 30 * 24 }]);
+    // Someone who starts signing in and never comes back.
+    expect((await app.client().get('/auth/google')).status).toBe(302);
+    expect(await rows()).toEqual([{ signedIn: false, hoursLeft: 1 }, { signedIn: true, hoursLeft: 30 * 24 }]);
+  });
 });
 
 describe('Sign in with Google linked to Supabase Auth', () => {

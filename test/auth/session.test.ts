@@ -5,12 +5,67 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../server/db/migrate.ts';
 import { openPglite } from '../../server/db/pglite.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { Client } from '../helpers/client.ts';
+import { Client, type Reply } from '../helpers/client.ts';
 
 let app: TestApp | undefined;
 afterEach(async () => {
   await app?.close();
   app = undefined;
+});
+
+/** Every stored session: signed in or not, and whole minutes until it expires (rounded). */
+async function sessionRows(app: TestApp) {
+  const rows = await app.db.query<{ signedIn: boolean; minutesLeft: number }>(
+    `select (sess::jsonb ? 'user') as "signedIn", round(extract(epoch from expire - now()) / 60)::int as "minutesLeft"
+       from mockflow.sessions order by 1, 2`,
+  );
+  return rows.rows;
+}
+
+/** Minutes until the session cookie set by this reply expires (undefined: no cookie set). */
+function cookieMinutesLeft(reply: Reply): number | undefined {
+  const cookie = reply.headers.getSetCookie().find((c) => c.startsWith('mockflow.sid='));
+  const expires = cookie && /Expires=([^;]+)/.exec(cookie)?.[1];
+  return expires ? Math.round((Date.parse(expires) - Date.now()) / 60_000) : undefined;
+}
+
+describe('what signed-out visitors cost', () => {
+  it('pages without a form store no session; the sign-in form stores one for an hour', async () => {
+    app = await startTestApp();
+    for (const path of ['/nothing-here', '/does/not/exist', '/static/app.css', '/health']) {
+      const reply = await app.client().get(path);
+      expect(reply.headers.getSetCookie(), path).toEqual([]);
+    }
+    expect(await sessionRows(app)).toEqual([]);
+
+    // The landing page has the "Continue as local user" form, whose CSRF token needs a session.
+    for (let i = 0; i < 5; i++) {
+      const landing = await app.client().get('/');
+      expect(landing.text).toContain('Continue as local user');
+      expect(cookieMinutesLeft(landing)).toBe(60);
+    }
+    expect(await sessionRows(app)).toEqual(Array(5).fill({ signedIn: false, minutesLeft: 60 }));
+  });
+
+  it('the 30-day life starts at sign-in and rolls with use', async () => {
+    app = await startTestApp();
+    const client = app.client();
+    expect(cookieMinutesLeft(await client.get('/'))).toBe(60);
+    const signedIn = await client.submit('/auth/local');
+    expect(signedIn.status).toBe(302);
+    expect(cookieMinutesLeft(signedIn)).toBe(30 * 24 * 60);
+    // The signed-out session was replaced, not kept alongside.
+    expect(await sessionRows(app)).toEqual([{ signedIn: true, minutesLeft: 30 * 24 * 60 }]);
+
+    await app.db.query(`update mockflow.sessions set expire = expire - interval '1 day'`);
+    expect(cookieMinutesLeft(await client.get('/dashboard'))).toBe(30 * 24 * 60);
+    expect(await sessionRows(app)).toEqual([{ signedIn: true, minutesLeft: 30 * 24 * 60 }]);
+
+    // Signing out ends it; the next visit is a signed-out one again.
+    await client.submit('/auth/logout');
+    expect(cookieMinutesLeft(await client.get('/'))).toBe(60);
+    expect(await sessionRows(app)).toEqual([{ signedIn: false, minutesLeft: 60 }]);
+  });
 });
 
 describe('local sign-in and sessions', () => {
@@ -85,15 +140,21 @@ describe('local sign-in and sessions', () => {
     expect((await client.get('/dashboard')).status).toBe(200);
   });
 
-  it('prunes expired sessions', async () => {
+  it('prunes expired sessions, signed in or not, and only those', async () => {
     app = await startTestApp();
     await app.client().signInLocally();
-    await app.db.query(`update mockflow.sessions set expire = now() - interval '1 minute'`);
+    await app.client().get('/');
+    expect(await sessionRows(app)).toEqual([
+      { signedIn: false, minutesLeft: 60 },
+      { signedIn: true, minutesLeft: 30 * 24 * 60 },
+    ]);
+    // An hour later: the signed-out session has expired, the signed-in one has not.
+    await app.db.query(`update mockflow.sessions set expire = expire - interval '61 minutes'`);
     const { createSessions } = await import('../../server/auth/session.ts');
     const sessions = createSessions(app.db, { secret: 'x'.repeat(40), secure: false, pruneSeconds: 1 });
     // The store's pruning timer starts with its first use, then runs on its interval.
     sessions.store.get('no-such-session', () => {});
-    await expect.poll(async () => (await app!.db.query('select count(*)::int as n from mockflow.sessions')).rows[0], { timeout: 5_000 }).toEqual({ n: 0 });
+    await expect.poll(() => sessionRows(app!), { timeout: 5_000 }).toEqual([{ signedIn: true, minutesLeft: 30 * 24 * 60 - 61 }]);
     sessions.close();
   });
 
