@@ -97,6 +97,8 @@ export function createApp(deps: AppDeps): MockFlowApp {
     res.locals.user = req.session.user;
     next();
   });
+  // Disabled local sign-in is absent whether or not a token comes with it: 404, not CSRF's 403.
+  if (!localSignIn) app.post('/auth/local', notFoundHandler);
   app.use(csrf.protect);
 
   const signInLimit = limit(limits.signIn, 'sign-in attempts');

@@ -27,15 +27,16 @@ export function authRouter(deps: AuthRoutesDeps): Router {
   const { db, logger, supabase } = deps;
   const router = Router();
 
-  router.post('/auth/local', ...deps.signInLimit, async (req, res, next) => {
-    if (!deps.localSignIn) return next('router');
-    try {
-      const user = await userForIdentity(db, 'local', 'local', { name: 'Local user' });
-      await signIn(req, res, user);
-    } catch (err) {
-      next(err);
-    }
-  });
+  if (deps.localSignIn) {
+    router.post('/auth/local', ...deps.signInLimit, async (req, res, next) => {
+      try {
+        const user = await userForIdentity(db, 'local', 'local', { name: 'Local user' });
+        await signIn(req, res, user);
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
 
   router.post('/auth/logout', (req, res, next) => {
     req.session.destroy((err) => {

@@ -140,6 +140,10 @@ describe('Sign in with Google (local users)', () => {
     expect(landing.text).toContain('Sign in with Google');
     expect(landing.text).not.toContain('Continue as local user');
     expect((await client.submit('/auth/local')).status).toBe(404);
+    // Without a CSRF token too: the route is absent, not guarded.
+    const noToken = await app.client().request('POST', '/auth/local', { form: {} });
+    expect(noToken.status).toBe(404);
+    expect(noToken.text).toContain('Page not found');
   });
 
   it('keeps the sign-in state in a session of an hour; the 30-day life starts at sign-in', async () => {

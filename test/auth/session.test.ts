@@ -170,5 +170,8 @@ describe('local sign-in and sessions', () => {
     const client = app.client();
     client.defaultHeaders['x-forwarded-proto'] = 'https';
     expect((await client.submit('/auth/local')).status).toBe(404);
+    // Without a CSRF token too: the route is absent, not guarded.
+    expect((await client.request('POST', '/auth/local', { form: {} })).status).toBe(404);
+    expect((await client.request('POST', '/auth/local', { json: {} })).json()).toMatchObject({ error: 'not_found' });
   });
 });
