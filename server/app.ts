@@ -39,6 +39,8 @@ export interface AppDeps {
   keyCheckTimeoutMs?: number;
   /** Whole feedback generation, retry included (120 s by default). */
   feedbackTimeoutMs?: number;
+  /** How long sign-in waits for Google or Supabase Auth (15 s by default). */
+  signInTimeoutMs?: number;
 }
 
 export interface MockFlowApp {
@@ -58,7 +60,9 @@ export function createApp(deps: AppDeps): MockFlowApp {
   const workers = deps.workers ?? pool;
   const events = new InterviewEvents();
   const limits = { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits };
-  const supabase: SupabaseAuth | undefined = config.supabase ? createSupabaseAuth(config.supabase) : undefined;
+  const supabase: SupabaseAuth | undefined = config.supabase
+    ? createSupabaseAuth({ ...config.supabase, timeoutMs: deps.signInTimeoutMs })
+    : undefined;
   const localSignIn = !config.google && !config.isProduction;
 
   const app = express();
@@ -104,7 +108,7 @@ export function createApp(deps: AppDeps): MockFlowApp {
   const signInLimit = limit(limits.signIn, 'sign-in attempts');
   if (config.google) {
     const google = { google: config.google, publicUrl: config.publicUrl, production: config.isProduction };
-    app.use(googleRouter({ ...google, db, supabase, logger, signInLimit }));
+    app.use(googleRouter({ ...google, db, supabase, logger, signInLimit, timeoutMs: deps.signInTimeoutMs }));
   }
   app.use(authRouter({ db, logger, supabase, localSignIn, signInLimit, generateCsrfToken: csrf.generateToken }));
   const vault = createVault(config.encryptionKeys);

@@ -15,6 +15,10 @@ export interface FakeSupabaseAuth {
   idTokensSeen: string[];
   /** Answer every request with 503 (Supabase down). */
   down: boolean;
+  /** Accept every request and never answer it. */
+  hang: boolean;
+  /** Requests left hanging whose connection the client has not closed yet. */
+  hanging: number;
   close(): Promise<void>;
 }
 
@@ -36,9 +40,16 @@ export async function startFakeSupabaseAuth(): Promise<FakeSupabaseAuth> {
     deleted: [],
     idTokensSeen: [],
     down: false,
+    hang: false,
+    hanging: 0,
   } as Omit<FakeSupabaseAuth, 'url' | 'close'>;
 
   const server = createServer((req, res) => {
+    if (fake.hang) {
+      fake.hanging++;
+      req.socket.once('close', () => fake.hanging--);
+      return;
+    }
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {

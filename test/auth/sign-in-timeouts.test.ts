@@ -1,0 +1,174 @@
+// Providers that accept the connection and never answer, or refuse it: sign-in (and account
+// deletion) still answers within the configured timeout, with the friendly page and a retry link.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.ts';
+import { SupabaseAuthError, createSupabaseAuth } from '../../server/auth/supabase.ts';
+import { parseConfig } from '../../server/config.ts';
+import { migrate } from '../../server/db/migrate.ts';
+import { openPglite } from '../../server/db/pglite.ts';
+import { startFakeGoogle, type FakeGoogle } from '../fakes/google.ts';
+import { startFakeSupabaseAuth, type FakeSupabaseAuth } from '../fakes/supabase-auth.ts';
+import { TEST_ENCRYPTION_KEY, TEST_SECRET_KEY } from '../helpers/app.ts';
+import { Client, type Reply } from '../helpers/client.ts';
+import { listen } from '../helpers/http.ts';
+import { captureLogs } from '../helpers/logs.ts';
+
+const TIMEOUT_MS = 1_000;
+/** Well below the 15 s default: the configured timeout is what bounded the wait. */
+const ANSWERED_WITHIN_MS = 5_000;
+
+let google: FakeGoogle;
+let supabase: FakeSupabaseAuth;
+beforeAll(async () => {
+  [google, supabase] = await Promise.all([
+    startFakeGoogle({ sub: '555', email: 'lin@example.test', name: 'Lin Hung' }),
+    startFakeSupabaseAuth(),
+  ]);
+});
+afterAll(async () => {
+  await google.close();
+  await supabase.close();
+});
+afterEach(() => {
+  google.hang = undefined;
+  supabase.hang = false;
+});
+
+/** The app as startTestApp builds it, with a short sign-in timeout. */
+async function startApp(env: Record<string, string>) {
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    SECRET_KEY: TEST_SECRET_KEY,
+    AGENT_WARM_SPARE: 'false',
+    GOOGLE_CLIENT_ID: 'test-client-id',
+    GOOGLE_CLIENT_SECRET: 'test-client-secret-DO-NOT-LOG',
+    GOOGLE_AUTHORIZATION_URL: google.authorizationUrl,
+    GOOGLE_TOKEN_URL: google.tokenUrl,
+    GOOGLE_USERINFO_URL: google.userInfoUrl,
+    ...env,
+  });
+  const db = await openPglite();
+  await migrate(db);
+  const logs = captureLogs();
+  const built = createApp({ config, db, logger: logs.logger, version: 'test', signInTimeoutMs: TIMEOUT_MS });
+  const http = await listen(built.app);
+  return {
+    logs,
+    client: () => new Client(http.url),
+    async close() {
+      await built.pool.shutdown(5_000);
+      built.close();
+      await http.close();
+      await db.close();
+    },
+  };
+}
+
+/** Click "Sign in with Google", consent, and time the callback. */
+async function signInWithGoogle(client: Client): Promise<{ landing: Reply; ms: number }> {
+  const start = await client.get('/auth/google');
+  const consent = await client.get(start.location!);
+  const callback = new URL(consent.location!);
+  const began = Date.now();
+  const landing = await client.get(callback.pathname + callback.search);
+  return { landing, ms: Date.now() - began };
+}
+
+function expectFriendlyPage(landing: Reply, status: number, message: string) {
+  expect(landing.status).toBe(status);
+  expect(landing.text).toContain('Sign-in did not work');
+  expect(landing.text).toContain(message);
+  expect(landing.text).toContain('href="/auth/google"');
+  expect(landing.text).not.toMatch(/\bat .+:\d+:\d+/);
+}
+
+function expectLoggedWithoutSecrets(logs: ReturnType<typeof captureLogs>, reason: RegExp) {
+  const failure = logs.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'sign-in failed');
+  expect(failure).toMatchObject({ provider: 'google', reason: expect.stringMatching(reason) });
+  expect(logs.text()).not.toContain('test-client-secret-DO-NOT-LOG');
+  expect(logs.text()).not.toContain(supabase.anonKey);
+}
+
+describe('a provider that accepts the connection and never answers', () => {
+  let app: Awaited<ReturnType<typeof startApp>>;
+  beforeAll(async () => {
+    app = await startApp({
+      SUPABASE_URL: supabase.url,
+      SUPABASE_ANON_KEY: supabase.anonKey,
+      SUPABASE_SERVICE_ROLE_KEY: supabase.serviceRoleKey,
+    });
+    // A working sign-in first: it also loads supabase-js, which is imported at first use.
+    expect((await signInWithGoogle(app.client())).landing.status).toBe(302);
+  });
+  afterAll(() => app.close());
+
+  it.each(['token', 'userinfo'] as const)('Google %s endpoint: the friendly page comes within the timeout, and the connection is dropped', async (endpoint) => {
+    google.hang = endpoint;
+    const client = app.client();
+    const { landing, ms } = await signInWithGoogle(client);
+    expect(ms).toBeLessThan(ANSWERED_WITHIN_MS);
+    expectFriendlyPage(landing, 504, 'did not answer in time');
+    expectLoggedWithoutSecrets(app.logs, new RegExp(`no answer within ${TIMEOUT_MS} ms`));
+    await expect.poll(() => google.hanging, { timeout: ANSWERED_WITHIN_MS }).toBe(0);
+    // Still signed out, and a retry works once Google answers again.
+    expect((await client.get('/dashboard')).status).toBe(303);
+    google.hang = undefined;
+    expect((await signInWithGoogle(client)).landing.status).toBe(302);
+    expect((await client.get('/dashboard')).status).toBe(200);
+  });
+
+  it('Supabase Auth: the friendly page comes within the timeout, and the connection is dropped', async () => {
+    supabase.hang = true;
+    const client = app.client();
+    const { landing, ms } = await signInWithGoogle(client);
+    expect(ms).toBeLessThan(ANSWERED_WITHIN_MS);
+    expectFriendlyPage(landing, 504, 'did not answer in time');
+    expectLoggedWithoutSecrets(app.logs, /no answer within/);
+    await expect.poll(() => supabase.hanging, { timeout: ANSWERED_WITHIN_MS }).toBe(0);
+    expect((await client.get('/dashboard')).status).toBe(303);
+  });
+
+  it('Supabase Auth during account deletion: 502 within the timeout, nothing deleted', async () => {
+    const client = app.client();
+    expect((await signInWithGoogle(client)).landing.status).toBe(302);
+    supabase.hang = true;
+    const began = Date.now();
+    const reply = await client.api('DELETE', '/api/account', { confirm: 'delete my account' });
+    expect(Date.now() - began).toBeLessThan(ANSWERED_WITHIN_MS);
+    expect(reply.status).toBe(502);
+    expect(reply.json()).toMatchObject({ error: 'upstream' });
+    supabase.hang = false;
+    expect((await client.get('/dashboard')).status).toBe(200);
+  });
+
+  it('gives up on the exchange itself after the timeout (not only the page)', async () => {
+    supabase.hang = true;
+    const auth = createSupabaseAuth({ url: supabase.url, anonKey: supabase.anonKey, timeoutMs: TIMEOUT_MS });
+    const began = Date.now();
+    const failure = await auth.signInWithGoogleIdToken('a.b.c').catch((err: unknown) => err);
+    expect(Date.now() - began).toBeLessThan(ANSWERED_WITHIN_MS);
+    expect(failure).toBeInstanceOf(SupabaseAuthError);
+    expect((failure as Error).message).toMatch(/^Supabase Auth could not be reached/);
+  });
+});
+
+describe('Supabase Auth refusing the connection', () => {
+  it('shows the friendly page at once', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+    const app = await startApp({ SUPABASE_URL: `http://127.0.0.1:${port}`, SUPABASE_ANON_KEY: supabase.anonKey });
+    try {
+      const { landing } = await signInWithGoogle(app.client());
+      expectFriendlyPage(landing, 502, 'could not reach the account service');
+      expectLoggedWithoutSecrets(app.logs, /^Supabase Auth could not be reached/);
+    } finally {
+      await app.close();
+    }
+  });
+});
