@@ -64,7 +64,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
       logger.info({ reason }, 'shutting down');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Children are stopped first so their last lines are written while the database is open.
-      await pool.shutdown(10_000);
+      await pool.shutdown();
       closeApp();
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), drainMs);

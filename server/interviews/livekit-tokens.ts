@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
 
+// LiveKit checks a token's expiry only when a participant joins; once in, the server keeps sending
+// it refreshed tokens for reconnecting. So neither token has to last the interview.
+/** Long enough for the candidate to check the microphone, join, and retry joining. */
+export const CANDIDATE_TOKEN_TTL_SECONDS = 10 * 60;
+/** The child joins while starting (the pool's ready timeout is 15 s); the rest is margin for clock skew. */
+export const AGENT_TOKEN_TTL_SECONDS = 5 * 60;
+
 export interface RoomTokens {
   room: string;
   candidate: { identity: string; token: string };
@@ -11,14 +18,14 @@ export interface RoomTokens {
  * good for that room only. The candidate may publish their microphone (no camera or screen)
  * and control messages; the interviewer also sets its own attributes (the current stage).
  */
-export async function mintRoomTokens(apiKey: string, apiSecret: string, candidateName: string, ttlSeconds: number): Promise<RoomTokens> {
+export async function mintRoomTokens(apiKey: string, apiSecret: string, candidateName: string): Promise<RoomTokens> {
   // Imported on the first voice start, not at start-up (server memory).
   const { AccessToken, TrackSource } = await import('livekit-server-sdk');
   const room = `mockflow-${randomBytes(16).toString('hex')}`;
   const candidateIdentity = `candidate-${randomBytes(8).toString('hex')}`;
   const agentIdentity = `interviewer-${randomBytes(8).toString('hex')}`;
 
-  const candidate = new AccessToken(apiKey, apiSecret, { identity: candidateIdentity, name: candidateName, ttl: ttlSeconds });
+  const candidate = new AccessToken(apiKey, apiSecret, { identity: candidateIdentity, name: candidateName, ttl: CANDIDATE_TOKEN_TTL_SECONDS });
   candidate.addGrant({
     room,
     roomJoin: true,
@@ -29,7 +36,7 @@ export async function mintRoomTokens(apiKey: string, apiSecret: string, candidat
     canUpdateOwnMetadata: false,
   });
 
-  const agent = new AccessToken(apiKey, apiSecret, { identity: agentIdentity, name: 'Interviewer', ttl: ttlSeconds });
+  const agent = new AccessToken(apiKey, apiSecret, { identity: agentIdentity, name: 'Interviewer', ttl: AGENT_TOKEN_TTL_SECONDS });
   agent.addGrant({ room, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true, canUpdateOwnMetadata: true, agent: true });
 
   return {

@@ -54,11 +54,7 @@ export class InterviewService {
     const providerKeys = requireKeys(keys, input.mode);
     await this.checkSavedUrls(input.mode, keys, providerKeys);
 
-    const maxSeconds = config.interview.maxMinutes * 60;
-    const tokens =
-      input.mode === 'voice'
-        ? await mintRoomTokens(keys.livekit_api_key!, keys.livekit_api_secret!, input.candidate_name, maxSeconds + 600)
-        : undefined;
+    const tokens = input.mode === 'voice' ? await mintRoomTokens(keys.livekit_api_key!, keys.livekit_api_secret!, input.candidate_name) : undefined;
     const row = await store.createInterview(db, userId, {
       candidateName: input.candidate_name,
       jobRole: input.job_role,
@@ -80,7 +76,7 @@ export class InterviewService {
         resumeText: input.resume_text || undefined,
         jobDescription: input.job_description || undefined,
         interviewerName: config.interview.interviewerName,
-        maxDurationSeconds: maxSeconds,
+        maxDurationSeconds: config.interview.maxMinutes * 60,
       },
     };
     const start: StartMessage =

@@ -12,13 +12,16 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { PoolClosedError, PoolFullError } from './errors.ts';
 import type { ChildProcess } from 'node:child_process';
-import { agentEntry, spawnAgent, type AgentEntry } from './spawn.ts';
+import { redactor, startSecrets, type Redact } from './redact.ts';
+import { agentEntry, spawnAgent, type AgentEntry, type SpawnedAgent } from './spawn.ts';
 import { ChildSupervisor, type InterviewCallbacks, type InterviewChild } from './supervisor.ts';
 
 export type { InterviewCallbacks, InterviewChild, InterviewEnd, LiveMessage } from './supervisor.ts';
 export { AgentStartError, PoolClosedError, PoolFullError } from './errors.ts';
 
 const MINUTE = 60_000;
+/** How long a shutdown gives the children to end and their last lines to be written. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface WorkerPoolOptions {
   /** MAX_CONCURRENT_WORKERS. */
@@ -34,7 +37,7 @@ export interface WorkerPoolOptions {
   durationSlackMs?: number;
   /** Fork → `ready` (default 15 s). */
   readyTimeoutMs?: number;
-  /** After `stop` or `ended`, how long before the child is killed (default 5 s). */
+  /** After `stop` or `ended`, how long before the child is killed (default 5 s); a shutdown has its own deadline. */
   stopGraceMs?: number;
   /** What a full pool tells the caller (default 60). */
   retryAfterSeconds?: number;
@@ -71,7 +74,7 @@ export class WorkerPool {
   /** Until each one's end has been delivered, which may be a little after its process is gone. */
   private readonly supervisors = new Map<string, ChildSupervisor>();
   private closing?: Promise<void>;
-  private spare?: { child: ChildProcess; setLogger(logger: Logger): void };
+  private spare?: SpawnedAgent;
 
   constructor(options: WorkerPoolOptions) {
     this.options = options;
@@ -111,9 +114,11 @@ export class WorkerPool {
     const maxDurationSeconds = start.interview.maxDurationSeconds ?? Math.ceil(maxDurationMs / 1000);
     const room = start.mode === 'voice' ? start.livekit.room : undefined;
     const logger = this.options.logger.child({ interviewId, ...(room ? { room } : {}) });
+    const redact = redactor(startSecrets(start));
     const supervisor = new ChildSupervisor({
       start: { ...start, interview: { ...start.interview, maxDurationSeconds } },
       logger,
+      redact,
       onMessage,
       onEnd,
       limits: {
@@ -122,7 +127,7 @@ export class WorkerPool {
         maxDurationMs: maxDurationSeconds * 1000 + (this.options.durationSlackMs ?? 15_000),
         stopGraceMs: this.options.stopGraceMs ?? 5_000,
       },
-      fork: () => this.takeSpare(logger) ?? this.spawn(logger).child,
+      fork: () => this.takeSpare(logger, redact) ?? this.spawn(logger, redact).child,
       onExit: () => {
         if (this.children.get(interviewId) === supervisor) this.children.delete(interviewId);
         this.refillSpare();
@@ -147,8 +152,8 @@ export class WorkerPool {
     return this.spare?.child.pid;
   }
 
-  private spawn(logger: Logger) {
-    return spawnAgent({ entry: this.entry, heapMb: this.options.heapMb, logger, env: this.options.env ?? process.env });
+  private spawn(logger: Logger, redact?: Redact): SpawnedAgent {
+    return spawnAgent({ entry: this.entry, heapMb: this.options.heapMb, logger, redact, env: this.options.env ?? process.env });
   }
 
   private refillSpare(): void {
@@ -169,48 +174,51 @@ export class WorkerPool {
     spare.child.on('error', (error) => this.options.logger.warn({ err: error }, 'spare interview child failed'));
   }
 
-  /** The spare, if it is still alive, now belonging to this interview (its output logged as such). */
-  private takeSpare(logger: Logger): ChildProcess | undefined {
+  /** The spare, if it is still alive, now belonging to this interview (its output logged and cleaned as such). */
+  private takeSpare(logger: Logger, redact: Redact): ChildProcess | undefined {
     const spare = this.spare;
     this.spare = undefined;
     if (!spare || spare.child.exitCode !== null || spare.child.signalCode !== null || !spare.child.connected) {
       if (spare) spare.child.kill('SIGKILL');
       return undefined;
     }
-    spare.setLogger(logger);
+    spare.setOutput(logger, redact);
     spare.child.removeAllListeners('error');
     return spare.child;
   }
 
   /**
-   * Stops every child with reason `shutdown`, waits up to graceMs for them to end and for their
-   * last messages and end to be delivered, kills what is left, and resolves when none is left.
-   * Starts are refused from the first call on.
+   * Stops every child with reason `shutdown` and gives them until one deadline, graceMs from
+   * now, to end and have their last messages and end delivered; each child still there at the
+   * deadline is killed by its own supervisor. Resolves when none is left. Starts are refused
+   * from the first call on.
    */
-  shutdown(graceMs = 10_000): Promise<void> {
-    this.closing ??= this.stopAll(graceMs);
+  shutdown(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
+    this.closing ??= this.stopAll(performance.now() + graceMs);
     return this.closing;
   }
 
-  private async stopAll(graceMs: number): Promise<void> {
+  private async stopAll(deadline: number): Promise<void> {
     const spare = this.spare;
     this.spare = undefined;
-    if (spare) {
-      spare.child.kill('SIGTERM');
-      if (spare.child.exitCode === null && spare.child.signalCode === null) await new Promise((resolve) => spare.child.once('exit', resolve));
-    }
     // Gone but with their end still being recorded count too: the database must outlive that.
     const all = [...this.supervisors.values()];
-    if (all.length === 0) return;
-    this.options.logger.info({ children: all.length }, 'stopping interview children');
-    for (const child of all) void child.stop('shutdown');
-    await within(Promise.all(all.map((c) => c.done)), graceMs);
-    const left = all.filter((c) => !c.isGone);
-    for (const child of left) child.kill();
-    await Promise.all(left.map((c) => c.exited));
-    // Their end (reason `shutdown`) is on its way to the callbacks; give it a moment to land.
-    await within(Promise.all(all.map((c) => c.done)), 2_000);
+    if (all.length > 0) this.options.logger.info({ children: all.length }, 'stopping interview children');
+    for (const child of all) void child.stop('shutdown', deadline);
+    await Promise.all([...(spare ? [endSpare(spare.child, deadline)] : []), ...all.map((c) => c.exited)]);
+    // Those killed at the deadline still have their end (reason `shutdown`) on its way.
+    await within(Promise.all(all.map((c) => c.done)), Math.max(deadline - performance.now(), 2_000));
   }
+}
+
+/** A spare holds no interview: SIGTERM, and SIGKILL if it is still there at the deadline. */
+async function endSpare(child: ChildProcess, deadline: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), Math.max(0, deadline - performance.now()));
+  await exited;
+  clearTimeout(timer);
 }
 
 async function within(promise: Promise<unknown>, ms: number): Promise<void> {

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../logger.ts';
 import { COMPILED, ROOT } from '../paths.ts';
+import { redactShapes, type Redact } from './redact.ts';
 
 /** The file to fork and the node flags it needs in order to load. */
 export interface AgentEntry {
@@ -54,13 +55,21 @@ export interface SpawnAgentOptions {
   heapMb: number;
   /** Receives the child's stdout (debug) and stderr (warn), line by line. */
   logger: Logger;
+  /** Applied to every line before it is logged (default: bearer tokens and JWTs only). */
+  redact?: Redact;
   /** The server's environment, filtered through the allow-list. */
   env: NodeJS.ProcessEnv;
 }
 
-/** The child, and a way to change which logger its output goes to (a spare gets its interview's). */
-export function spawnAgent({ entry, heapMb, logger, env }: SpawnAgentOptions): { child: ChildProcess; setLogger(logger: Logger): void } {
+export interface SpawnedAgent {
+  child: ChildProcess;
+  /** Where its output goes from now on, cleaned how (a spare gets its interview's logger and secrets). */
+  setOutput(logger: Logger, redact: Redact): void;
+}
+
+export function spawnAgent({ entry, heapMb, logger, env, redact = redactShapes }: SpawnAgentOptions): SpawnedAgent {
   let log = logger;
+  let clean = redact;
   const child = fork(entry.path, [], {
     cwd: ROOT,
     env: childEnv(env),
@@ -69,9 +78,15 @@ export function spawnAgent({ entry, heapMb, logger, env }: SpawnAgentOptions): {
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  logLines(child.stdout, (line) => log.debug({ stream: 'stdout' }, line));
-  logLines(child.stderr, (line) => log.warn({ stream: 'stderr' }, line));
-  return { child, setLogger: (next) => (log = next) };
+  logLines(child.stdout, (line) => log.debug({ stream: 'stdout' }, shorten(clean(line))));
+  logLines(child.stderr, (line) => log.warn({ stream: 'stderr' }, shorten(clean(line))));
+  return {
+    child,
+    setOutput: (nextLogger, nextRedact) => {
+      log = nextLogger;
+      clean = nextRedact;
+    },
+  };
 }
 
 const MAX_LINE = 4000;
@@ -80,6 +95,11 @@ function logLines(stream: Readable | null, log: (line: string) => void): void {
   if (!stream) return;
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   lines.on('line', (line) => {
-    if (line.trim()) log(line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line);
+    if (line.trim()) log(line);
   });
+}
+
+/** Cut after redaction, so a secret at the cut is never left half shown. */
+function shorten(line: string): string {
+  return line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line;
 }

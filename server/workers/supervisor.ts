@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { ChildMessage, EndReason, ParentMessage, StartMessage } from '../../agent/protocol.ts';
 import type { Logger } from '../logger.ts';
 import { AgentStartError, PoolClosedError, type StartFailure } from './errors.ts';
+import type { Redact } from './redact.ts';
 
 /** Everything the child reports once it is ready. */
 export type LiveMessage = Exclude<ChildMessage, { type: 'ready' }>;
@@ -53,13 +54,15 @@ export interface SupervisorLimits {
   idleMs: number;
   /** After `ready`; the child enforces the same limit itself, this is the backstop. */
   maxDurationMs: number;
-  /** How long a child may take to exit after `stop` or `ended` before it is killed. */
+  /** How long a child may take to exit after `stop` or `ended` before it is killed (unless `stop` names a deadline). */
   stopGraceMs: number;
 }
 
 export interface SupervisorOptions extends InterviewCallbacks {
   start: StartMessage;
   logger: Logger;
+  /** Takes the start's secrets out of the child's error messages, which are logged and stored. */
+  redact: Redact;
   limits: SupervisorLimits;
   fork: () => ChildProcess;
   /** Called once, synchronously, when the process is gone: frees the slot. */
@@ -97,6 +100,8 @@ export class ChildSupervisor {
   private early: LiveMessage[] = [];
   private deliveries: Promise<void> = Promise.resolve();
   private readonly timers: Partial<Record<TimerName, ReturnType<typeof setTimeout>>> = {};
+  /** When the kill timer fires (performance.now() time). */
+  private killAt = Infinity;
   private settleStart!: { resolve: () => void; reject: (error: AgentStartError | PoolClosedError) => void };
   private markExited!: () => void;
   private markEnded!: (end: InterviewEnd) => void;
@@ -161,13 +166,19 @@ export class ChildSupervisor {
     return true;
   }
 
-  stop(reason: EndReason = 'candidate'): Promise<void> {
+  /**
+   * Asks the child to end; it is killed at `killAt` (a performance.now() time; default: the
+   * grace period from now) if still there. A later call may bring the kill forward, never back.
+   */
+  stop(reason: EndReason = 'candidate', killAt = performance.now() + this.options.limits.stopGraceMs): Promise<void> {
     // A start that already failed is being killed; its end is on its way.
-    if (this.gone || this.stopReason || this.failure) return this.done;
-    this.stopReason = reason;
-    this.clear('idle', 'duration');
-    if (this.child?.connected) this.child.send({ type: 'stop', reason } satisfies ParentMessage, undefined, {}, () => undefined);
-    this.armKill();
+    if (this.gone || this.failure) return this.done;
+    if (!this.stopReason) {
+      this.stopReason = reason;
+      this.clear('idle', 'duration');
+      if (this.child?.connected) this.child.send({ type: 'stop', reason } satisfies ParentMessage, undefined, {}, () => undefined);
+    }
+    this.armKill(killAt);
     return this.done;
   }
 
@@ -178,7 +189,8 @@ export class ChildSupervisor {
 
   private onMessage(raw: unknown): void {
     if (this.gone || typeof raw !== 'object' || raw === null || typeof (raw as { type?: unknown }).type !== 'string') return;
-    const message = raw as ChildMessage;
+    let message = raw as ChildMessage;
+    if (message.type === 'error') message = { ...message, message: this.options.redact(String(message.message)) };
     if (!this.live) return this.beforeReady(message);
     switch (message.type) {
       case 'ready':
@@ -192,7 +204,7 @@ export class ChildSupervisor {
       case 'ended':
         this.childEndReason = message.reason;
         this.clear('idle', 'duration');
-        this.armKill();
+        this.armKill(performance.now() + this.options.limits.stopGraceMs);
         break;
     }
     this.deliver(message);
@@ -292,12 +304,14 @@ export class ChildSupervisor {
     if (idleMs > 0 && !this.stopReason && !this.childEndReason) this.timers.idle = setTimeout(() => void this.stop('idle'), idleMs);
   }
 
-  private armKill(): void {
-    if (this.timers.kill || this.gone) return;
+  private armKill(at: number): void {
+    if (this.gone || (this.timers.kill && this.killAt <= at)) return;
+    this.clear('kill');
+    this.killAt = at;
     this.timers.kill = setTimeout(() => {
       this.log.warn({ pid: this.pid }, 'interview child did not exit in time; killing it');
       this.kill();
-    }, this.options.limits.stopGraceMs);
+    }, Math.max(0, at - performance.now()));
   }
 
   private clear(...names: TimerName[]): void {

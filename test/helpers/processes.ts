@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { ROOT } from '../../server/paths.ts';
 
 export interface ServerProcess {
@@ -56,4 +57,31 @@ async function spawnNode(args: string[], env: Record<string, string>, timeoutMs:
     });
   });
   return { child, url, output: () => out, exited };
+}
+
+/** The processes whose parent is `pid` right now, with their command lines (Linux /proc). */
+export function childProcesses(pid: number): { pid: number; command: string }[] {
+  const children: { pid: number; command: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readProc(`/proc/${entry}/stat`);
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
+    const ppid = stat ? Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) : NaN;
+    if (ppid === pid) children.push({ pid: Number(entry), command: (readProc(`/proc/${entry}/cmdline`) ?? '').split('\0').join(' ').trim() });
+  }
+  return children;
+}
+
+/** False once the process has exited (a zombie waiting to be reaped counts as gone). */
+export function isRunning(pid: number): boolean {
+  const stat = readProc(`/proc/${pid}/stat`);
+  return stat !== undefined && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}
+
+function readProc(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }

@@ -6,10 +6,21 @@ export interface SseEvent {
   data: any;
 }
 
+export interface WaitOptions {
+  /**
+   * Only events received after this point: an event already received, or a `cursor()` taken
+   * earlier. Without it, the first match ever received (already there or still to come).
+   */
+  after?: SseEvent | number;
+  timeoutMs?: number;
+}
+
 export interface SseStream {
   events: SseEvent[];
-  /** Resolves with the first event (already received or still to come) that matches. */
-  next(match: (e: SseEvent) => boolean, timeoutMs?: number): Promise<SseEvent>;
+  /** A point in the stream: the number of events received so far. */
+  cursor(): number;
+  /** Resolves with the first matching event after `options.after` (already received or still to come). */
+  next(match: (e: SseEvent) => boolean, options?: WaitOptions): Promise<SseEvent>;
   close(): void;
 }
 
@@ -48,10 +59,13 @@ export async function openEvents(url: string, headers: Record<string, string>): 
   })();
   return {
     events,
-    next(match, timeoutMs = 20_000) {
+    cursor: () => events.length,
+    next(match, { after = 0, timeoutMs = 20_000 } = {}) {
+      const from = typeof after === 'number' ? after : events.indexOf(after) + 1;
+      if (from === 0 && typeof after !== 'number') return Promise.reject(new Error('`after` is not an event of this stream'));
       return new Promise((resolve, reject) => {
         const check = () => {
-          const found = events.find(match);
+          const found = events.slice(from).find(match);
           if (!found) return false;
           waiters.delete(check);
           clearTimeout(timer);
@@ -60,7 +74,7 @@ export async function openEvents(url: string, headers: Record<string, string>): 
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`no matching event within ${timeoutMs} ms; got: ${events.map((e) => e.event).join(', ')}`));
+          reject(new Error(`no matching event after #${from} within ${timeoutMs} ms; got: ${events.map((e) => e.event).join(', ')}`));
         }, timeoutMs);
         if (!check()) waiters.add(check);
       });

@@ -70,7 +70,7 @@ async function say(client: Client, id: string, text: string, seenOn: SseStream):
   const sent = await client.api('POST', `/api/interviews/${id}/messages`, { text });
   expect(sent.status, sent.text).toBe(202);
   const answer = await seenOn.next((e) => e.event === 'item' && e.data.role === 'user' && e.data.text === text);
-  await seenOn.next((e) => e.event === 'item' && e.data.role === 'assistant' && seenOn.events.indexOf(e) > seenOn.events.indexOf(answer));
+  await seenOn.next((e) => e.event === 'item' && e.data.role === 'assistant', { after: answer });
 }
 
 async function end(client: Client, id: string): Promise<void> {

@@ -4,28 +4,21 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FakeOpenAI } from '../fakes/openai-llm.ts';
 import { Client } from '../helpers/client.ts';
-import { spawnServer, type ServerProcess } from '../helpers/processes.ts';
+import { childProcesses, isRunning, spawnServer, type ServerProcess } from '../helpers/processes.ts';
 import { openEvents } from '../helpers/sse.ts';
 import { saveTextKeys, sessionHeaders, START_TEXT, startInterviewModel } from './helpers.ts';
 
 let llm: FakeOpenAI | undefined;
 const dirs: string[] = [];
 const servers: ServerProcess[] = [];
+const leftovers: number[] = [];
 afterAll(async () => {
   // A failed assertion must not leave a server (and its children) running.
   for (const server of servers) if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  for (const pid of leftovers) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
   await llm?.close();
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('SIGTERM with live interviews', () => {
   it('stops every child, keeps their lines, marks them shutdown, and exits 0 leaving no process behind', async () => {
@@ -43,16 +36,24 @@ describe('SIGTERM with live interviews', () => {
     const stream = await openEvents(`${server.url}/api/interviews/${id}/events`, sessionHeaders(client));
     await client.api('POST', `/api/interviews/${id}/messages`, { text: 'Hello from before the restart.' });
     await stream.next((e) => e.event === 'item' && e.data.role === 'assistant' && e.data.text.startsWith('Question'));
-    const spawned = /"pid":(\d+)[^\n]*"msg":"interview started"/.exec(server.output());
-    expect(spawned).not.toBeNull();
-    const childPid = Number(spawned![1]);
-    expect(alive(childPid)).toBe(true);
+    // The line carries the server's own pid first (pino's base) and the child's last: JSON.parse keeps the last.
+    const startedLine = server.output().split('\n').find((line) => line.includes('"msg":"interview started"'));
+    expect(startedLine).toBeDefined();
+    const childPid = (JSON.parse(startedLine!) as { pid: number }).pid;
+    expect(childPid).not.toBe(server.child.pid);
+    // The interview's child and the warm spare forked for the next interview (on by default).
+    const serverPid = server.child.pid!;
+    await expect.poll(() => childProcesses(serverPid).filter((c) => c.command.includes('agent/main')).length, { timeout: 20_000 }).toBe(2);
+    const children = childProcesses(serverPid);
+    leftovers.push(...children.map((c) => c.pid));
+    expect(children.map((c) => c.pid)).toContain(childPid);
 
     server.child.kill('SIGTERM');
-    const ended = await stream.next((e) => e.event === 'ended', 15_000);
+    const ended = await stream.next((e) => e.event === 'ended', { timeoutMs: 15_000 });
     expect(ended.data.reason).toBe('shutdown');
     expect(await server.exited).toBe(0);
-    expect(alive(childPid)).toBe(false);
+    // No process the server started outlives it: neither agent child, nor anything else.
+    expect(children.filter((c) => isRunning(c.pid))).toEqual([]);
     stream.close();
 
     const again = await spawnServer({ DATA_DIR: dataDir });
@@ -64,5 +65,5 @@ describe('SIGTERM with live interviews', () => {
     expect(record.items.map((i: { text: string }) => i.text)).toContain('Hello from before the restart.');
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
-  });
+  }, 60_000);
 });

@@ -12,6 +12,12 @@ export const KEY = 'sk-pool-test-key-4242';
 /** Ignores `stop`; answers `ready` only for interview ids starting with "ready". */
 export const SILENT_AGENT = { path: fileURLToPath(new URL('./fixtures/silent-agent.mjs', import.meta.url)), execArgv: [] };
 
+/** Ends by itself after `stop`, taking the milliseconds at the end of the interview id ("slow-6500"). */
+export const SLOW_STOP_AGENT = { path: fileURLToPath(new URL('./fixtures/slow-stop-agent.mjs', import.meta.url)), execArgv: [] };
+
+/** Prints the key and token it is given on stderr and stdout, and quotes the key in an `error`. */
+export const LEAKY_AGENT = { path: fileURLToPath(new URL('./fixtures/leaky-agent.mjs', import.meta.url)), execArgv: [] };
+
 export function textStart(interviewId: string, llmBaseUrl: string, llmApiKey = KEY): StartMessage {
   return {
     type: 'start',

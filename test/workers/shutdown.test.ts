@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InterviewEnd } from '../../server/workers/pool.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
-import { isAlive, KEY, makePool, recorder, SILENT_AGENT, sleep, textStart, until } from './helpers.ts';
+import { isAlive, KEY, makePool, recorder, SILENT_AGENT, SLOW_STOP_AGENT, sleep, textStart, until } from './helpers.ts';
 
 let fake: FakeOpenAI;
 
@@ -57,5 +57,37 @@ describe('worker pool shutdown', () => {
     await shutdown;
     expect(ends).toEqual([expect.objectContaining({ reason: 'error' })]);
     expect(pool.get('ready-slow-end')).toBeUndefined();
+  });
+
+  it('gives a child that ends slowly the whole shutdown deadline, not the shorter stop grace: it is not killed and its last lines are written', async () => {
+    // Production settings: the pool's default stop grace (5 s) and shutdown deadline (10 s).
+    const { pool, entries } = makePool({ entry: SLOW_STOP_AGENT });
+    const rec = recorder(20);
+    const child = await pool.start({ start: textStart('slow-6500', fake.url), ...rec.callbacks });
+
+    await pool.shutdown();
+    expect(isAlive(child.pid)).toBe(false);
+    expect(rec.items().map((item) => item.text)).toEqual(['Thank you for your time.', 'Goodbye.']);
+    expect(rec.messages.at(-1)).toEqual({ type: 'ended', reason: 'shutdown' });
+    expect(rec.ends).toEqual([expect.objectContaining({ reason: 'shutdown', ready: true })]);
+    expect(rec.deliveredAtEnd[0]).toBe(rec.messages.length);
+    const end = entries().find((e) => e.msg === 'interview child ended');
+    expect(end).toMatchObject({ exitCode: 0, signal: null });
+    expect(entries().some((e) => e.msg.includes('killing it'))).toBe(false);
+  }, 30_000);
+
+  it('kills a child that ignores stop at the shutdown deadline, even with a longer stop grace', async () => {
+    const { pool, entries } = makePool({ entry: SILENT_AGENT, stopGraceMs: 60_000 });
+    const rec = recorder();
+    const child = await pool.start({ start: textStart('ready-deaf', fake.url), ...rec.callbacks });
+
+    const began = performance.now();
+    await pool.shutdown(1_000);
+    const tookMs = performance.now() - began;
+    expect(tookMs).toBeGreaterThanOrEqual(990);
+    expect(tookMs).toBeLessThan(10_000);
+    expect(isAlive(child.pid)).toBe(false);
+    expect(entries().find((e) => e.msg === 'interview child ended')).toMatchObject({ reason: 'shutdown', signal: 'SIGKILL' });
+    expect(rec.ends).toEqual([expect.objectContaining({ reason: 'shutdown', ready: true })]);
   });
 });
