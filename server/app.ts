@@ -37,7 +37,7 @@ export interface AppDeps {
   rateLimits?: Partial<RateLimits>;
   /** Per-provider timeout of "Test keys" (10 s by default). */
   keyCheckTimeoutMs?: number;
-  /** Whole feedback generation, retry included (120 s by default). */
+  /** Whole feedback generation, retry included (55 s by default). */
   feedbackTimeoutMs?: number;
   /** How long sign-in waits for Google or Supabase Auth (15 s by default). */
   signInTimeoutMs?: number;

@@ -1,5 +1,6 @@
 // The voice interview: asks for the microphone only when the candidate presses the button,
-// joins the LiveKit room with the pass the start page kept in this tab (sessionStorage), plays
+// joins the LiveKit room with the pass the start page kept in this tab (sessionStorage), or a fresh
+// one from the server (another tab, a retry after the first pass expired), plays
 // the interviewer, shows both audio levels, live captions and the stage, and says plainly what
 // is wrong when the room cannot be reached.
 (function () {
@@ -31,6 +32,7 @@
     pass = null;
   }
 
+  let passTried = false; // a pass is tried once: every later attempt asks the server for a fresh one
   let lk = null;
   let connecting = false;
   let leavingOnPurpose = false;
@@ -72,7 +74,7 @@
     const reasons = LK && LK.ConnectionErrorReason ? LK.ConnectionErrorReason : {};
     const reason = error && error.reason;
     if (reason === reasons.NotAllowed || (error && (error.status === 401 || error.status === 403))) {
-      return `${host} refused this call's pass. It may have expired: end this interview and start a new one, or check your LiveKit key and secret in Settings → Keys.`;
+      return `${host} refused this call's pass. Press Retry to get a new one; if that fails too, check your LiveKit key and secret in Settings → Keys.`;
     }
     if (reason === reasons.Cancelled) return 'Joining the call was cancelled. Press Retry to try again.';
     if (!navigator.onLine) return 'You seem to be offline. Check your internet connection, then press Retry.';
@@ -90,6 +92,17 @@
     if (name === 'NotFoundError' || name === 'OverconstrainedError') return 'No microphone was found. Connect one, then press the button again.';
     if (name === 'NotReadableError') return 'Your microphone is busy in another app or could not start. Close the other app, then press the button again.';
     return 'The microphone could not start. Check your browser settings, then press the button again.';
+  }
+
+  /** A new pass from the server: the one from the start lasts minutes, and only this tab has it. */
+  async function renewPass() {
+    const fresh = await window.MockFlow.api('POST', `/api/interviews/${encodeURIComponent(room.id)}/room-pass`, {});
+    pass = fresh;
+    try {
+      sessionStorage.setItem(STORAGE_KEY, JSON.stringify(fresh));
+    } catch {
+      // storage full or disabled: the pass still works for this page
+    }
   }
 
   // ---- Captions -------------------------------------------------------------------------
@@ -302,6 +315,15 @@
     hideProblem();
     call.hidden = false;
     setStatus('Connecting to the call…', 'busy');
+    try {
+      if (!pass || !pass.url || !pass.token || passTried) await renewPass();
+      passTried = true;
+    } catch (error) {
+      connecting = false;
+      call.hidden = true;
+      showProblem(error.status === 409 ? 'This interview has ended.' : error.message, { canRetry: error.status !== 409 });
+      return;
+    }
     const r = new LK.Room({
       adaptiveStream: false,
       dynacast: false,
@@ -386,12 +408,6 @@
   if (!LK) {
     intro.hidden = true;
     showProblem('The voice call software did not load. Reload the page to try again.', { canRetry: false });
-  } else if (!pass || !pass.url || !pass.token) {
-    intro.hidden = true;
-    showProblem(
-      "This tab does not have the pass for this interview's call: only the tab that started the interview has it. Go back to that tab, or end this interview and start a new one.",
-      { canRetry: false },
-    );
   } else if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     intro.hidden = true;
     showProblem('This browser cannot use a microphone on this page. Use a current browser over HTTPS.', { canRetry: false });

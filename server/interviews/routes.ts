@@ -89,6 +89,11 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
     res.status(202).json({ accepted: true });
   });
 
+  router.post('/api/interviews/:id/room-pass', requireUser, async (req, res) => {
+    const { user, row } = await owned(req);
+    res.set('Cache-Control', 'no-store').json(await service.roomPass(user.id, row));
+  });
+
   router.post('/api/interviews/:id/end', requireUser, async (req, res) => {
     const { user, row } = await owned(req);
     // Answers once the end is recorded, so the page the room goes to next shows it ended.

@@ -10,7 +10,7 @@ import { checkUserUrl, UnsafeUrlError, type Resolver, type UrlKind } from '../ke
 import type { Logger } from '../logger.ts';
 import { PoolFullError, type InterviewEnd, type LiveMessage, type WorkerPool } from '../workers/pool.ts';
 import type { InterviewEvents } from './events.ts';
-import { mintRoomTokens } from './livekit-tokens.ts';
+import { mintCandidateToken, mintRoomTokens } from './livekit-tokens.ts';
 import { presentInterview } from './presenter.ts';
 import type { StartInterviewInput } from './schema.ts';
 import * as store from './store.ts';
@@ -26,14 +26,24 @@ export interface InterviewServiceDeps {
   resolveHost?: Resolver;
 }
 
+/** What the browser needs to join a voice interview's room. */
+export interface RoomPass {
+  url: string;
+  token: string;
+  room: string;
+}
+
 export interface Started {
   id: string;
   mode: 'voice' | 'text';
   status: 'live';
-  livekit?: { url: string; token: string; room: string };
+  livekit?: RoomPass;
 }
 
 type Mode = StartInterviewInput['mode'];
+
+/** A host lookup that hangs must not hold a start until the browser gives up. */
+const SAVED_URL_LOOKUP_TIMEOUT_MS = 5000;
 
 /**
  * The interview lifecycle on the server: start a child with the owner's keys, write every
@@ -127,6 +137,23 @@ export class InterviewService {
     return (await withUser(db, userId, (tx) => store.getInterview(tx, row.id))) ?? row;
   }
 
+  /**
+   * A new pass into a live voice interview's room for its owner: the first one lasts minutes, and
+   * a candidate who lost the call (or opens it in another tab) must be able to get back in.
+   */
+  async roomPass(userId: string, row: store.InterviewRow): Promise<RoomPass> {
+    if (row.mode !== 'voice' || !row.room_name) throw conflict('This is a text interview: it has no call to join.');
+    if (row.status !== 'live' || !this.deps.pool.get(row.id)) throw conflict('This interview has ended.');
+    const keys = await this.readKeys(userId, 'voice');
+    if (!keys.livekit_url || !keys.livekit_api_key || !keys.livekit_api_secret) {
+      throw preconditionFailed('Add your LiveKit URL, API key and API secret in Settings → Keys to rejoin the call.', {
+        missing: ['livekit_url', 'livekit_api_key', 'livekit_api_secret'].filter((field) => !keys[field as SecretField]),
+      });
+    }
+    const token = await mintCandidateToken(keys.livekit_api_key, keys.livekit_api_secret, row.room_name, row.candidate_name);
+    return { url: keys.livekit_url, token, room: row.room_name };
+  }
+
   /** The owner's keys, opened; 412 naming the keys this mode needs that no configured key can open. */
   private async readKeys(userId: string, mode: Mode): Promise<OpenedKeys> {
     const { db, vault } = this.deps;
@@ -156,7 +183,7 @@ export class InterviewService {
     for (const [url, kind, setting, label] of checks) {
       if (!url || (kind === 'llm' && isPresetUrl(url))) continue;
       try {
-        await checkUserUrl(url, { kind, production: this.deps.config.isProduction, resolve: this.deps.resolveHost });
+        await checkUserUrl(url, { kind, production: this.deps.config.isProduction, resolve: this.deps.resolveHost, lookupTimeoutMs: SAVED_URL_LOOKUP_TIMEOUT_MS });
       } catch (err) {
         if (!(err instanceof UnsafeUrlError)) throw err;
         throw new HttpError(422, 'unsafe_url', `Change the ${label} in Settings → Keys: ${err.message}.`, {

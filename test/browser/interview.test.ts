@@ -272,11 +272,17 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: starting and running intervie
       await screenshot(page, 'room-voice-intro-1280');
       expect(await seriousA11yViolations(page)).toEqual([]);
 
-      // Another tab has no pass for the call, and says so instead of trying.
+      const passRequest = (tab: typeof page) =>
+        tab.waitForRequest((request) => request.method() === 'POST' && request.url().endsWith(`/api/interviews/${id}/room-pass`));
+
+      // Another tab has no pass of its own: it asks the server for one when joining.
       const other = await page.context().newPage();
       await other.goto(`${voiceApp.url}/interviews/${id}/room`);
-      await expect(other.locator('#voice-problem-message').textContent()).resolves.toContain('This tab does not have the pass');
-      await expect(other.getByRole('button', { name: 'Retry' }).isVisible()).resolves.toBe(false);
+      const otherPass = passRequest(other);
+      await other.getByRole('button', { name: 'Allow microphone and join' }).click();
+      await otherPass;
+      await other.locator('#voice-problem').waitFor({ state: 'visible', timeout: 20_000 });
+      await expect(other.locator('#voice-problem-message').textContent()).resolves.toMatch(/^The call cannot be reached: nothing answered at 127\.0\.0\.1:9\./);
       await other.close();
 
       await page.getByRole('button', { name: 'Allow microphone and join' }).click();
@@ -290,7 +296,10 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: starting and running intervie
       expect(await seriousA11yViolations(page)).toEqual([]);
       await screenshot(page, 'room-voice-unreachable-1280');
 
+      // Retrying asks for a fresh pass: the first one may have expired by now.
+      const renewed = passRequest(page);
       await retry.click();
+      await renewed;
       await problem.waitFor({ state: 'visible', timeout: 20_000 });
       await expect(page.locator('#voice-problem-message').textContent()).resolves.toContain('cannot be reached');
       await page.setViewportSize({ width: 360, height: 740 });
