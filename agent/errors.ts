@@ -62,6 +62,7 @@ export function refusedAddress(...errors: unknown[]): RefusedAddress | undefined
 
 /** True when the failure is about reaching the provider at all (no HTTP answer came back). */
 export function looksUnreachable(error: unknown): boolean {
+  if (unsafeUrlError(error)?.reason === 'unresolvable') return true;
   return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|Connection error|APIConnectionError|APITimeoutError|APIConnectionTimeoutError|timed out|fetch failed|bad port|UND_ERR_/i.test(
     chainText(error),
   );

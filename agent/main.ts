@@ -7,6 +7,7 @@
 // answers, is reported as `error` then `ended`. Static imports here stay light so a bad `start`
 // is refused at once: everything heavy is behind the dynamic import of ./session.ts.
 
+import { checkLlmConnection } from './llm-check.ts';
 import { routeLogsToStderr } from './logs.ts';
 import {
   isParentMessage,
@@ -73,6 +74,8 @@ function deliver(message: ParentMessage): void {
 }
 
 async function begin(start: StartMessage): Promise<void> {
+  // Now, not once the pipeline has loaded: on a cold start the provider's round trip overlaps the load.
+  const llmCheck = checkLlmConnection(start.keys);
   routeLogsToStderr([
     start.keys.llmApiKey,
     start.keys.deepgramKey,
@@ -83,7 +86,7 @@ async function begin(start: StartMessage): Promise<void> {
     const [{ initializeLogger }, { runInterview }] = await pipeline;
     initializeLogger({ pretty: false, level: process.env.AGENT_LOG_LEVEL === 'info' ? 'info' : 'warn' });
     if (stopRequested) return send({ type: 'ended', reason: stopRequested });
-    running = await runInterview({ start, send });
+    running = await runInterview({ start, send, llmCheck });
   } catch (error) {
     const failure = (error as { failure?: { provider: 'llm' | 'stt' | 'tts' | 'livekit'; message: string } }).failure;
     if (!failure) console.error('agent: the pipeline failed to start:', error instanceof Error ? error.name : typeof error);

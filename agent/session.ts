@@ -4,9 +4,10 @@
 import { initializeLogger, llm, loggerOptions, voice, type SessionConnectOptions, type stt, type tts, type VAD } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import OpenAI from 'openai';
-import { describeFailure, looksUnreachable, ProviderError, refusedAddress, statusOf, type Provider } from './errors.ts';
+import { describeFailure, ProviderError, type Provider } from './errors.ts';
 import { guardedFetch } from './guarded-fetch.ts';
 import { Interview } from './interview.ts';
+import { checkLlmConnection, type ConnectionProblem, type LlmCheckOptions } from './llm-check.ts';
 import { Interviewer } from './interviewer.ts';
 import type { Resolver } from './net-guard.ts';
 import type { ChildMessage, EndReason, ProviderKeys, Stage, StartMessage } from './protocol.ts';
@@ -19,9 +20,6 @@ export interface VoiceModels {
   tts: tts.TTS;
   vad: VAD;
 }
-
-/** How long the start-up connection check waits for the LLM before calling it unreachable (the parent waits 15 s for `ready`). */
-export const LLM_CHECK_TIMEOUT_MS = 8000;
 
 /**
  * Retries per model call. The first retry comes after 100 ms (fixed by the SDK), the next after
@@ -43,12 +41,8 @@ export interface InterviewLLMOptions {
   production?: boolean;
   /** Tests inject their own DNS answers; defaults to the system resolver. */
   resolve?: Resolver;
-}
-
-/** What the start-up check found: the key was refused, the address is not allowed, or nothing answered there. */
-export interface ConnectionProblem {
-  kind: 'key_rejected' | 'disallowed' | 'unreachable';
-  error: unknown;
+  /** The connection check, when the child already started it (as soon as `start` arrived). */
+  check?: Promise<ConnectionProblem | undefined>;
 }
 
 /**
@@ -64,8 +58,8 @@ export interface ConnectionProblem {
 export class InterviewLLM extends openai.LLM {
   private readonly network: { lastError: unknown };
   private readonly checkAbort: AbortController;
-  private readonly client: OpenAI;
-  private readonly checkTimeoutMs: number;
+  private readonly providerKeys: ProviderKeys;
+  private readonly checkOptions: LlmCheckOptions;
   private check?: Promise<ConnectionProblem | undefined>;
 
   constructor(keys: ProviderKeys, options: InterviewLLMOptions = {}) {
@@ -73,26 +67,23 @@ export class InterviewLLM extends openai.LLM {
     const network: { lastError: unknown } = { lastError: undefined };
     const production = options.production ?? process.env.NODE_ENV === 'production';
     const guarded = guardedFetch({ production, resolve: options.resolve, keepAlive: true });
-    const client = new OpenAI({
-      apiKey: keys.llmApiKey,
-      baseURL: keys.llmBaseUrl,
-      maxRetries: 0,
-      fetch: async (input, init) => {
-        try {
-          const response = await guarded(input, init);
-          network.lastError = undefined;
-          return response;
-        } catch (error) {
-          if (!init?.signal?.aborted) network.lastError = error;
-          throw error;
-        }
-      },
-    });
+    const tracked: typeof fetch = async (input, init) => {
+      try {
+        const response = await guarded(input, init);
+        network.lastError = undefined;
+        return response;
+      } catch (error) {
+        if (!init?.signal?.aborted) network.lastError = error;
+        throw error;
+      }
+    };
+    const client = new OpenAI({ apiKey: keys.llmApiKey, baseURL: keys.llmBaseUrl, maxRetries: 0, fetch: tracked });
     super({ client, apiKey: keys.llmApiKey, baseURL: keys.llmBaseUrl, model: keys.llmModel, temperature: 0.7 });
-    this.client = client;
     this.network = network;
     this.checkAbort = new AbortController();
-    this.checkTimeoutMs = options.checkTimeoutMs ?? LLM_CHECK_TIMEOUT_MS;
+    this.providerKeys = keys;
+    this.checkOptions = { fetch: tracked, signal: this.checkAbort.signal, timeoutMs: options.checkTimeoutMs };
+    this.check = options.check;
   }
 
   /** The network error behind the last failed call, if the last call failed to connect. */
@@ -100,26 +91,9 @@ export class InterviewLLM extends openai.LLM {
     return this.network.lastError;
   }
 
-  /**
-   * Resolves once GET /models has answered, failed or timed out; with a problem only when the key
-   * was refused, the address is not allowed, or nothing answered. Any other answer (a server
-   * without /models, a 5xx) means the address is right: the interview starts, and a model call
-   * that fails is reported then.
-   */
+  /** The start-up check (see checkLlmConnection): started here unless the child already started it. */
   checkConnection(): Promise<ConnectionProblem | undefined> {
-    this.check ??= (async () => {
-      try {
-        await this.client.models.list({ signal: this.checkAbort.signal, timeout: this.checkTimeoutMs });
-        return undefined;
-      } catch (error) {
-        if (this.checkAbort.signal.aborted) return undefined;
-        if (refusedAddress(error)) return { kind: 'disallowed', error };
-        const status = statusOf(error);
-        if (status === 401 || status === 403) return { kind: 'key_rejected', error };
-        if (status === undefined && looksUnreachable(error)) return { kind: 'unreachable', error };
-        return undefined;
-      }
-    })();
+    this.check ??= checkLlmConnection(this.providerKeys, this.checkOptions);
     return this.check;
   }
 
@@ -165,6 +139,8 @@ export interface RunInterviewOptions {
   send: (message: ChildMessage) => void;
   /** Tests inject a scripted model; otherwise the user's model is built from the keys. */
   model?: llm.LLM;
+  /** The LLM connection check, if the child started it already. */
+  llmCheck?: Promise<ConnectionProblem | undefined>;
   /** Clock for stage timing. */
   now?: () => number;
 }
@@ -191,7 +167,7 @@ export async function runInterview(options: RunInterviewOptions): Promise<Runnin
   const { start, send } = options;
   ensureLogger();
   const interview = new Interview({ params: start.interview, keys: start.keys, send, now: options.now });
-  const model = options.model ?? new InterviewLLM(start.keys);
+  const model = options.model ?? new InterviewLLM(start.keys, { check: options.llmCheck });
   const check = model instanceof InterviewLLM ? model.checkConnection() : Promise.resolve(undefined);
   if (model instanceof InterviewLLM) {
     interview.networkCause = (provider: Provider) => (provider === 'llm' ? model.lastNetworkError : undefined);

@@ -53,7 +53,9 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-const fake = await startFakeOpenAI({ apiKey: 'sk-bench-key-000000', defaultReply: 'Thanks. What did you work on last?' });
+// A provider across the internet answers in a few hundred ms, not the fake's one: BENCH_LLM_LATENCY_MS adds that.
+const LLM_LATENCY_MS = Number(process.env.BENCH_LLM_LATENCY_MS ?? 0);
+const fake = await startFakeOpenAI({ apiKey: 'sk-bench-key-000000', defaultReply: 'Thanks. What did you work on last?', latencyMs: LLM_LATENCY_MS });
 const ready: number[] = [];
 const greeting: number[] = [];
 const anonReady: number[] = [];
@@ -112,6 +114,7 @@ console.log(
     greetingMsP90: Math.round(percentile(greeting, 90)),
     anonMbAfterGreeting: percentile(anonGreeting, 50),
     entry: COMPILED ? 'bundle' : 'tsx',
+    llmLatencyMs: LLM_LATENCY_MS,
     heapMb: HEAP_MB,
     ...(EXEC_ARGV.length ? { execArgv: EXEC_ARGV } : {}),
   }),

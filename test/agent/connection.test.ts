@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeFailure } from '../../agent/errors.ts';
 import type { ProviderKeys } from '../../agent/protocol.ts';
+import { checkLlmConnection } from '../../agent/llm-check.ts';
 import { InterviewLLM } from '../../agent/session.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 
@@ -67,6 +68,25 @@ describe('LLM connection check', () => {
     const checking = model.checkConnection();
     await model.aclose();
     expect(await checking).toBeUndefined();
+  });
+
+  it('uses the check the child started when `start` arrived, instead of asking again', async () => {
+    fake = await startFakeOpenAI({ apiKey: 'sk-the-right-key-999' });
+    const early = checkLlmConnection(keys(fake.url));
+    model = new InterviewLLM(keys(fake.url), { check: early });
+    expect((await model.checkConnection())?.kind).toBe('key_rejected');
+    expect(fake.requests.map((r) => r.path)).toEqual(['/v1/models']);
+  });
+
+  it('asks OpenAI itself when no base URL is saved, whatever slashes a saved one ends with', async () => {
+    const asked: string[] = [];
+    const record: typeof fetch = async (input) => {
+      asked.push(String(input));
+      return new Response('{}', { status: 200 });
+    };
+    await checkLlmConnection({ llmApiKey: KEY, llmModel: 'gpt-4o-mini', ttsProvider: 'openai' }, { fetch: record });
+    await checkLlmConnection(keys('https://llm.example.test/v1//'), { fetch: record });
+    expect(asked).toEqual(['https://api.openai.com/v1/models', 'https://llm.example.test/v1/models']);
   });
 
   it('keeps the network error behind the last failed call (the SDK error for a model call leaves it out)', async () => {

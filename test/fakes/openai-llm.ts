@@ -66,6 +66,8 @@ export interface FakeOpenAIOptions {
   defaultReply?: FakeReply | ((body: ChatCompletionRequestBody) => FakeReply);
   hang?: boolean;
   models?: string[];
+  /** Waits this long before answering each request, as a provider across the internet does (benchmarks). */
+  latencyMs?: number;
 }
 
 export interface FakeOpenAI {
@@ -90,6 +92,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const raw = await readBody(req);
     let body: ChatCompletionRequestBody | null = null;
