@@ -3,16 +3,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../server/app.ts';
 import { SupabaseAuthError, createSupabaseAuth } from '../../server/auth/supabase.ts';
-import { parseConfig } from '../../server/config.ts';
-import { migrate } from '../../server/db/migrate.ts';
-import { openPglite } from '../../server/db/pglite.ts';
 import { startFakeGoogle, type FakeGoogle } from '../fakes/google.ts';
 import { startFakeSupabaseAuth, type FakeSupabaseAuth } from '../fakes/supabase-auth.ts';
-import { TEST_ENCRYPTION_KEY, TEST_SECRET_KEY } from '../helpers/app.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { Client, type Reply } from '../helpers/client.ts';
-import { listen } from '../helpers/http.ts';
 import { captureLogs } from '../helpers/logs.ts';
 
 const TIMEOUT_MS = 1_000;
@@ -36,35 +31,19 @@ afterEach(() => {
   supabase.hang = false;
 });
 
-/** The app as startTestApp builds it, with a short sign-in timeout. */
-async function startApp(env: Record<string, string>) {
-  const config = parseConfig({
-    NODE_ENV: 'test',
-    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    SECRET_KEY: TEST_SECRET_KEY,
-    AGENT_WARM_SPARE: 'false',
-    GOOGLE_CLIENT_ID: 'test-client-id',
-    GOOGLE_CLIENT_SECRET: 'test-client-secret-DO-NOT-LOG',
-    GOOGLE_AUTHORIZATION_URL: google.authorizationUrl,
-    GOOGLE_TOKEN_URL: google.tokenUrl,
-    GOOGLE_USERINFO_URL: google.userInfoUrl,
-    ...env,
-  });
-  const db = await openPglite();
-  await migrate(db);
-  const logs = captureLogs();
-  const built = createApp({ config, db, logger: logs.logger, version: 'test', signInTimeoutMs: TIMEOUT_MS });
-  const http = await listen(built.app);
-  return {
-    logs,
-    client: () => new Client(http.url),
-    async close() {
-      await built.pool.shutdown(5_000);
-      built.close();
-      await http.close();
-      await db.close();
+/** A test app signing in through the fake Google, with a short sign-in timeout. */
+function startApp(env: Record<string, string>): Promise<TestApp> {
+  return startTestApp({
+    signInTimeoutMs: TIMEOUT_MS,
+    env: {
+      GOOGLE_CLIENT_ID: 'test-client-id',
+      GOOGLE_CLIENT_SECRET: 'test-client-secret-DO-NOT-LOG',
+      GOOGLE_AUTHORIZATION_URL: google.authorizationUrl,
+      GOOGLE_TOKEN_URL: google.tokenUrl,
+      GOOGLE_USERINFO_URL: google.userInfoUrl,
+      ...env,
     },
-  };
+  });
 }
 
 /** Click "Sign in with Google", consent, and time the callback. */
@@ -93,7 +72,7 @@ function expectLoggedWithoutSecrets(logs: ReturnType<typeof captureLogs>, reason
 }
 
 describe('a provider that accepts the connection and never answers', () => {
-  let app: Awaited<ReturnType<typeof startApp>>;
+  let app: TestApp;
   beforeAll(async () => {
     app = await startApp({
       SUPABASE_URL: supabase.url,

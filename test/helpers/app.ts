@@ -29,6 +29,7 @@ export async function startTestApp(
     db?: Database;
     rateLimits?: Partial<RateLimits>;
     keyCheckTimeoutMs?: number;
+    signInTimeoutMs?: number;
     pool?: WorkerPool;
   } = {},
 ): Promise<TestApp> {
@@ -54,6 +55,7 @@ export async function startTestApp(
     version: 'test',
     rateLimits: options.rateLimits,
     keyCheckTimeoutMs: options.keyCheckTimeoutMs,
+    signInTimeoutMs: options.signInTimeoutMs,
   });
   const http = await listen(built.app);
   return {
