@@ -193,7 +193,9 @@ export async function runInterview(options: RunInterviewOptions): Promise<Runnin
     interview.attach(session);
     const joined = await joinRoom(start.livekit, interview);
     interview.onEnd(() => joined.room.disconnect());
-    await session.start({ agent: new Interviewer(interview), room: joined.room });
+    // A candidate who reloads the page or loses the connection comes back with a fresh pass from the
+    // server, so leaving the room does not end the interview: the End button does, or the idle limit.
+    await session.start({ agent: new Interviewer(interview), room: joined.room, inputOptions: { closeOnDisconnect: false } });
     greetWhenReady = () => void joined.candidateJoined.then(() => interview.greet());
   } else {
     session = createSession(model);

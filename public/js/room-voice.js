@@ -94,6 +94,16 @@
     return 'The microphone could not start. Check your browser settings, then press the button again.';
   }
 
+  /** True when a pass (a LiveKit JWT) is past, or within a minute of, its expiry: after a reload, say. */
+  function expiresSoon(token) {
+    try {
+      const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+      return !payload.exp || payload.exp * 1000 - Date.now() < 60_000;
+    } catch {
+      return true;
+    }
+  }
+
   /** A new pass from the server: the one from the start lasts minutes, and only this tab has it. */
   async function renewPass() {
     const fresh = await window.MockFlow.api('POST', `/api/interviews/${encodeURIComponent(room.id)}/room-pass`, {});
@@ -316,7 +326,7 @@
     call.hidden = false;
     setStatus('Connecting to the call…', 'busy');
     try {
-      if (!pass || !pass.url || !pass.token || passTried) await renewPass();
+      if (!pass || !pass.url || !pass.token || passTried || expiresSoon(pass.token)) await renewPass();
       passTried = true;
     } catch (error) {
       connecting = false;

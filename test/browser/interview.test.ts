@@ -306,6 +306,18 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: starting and running intervie
       expect(await overflowingElements(page)).toEqual([]);
       await screenshot(page, 'room-voice-unreachable-360');
 
+      // After a reload with a pass that has expired (the first one lasts ten minutes), joining asks for a fresh one.
+      await page.evaluate((key) => {
+        const stored = JSON.parse(sessionStorage.getItem(key)!);
+        const claims = btoa(JSON.stringify({ exp: Math.floor(Date.now() / 1000) - 5 })).replace(/=+$/, '');
+        sessionStorage.setItem(key, JSON.stringify({ ...stored, token: `e30.${claims}.sig` }));
+      }, `mockflow.livekit.${id}`);
+      await page.reload();
+      const afterReload = passRequest(page);
+      await page.getByRole('button', { name: 'Allow microphone and join' }).click();
+      await afterReload;
+      await problem.waitFor({ state: 'visible', timeout: 20_000 });
+
       await endFromRoom(page, id);
       const ended = await app.db.query<{ status: string; ended_by: string }>('select status, ended_by from public.interviews where id = $1', [id]);
       expect(ended.rows[0]).toEqual({ status: 'ended', ended_by: 'candidate' });
