@@ -22,11 +22,10 @@ interface Schema<T> {
 }
 
 /** The schema, then the form (scheme, no credentials) of each user URL; no lookup. */
-export function parseKeysBody<T extends UserUrls>(schema: Schema<T>, body: unknown, production: boolean): T {
+export async function parseKeysBody<T extends UserUrls>(schema: Schema<T>, body: unknown, production: boolean): Promise<T> {
   const parsed = schema.safeParse(body ?? {});
   if (!parsed.success) throw validation(fieldErrors(parsed.error));
-  const fields = urlProblems(parsed.data, (value, kind) => parseUserUrl(value, { kind, production }));
-  if (Object.keys(fields).length > 0) throw validation(fields);
+  await refuseBadUrls(parsed.data, (value, kind) => parseUserUrl(value, { kind, production }));
   return parsed.data;
 }
 
@@ -37,20 +36,28 @@ export interface HostCheckOptions {
 }
 
 /** Before saving: each user URL's host, looked up within the time limit and judged. */
-export async function checkHostsBeforeSaving(input: UserUrls, options: HostCheckOptions): Promise<void> {
+export function checkHostsBeforeSaving(input: UserUrls, options: HostCheckOptions): Promise<void> {
+  return refuseBadUrls(input, async (value, kind) => {
+    // A preset is our own constant, not the user's address: nothing to check or resolve.
+    if (kind === 'llm' && isPresetUrl(value)) return;
+    await checkUserUrl(value, {
+      kind,
+      production: options.production,
+      resolve: options.resolve,
+      lookupTimeoutMs: options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS,
+    });
+  });
+}
+
+/** Runs `check` on each user URL given, all at once; what it refuses is a 400 naming each field. */
+async function refuseBadUrls(input: UserUrls, check: (value: string, kind: UrlKind) => unknown): Promise<void> {
   const fields: Record<string, string> = {};
   await Promise.all(
     USER_URLS.map(async ([field, kind]) => {
       const value = input[field];
-      // A preset is our own constant, not the user's address: nothing to check or resolve.
-      if (!value || (kind === 'llm' && isPresetUrl(value))) return;
+      if (!value) return;
       try {
-        await checkUserUrl(value, {
-          kind,
-          production: options.production,
-          resolve: options.resolve,
-          lookupTimeoutMs: options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS,
-        });
+        await check(value, kind);
       } catch (err) {
         if (!(err instanceof UnsafeUrlError)) throw err;
         fields[field] = err.message;
@@ -58,19 +65,4 @@ export async function checkHostsBeforeSaving(input: UserUrls, options: HostCheck
     }),
   );
   if (Object.keys(fields).length > 0) throw validation(fields);
-}
-
-function urlProblems(input: UserUrls, check: (value: string, kind: UrlKind) => void): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const [field, kind] of USER_URLS) {
-    const value = input[field];
-    if (!value) continue;
-    try {
-      check(value, kind);
-    } catch (err) {
-      if (!(err instanceof UnsafeUrlError)) throw err;
-      fields[field] = err.message;
-    }
-  }
-  return fields;
 }

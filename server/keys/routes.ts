@@ -36,7 +36,7 @@ export function keysRouter(deps: KeysRoutesDeps): Router {
 
   router.put('/api/keys', requireUser, async (req, res) => {
     const { id } = currentUser(req);
-    const input = parseKeysBody(SaveKeys, req.body, production);
+    const input = await parseKeysBody(SaveKeys, req.body, production);
     await checkHostsBeforeSaving(input, { production, resolve, lookupTimeoutMs: deps.lookupTimeoutMs });
     const row = await saveKeys(db, id, input, vault);
     res.json(presentKeys(row, vault));
@@ -50,7 +50,7 @@ export function keysRouter(deps: KeysRoutesDeps): Router {
   router.post('/api/keys/test', requireUser, ...deps.keyTestLimit, async (req, res) => {
     const { id } = currentUser(req);
     // Hosts are looked up inside each provider's check, on its own clock.
-    const typed = parseKeysBody(TestKeys, req.body, production);
+    const typed = await parseKeysBody(TestKeys, req.body, production);
     const row = await withUser(db, id, (tx) => loadKeysRow(tx, id));
     const { saved, unreadable } = openSavedKeys(row, vault);
     const typedValue = (field: keyof SaveKeysInput) => typed[field] as string | undefined;
