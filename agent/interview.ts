@@ -275,8 +275,6 @@ export class Interview {
       const error = ev.error as { type?: string; error?: unknown };
       const provider = providerOf(error.type);
       void this.end('error', describeFailure(provider, error.error ?? ev.error, this.keys, { cause: this.networkCause?.(provider) }));
-    } else if (ev.reason === voice.CloseReason.PARTICIPANT_DISCONNECTED) {
-      void this.end('candidate');
     } else {
       void this.end('shutdown');
     }
