@@ -47,7 +47,8 @@ export type StartMessage = {
   interview: InterviewParams;
 } & (
   | { mode: 'text' }
-  | { mode: 'voice'; livekit: { url: string; token: string; room: string } }
+  /** `candidateIdentity`: the one participant the interviewer greets, listens to and takes requests from. */
+  | { mode: 'voice'; livekit: { url: string; token: string; room: string; candidateIdentity: string } }
 );
 
 export type ParentMessage =
@@ -98,7 +99,7 @@ export function isParentMessage(value: unknown): value is ParentMessage {
  * child can check it before loading anything heavy. Never echoes values: they may be keys.
  */
 export function startMessageProblem(value: unknown): string | null {
-  const msg = value as Partial<StartMessage> & { livekit?: Partial<{ url: string; token: string; room: string }> };
+  const msg = value as Partial<StartMessage> & { livekit?: Partial<{ url: string; token: string; room: string; candidateIdentity: string }> };
   const isText = (v: unknown) => typeof v === 'string' && v.trim().length > 0;
   if (!msg || msg.type !== 'start') return 'not a start message';
   if (msg.mode !== 'text' && msg.mode !== 'voice') return 'mode must be "text" or "voice"';
@@ -112,8 +113,8 @@ export function startMessageProblem(value: unknown): string | null {
   if (!isText(interview.jobRole)) return 'interview.jobRole is required';
   if (!EXPERIENCE_LEVELS.includes(interview.experienceLevel as ExperienceLevel)) return 'interview.experienceLevel is not a known level';
   if (interview.maxDurationSeconds !== undefined && !(Number(interview.maxDurationSeconds) > 0)) return 'interview.maxDurationSeconds must be positive';
-  if (msg.mode === 'voice' && (!msg.livekit || !isText(msg.livekit.url) || !isText(msg.livekit.token))) {
-    return 'voice mode needs livekit.url and livekit.token';
+  if (msg.mode === 'voice' && (!msg.livekit || !isText(msg.livekit.url) || !isText(msg.livekit.token) || !isText(msg.livekit.candidateIdentity))) {
+    return 'voice mode needs livekit.url, livekit.token and livekit.candidateIdentity';
   }
   return null;
 }

@@ -108,6 +108,18 @@ export class InterviewLLM extends openai.LLM {
   }
 }
 
+/**
+ * The SDK answers remote-session requests from the linked participant on the `lk.agent.session`
+ * byte stream (chat history, the agent's instructions, injected turns) for its own tools. The
+ * candidate is that participant, so nothing of it may stay open in an interview.
+ */
+async function closeRemoteSessionHost(session: voice.AgentSession): Promise<void> {
+  const holder = session as unknown as { sessionHost?: { close(): Promise<void> } };
+  const host = holder.sessionHost;
+  holder.sessionHost = undefined;
+  await host?.close();
+}
+
 /** The SDK refuses to build anything before its logger exists; main.ts sets it up first, tests rely on this. */
 export function ensureLogger(): void {
   if (!loggerOptions()) initializeLogger({ pretty: false, level: 'warn' });
@@ -195,7 +207,17 @@ export async function runInterview(options: RunInterviewOptions): Promise<Runnin
     interview.onEnd(() => joined.room.disconnect());
     // A candidate who reloads the page or loses the connection comes back with a fresh pass from the
     // server, so leaving the room does not end the interview: the End button does, or the idle limit.
-    await session.start({ agent: new Interviewer(interview), room: joined.room, inputOptions: { closeOnDisconnect: false } });
+    await session.start({
+      agent: new Interviewer(interview),
+      room: joined.room,
+      inputOptions: {
+        participantIdentity: start.livekit.candidateIdentity,
+        closeOnDisconnect: false,
+        // The interview hears the candidate's voice only: typed turns would go round the stage rules.
+        textEnabled: false,
+      },
+    });
+    await closeRemoteSessionHost(session);
     greetWhenReady = () => void joined.candidateJoined.then(() => interview.greet());
   } else {
     session = createSession(model);

@@ -36,12 +36,23 @@ export async function buildVoiceModels(keys: ProviderKeys): Promise<VoiceModels>
 
 export interface JoinedRoom {
   room: Room;
-  /** Resolves once a candidate is in the room, so the greeting is not spoken to nobody. */
+  /** Resolves once the candidate (their identity, not any participant) is in the room, so the greeting is not spoken to nobody. */
   candidateJoined: Promise<void>;
 }
 
-/** Joins the room, publishes the stage as a participant attribute, and listens for skip requests. */
-export async function joinRoom(livekit: { url: string; token: string }, interview: Interview): Promise<JoinedRoom> {
+export interface RoomPass {
+  url: string;
+  token: string;
+  /** The only participant the interviewer listens and speaks to. */
+  candidateIdentity: string;
+}
+
+/**
+ * Joins the room, publishes the stage as a participant attribute, and listens for skip requests
+ * from the candidate. Losing the room for good (after the SDK's own reconnection attempts) ends the
+ * interview with a reason instead of leaving the child in a dead room until the idle limit.
+ */
+export async function joinRoom(livekit: RoomPass, interview: Interview): Promise<JoinedRoom> {
   const room = new Room();
   try {
     await room.connect(livekit.url, livekit.token, { autoSubscribe: true, dynacast: false });
@@ -55,18 +66,32 @@ export async function joinRoom(livekit: { url: string; token: string }, intervie
   publishStage(interview.machine.current);
   interview.onStage = publishStage;
 
-  room.on(RoomEvent.DataReceived, (payload: Uint8Array, _participant?: RemoteParticipant, _kind?: unknown, topic?: string) => {
-    if (topic !== CONTROL_TOPIC) return;
+  room.on(RoomEvent.DataReceived, (payload: Uint8Array, participant?: RemoteParticipant, _kind?: unknown, topic?: string) => {
+    if (topic !== CONTROL_TOPIC || participant?.identity !== livekit.candidateIdentity) return;
     const request = parseControl(payload);
     if (request) interview.skip(request.stage);
   });
 
-  const candidateJoined =
-    room.remoteParticipants.size > 0
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => room.once(RoomEvent.ParticipantConnected, () => resolve()));
+  room.on(RoomEvent.Disconnected, () => {
+    if (interview.isEnding) return;
+    void interview.end('error', { provider: 'livekit', message: ROOM_LOST });
+  });
+
+  const isCandidate = (participant: RemoteParticipant) => participant.identity === livekit.candidateIdentity;
+  const candidateJoined = room.remoteParticipants.has(livekit.candidateIdentity)
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => {
+        const onJoin = (participant: RemoteParticipant) => {
+          if (!isCandidate(participant)) return;
+          room.off(RoomEvent.ParticipantConnected, onJoin);
+          resolve();
+        };
+        room.on(RoomEvent.ParticipantConnected, onJoin);
+      });
   return { room, candidateJoined };
 }
+
+export const ROOM_LOST = 'The interviewer lost its connection to the LiveKit server and could not get it back — start a new interview when your LiveKit server is reachable again.';
 
 /** `{"type":"skip_stage","stage"?:…}` from the page; anything else is ignored. */
 export function parseControl(payload: Uint8Array): { stage?: Stage } | null {

@@ -91,7 +91,7 @@ export class InterviewService {
     };
     const start: StartMessage =
       input.mode === 'voice'
-        ? { ...common, mode: 'voice', livekit: { url: keys.livekit_url!, token: tokens!.agent.token, room: tokens!.room } }
+        ? { ...common, mode: 'voice', livekit: { url: keys.livekit_url!, token: tokens!.agent.token, room: tokens!.room, candidateIdentity: tokens!.candidate.identity } }
         : { ...common, mode: 'text' };
 
     events.publish(interviewId, 'status', { status: 'starting' });

@@ -17,7 +17,7 @@ const voiceStart = (keys: Partial<ProviderKeys> = {}): Extract<StartMessage, { m
   mode: 'voice',
   keys: { llmApiKey: 'sk-dummy-llm-key', llmModel: 'gpt-4o-mini', deepgramKey: 'dg-dummy-key', ttsProvider: 'openai', ...keys },
   interview: { interviewId: 'iv-v', candidateName: 'Kim', jobRole: 'Designer', experienceLevel: 'senior' },
-  livekit: { url: 'wss://example.invalid', token: 'dummy.jwt.token', room: 'room-1' },
+  livekit: { url: 'wss://example.invalid', token: 'dummy.jwt.token', room: 'room-1', candidateIdentity: 'candidate-1' },
 });
 
 let fake: FakeOpenAI | undefined;

@@ -9,7 +9,7 @@ const KEY = 'sk-leak/Key+4242-abcdefgh';
 const AGENT_TOKEN = 'lk-agent-token-not-a-jwt-5150';
 
 function voiceStart(interviewId: string): StartMessage {
-  return { ...textStart(interviewId, 'http://127.0.0.1:9/v1', KEY), mode: 'voice', livekit: { url: 'wss://lk.example.test', token: AGENT_TOKEN, room: 'mockflow-room' } };
+  return { ...textStart(interviewId, 'http://127.0.0.1:9/v1', KEY), mode: 'voice', livekit: { url: 'wss://lk.example.test', token: AGENT_TOKEN, room: 'mockflow-room', candidateIdentity: 'candidate-room' } };
 }
 
 describe("a child's output in the server log", () => {

@@ -2,6 +2,8 @@
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import type { StartMessage } from '../../agent/protocol.ts';
 import { ROOT } from '../../server/paths.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_BUNDLE, AGENT_SOURCE, agentEntry, childEnv } from '../../server/workers/spawn.ts';
@@ -104,4 +106,35 @@ describe('forking the agent', () => {
     expect((await child.ended).reason).toBe('candidate');
     await pool.shutdown();
   }, 120_000);
+
+  it('builds the voice pipeline from the production bundle (Silero VAD finds its model beside the bundled code)', async () => {
+    execFileSync(process.execPath, ['scripts/bundle-agent.mjs'], { cwd: ROOT, stdio: 'inherit' });
+    const closed = await closedPort();
+    const { pool } = makePool({ entry: agentEntry(true) });
+    const start: StartMessage = {
+      ...textStart('iv-bundle-voice', fake.url),
+      mode: 'voice',
+      keys: { llmApiKey: KEY, llmBaseUrl: fake.url, llmModel: 'gpt-4o-mini', deepgramKey: 'dg-key-unused', ttsProvider: 'deepgram' },
+      livekit: { url: `ws://127.0.0.1:${closed}`, token: 'agent.jwt.token', room: 'room-bundle', candidateIdentity: 'candidate-x' },
+    };
+    // STT, TTS and VAD are built before the room is joined: with nothing listening at the LiveKit URL the start
+    // fails on LiveKit, which it only reaches once the VAD has loaded its model.
+    const failure = await pool.start({ start, ...recorder().callbacks }).then(
+      () => undefined,
+      (error: unknown) => error as { provider?: string; message: string },
+    );
+    expect(failure?.message).toMatch(/LiveKit/);
+    expect(failure?.message).not.toMatch(/could not start/);
+    await pool.shutdown();
+  }, 120_000);
 });
+
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+

@@ -24,7 +24,7 @@ describe('worker pool: starts that fail', () => {
     const start = {
       ...textStart('iv-refused', fake.url),
       mode: 'voice',
-      livekit: { url: 'ws://127.0.0.1:9', token: '', room: 'room-xyz' },
+      livekit: { url: 'ws://127.0.0.1:9', token: '', room: 'room-xyz', candidateIdentity: 'candidate-xyz' },
     } as unknown as StartMessage;
     // A slow end handler (a database write): the start must not reject before it has finished.
     const ends: InterviewEnd[] = [];
@@ -36,7 +36,7 @@ describe('worker pool: starts that fail', () => {
     expect(ends).toEqual([expect.objectContaining({ interviewId: 'iv-refused', reason: 'error', ready: false, error: error.reason })]);
     expect(error).toBeInstanceOf(AgentStartError);
     expect(error).toMatchObject({ failure: 'error', status: 502 });
-    expect(error.reason).toBe('Invalid start message: voice mode needs livekit.url and livekit.token.');
+    expect(error.reason).toBe('Invalid start message: voice mode needs livekit.url, livekit.token and livekit.candidateIdentity.');
     expect(error.message).toBe(error.reason);
     expect(pool.active()).toBe(0);
     const [pid] = pidsSpawned();
