@@ -280,10 +280,6 @@
       setStatus('The interviewer has left the call. Opening your interview…', 'busy');
       setTimeout(() => room.leave(), 2500);
     });
-    r.on(E.TranscriptionReceived, (segments, participant) => {
-      const fromUser = !participant || participant === r.localParticipant;
-      for (const segment of segments) liveCaption(segment.id, fromUser, segment.text, segment.final);
-    });
     r.on(E.Reconnecting, () => setStatus('The connection dropped. Reconnecting…', 'busy'));
     r.on(E.SignalReconnecting, () => setStatus('The connection dropped. Reconnecting…', 'busy'));
     r.on(E.Reconnected, () => setStatus('Reconnected.', 'ok'));
@@ -300,7 +296,9 @@
       showProblem('The call was disconnected and could not reconnect. Check your connection, then press Retry to join again.');
     });
     if (r.registerTextStreamHandler) {
-      // Agents publish captions as text streams; each stream is one segment (or an update of it).
+      // Agents publish captions as text streams, one per segment (or an update of it). They also
+      // send the same words as legacy transcription packets under other segment ids: only this
+      // path is read, or every caption would show twice.
       r.registerTextStreamHandler('lk.transcription', async (reader, participantInfo) => {
         const attributes = (reader.info && reader.info.attributes) || {};
         const segmentId = attributes['lk.segment_id'] || (reader.info && reader.info.id);

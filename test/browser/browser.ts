@@ -25,8 +25,8 @@ const FLAGS = [
 ];
 
 /** Playwright's launch() gives every browser a fresh temporary profile (--user-data-dir). */
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: FLAGS });
+export async function launchBrowser(extraFlags: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...FLAGS, ...extraFlags] });
 }
 
 export async function newContext(browser: Browser, width = 1280): Promise<BrowserContext> {
