@@ -124,6 +124,13 @@ process.on('message', (raw: unknown) => {
   deliver(raw);
 });
 
+// Some SDK paths reject a promise nobody awaits after they have reported the same failure as an
+// `error` event (openai.TTS on a refused key, for one), which Node would turn into a crash that
+// loses the plain message. LiveKit's own job runner installs this too; we run without it.
+process.on('unhandledRejection', (reason) => {
+  console.error('agent: unhandled rejection:', reason instanceof Error ? reason.name : typeof reason);
+});
+
 // The parent went away (crash, kill): nobody is left to report to, so stop now. No orphans.
 process.on('disconnect', () => {
   if (ended) return;

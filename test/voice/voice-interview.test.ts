@@ -122,6 +122,13 @@ describe.skipIf(problem !== undefined && !IN_CI)('voice interviews end to end (r
     });
   });
 
+  it('greets the candidate, not another participant who joined the room first', () => {
+    const seen = report.interviews.find((i) => i.voice === 'deepgram')?.otherParticipant;
+    expect(seen).toBeDefined();
+    expect(seen!.joinedAt).toBeLessThan(seen!.candidateJoinAt);
+    expect(seen!.greetingSpokenAt).toBeGreaterThan(seen!.candidateJoinAt);
+  });
+
   it('saves every line as it is said, in order, in the event stream and the database alike', () => {
     each((interview) => {
       expect(interview.savedItems).toEqual(interview.streamItems);

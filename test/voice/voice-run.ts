@@ -9,7 +9,8 @@
 // A step that waits too long throws with what it was waiting for; the report then carries `failure`.
 
 import { readFileSync } from 'node:fs';
-import { RoomServiceClient } from 'livekit-server-sdk';
+import { Room as NodeRoom } from '@livekit/rtc-node';
+import { AccessToken, RoomServiceClient } from 'livekit-server-sdk';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TranscriptItem } from '../../agent/protocol.ts';
 import { withUser } from '../../server/db/database.ts';
@@ -90,6 +91,17 @@ export interface InterviewReport {
   ttsTexts: string[];
   /** Requests the OpenAI-compatible speech server answered during this interview. */
   speechRequests: { model?: string; voice?: string; format?: string; authorized: boolean }[];
+  /** The voice child mid-interview, media flowing (after the second answer), from /proc. */
+  child: { readyMs: number; anonMb: number; rssMb: number; pssMb: number };
+  /**
+   * Another participant (as an agent auto-dispatched in the user's LiveKit project would be) joined
+   * the room before the candidate: when that happened, when the candidate pressed join, and when the
+   * greeting's speech was first sent by the TTS provider.
+   */
+  otherParticipant?: { joinedAt: number; candidateJoinAt: number; greetingSpokenAt: number };
+  /** POST /api/interviews → 201, and → the greeting's first audio seen in the browser. */
+  startMs: number;
+  greetingAudioMs: number;
   end: { endedBy: string | null; status: string; childExited: boolean; roomEmpty: boolean; slotsFree: boolean; pageUrl: string };
 }
 
@@ -277,23 +289,34 @@ class Run {
     await this.page.getByLabel('Target role').fill('Platform Engineer');
     await this.page.getByLabel('Experience level').selectOption('senior');
     await this.page.locator('input[name="mode"][value="voice"]').check();
+    const startClicked = Date.now();
     const started = this.page.waitForResponse((r) => r.url().endsWith('/api/interviews') && r.request().method() === 'POST');
     await this.page.getByRole('button', { name: 'Start interview' }).click();
     const startResponse = await started;
+    const startMs = Date.now() - startClicked;
     if (startResponse.status() !== 201) throw new Error(`POST /api/interviews answered ${startResponse.status()}`);
     await this.page.waitForURL(/\/interviews\/[0-9a-f-]{36}\/room$/);
     const id = /\/interviews\/([0-9a-f-]{36})\/room$/.exec(this.page.url())![1]!;
     const livekit = await this.page.evaluate((key) => JSON.parse(sessionStorage.getItem(key) ?? 'null') as { room: string }, `mockflow.livekit.${id}`);
     const cookies = (await this.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
     const stream = await openEvents(`${this.app.url}/api/interviews/${id}/events`, { cookie: cookies });
+    const other = voice === 'deepgram' ? await this.otherParticipantJoins(livekit.room) : undefined;
     try {
       progress('joining the room');
+      const candidateJoinAt = Date.now();
       await this.join();
       const greetingItem = await stream.next((e) => e.event === 'item' && e.data.role === 'assistant', { timeoutMs: 30_000 });
       const greetingAudio = await until('greeting audio in the browser', async () => {
         const audio = await this.audioIn();
         return audio.energy > 0 ? audio : undefined;
       });
+      const greetingAudioMs = Date.now() - startClicked;
+      const otherParticipant = other && {
+        joinedAt: other.joinedAt,
+        candidateJoinAt,
+        greetingSpokenAt: (await this.deepgram.waitForSpoken(spokenBefore + 1), this.deepgram.spoken[spokenBefore]!.sentAt),
+      };
+      await other?.room.disconnect();
       await this.page.waitForFunction((text) => Array.from(document.querySelectorAll('#captions .message:not(.live) .text')).some((el) => el.textContent === text), greetingItem.data.text);
       const greetingCaptions = await this.finalCaptions();
 
@@ -316,6 +339,8 @@ class Run {
 
       progress('answer 2');
       turns.push(await this.answer(stream, ANSWERS[1]!));
+
+      const child = childMemory(this.app.pool.get(id));
 
       progress('reloading the room page');
       await this.page.reload();
@@ -365,6 +390,10 @@ class Run {
         pageCaptions,
         sessionTopicStreams,
         mostLiveCaptions,
+        child,
+        ...(otherParticipant ? { otherParticipant } : {}),
+        startMs,
+        greetingAudioMs,
         ttsTexts:
           voice === 'deepgram'
             ? this.deepgram.spoken.slice(spokenBefore).map((s) => s.text)
@@ -385,6 +414,17 @@ class Run {
     } finally {
       stream.close();
     }
+  }
+
+  /** Joins the room as someone else than the candidate, and waits until LiveKit lists them beside the interviewer. */
+  private async otherParticipantJoins(roomName: string): Promise<{ room: NodeRoom; joinedAt: number }> {
+    const token = new AccessToken(DEV_API_KEY, DEV_API_SECRET, { identity: 'another-agent', ttl: 600 });
+    token.addGrant({ room: roomName, roomJoin: true, canSubscribe: true, canPublish: false });
+    const room = new NodeRoom();
+    await room.connect(this.livekit.url, await token.toJwt(), { autoSubscribe: false, dynacast: false });
+    const rooms = new RoomServiceClient(this.livekit.httpUrl, DEV_API_KEY, DEV_API_SECRET);
+    await until('LiveKit to list the other participant beside the interviewer', async () => (await rooms.listParticipants(roomName)).length >= 2);
+    return { room, joinedAt: Date.now() };
   }
 
   private async userId(interviewId: string): Promise<string> {
@@ -410,6 +450,14 @@ class Run {
     await this.app?.close().catch(() => undefined);
     await Promise.all([this.llm?.close(), this.deepgram?.close(), this.speech?.close(), this.livekit?.close()].map((p) => p?.catch(() => undefined)));
   }
+}
+
+/** A child's memory from /proc (smaps_rollup), in MB. */
+function childMemory(child: { pid?: number; readyMs?: number } | undefined): InterviewReport['child'] {
+  const rollup = child?.pid ? readFileSync(`/proc/${child.pid}/smaps_rollup`, 'utf8') : '';
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0);
+  const mb = (value: number) => Math.round(value / 102.4) / 10;
+  return { readyMs: Math.round(child?.readyMs ?? 0), anonMb: mb(kb('Anonymous')), rssMb: mb(kb('Rss')), pssMb: mb(kb('Pss')) };
 }
 
 function processAlive(pid: number): boolean {
