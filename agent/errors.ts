@@ -101,12 +101,21 @@ export function providerHost(provider: Provider, keys?: ProviderKeys): string | 
     case 'llm':
       return hostOf(keys?.llmBaseUrl, 'api.openai.com');
     case 'stt':
-      return 'api.deepgram.com';
+      return hostOf(keys?.deepgramBaseUrl, 'api.deepgram.com');
     case 'tts':
-      return keys?.ttsProvider === 'deepgram' ? 'api.deepgram.com' : 'api.openai.com';
+      return keys?.ttsProvider === 'deepgram' ? hostOf(keys.deepgramBaseUrl, 'api.deepgram.com') : hostOf(keys?.ttsBaseUrl, 'api.openai.com');
     case 'livekit':
       return undefined;
   }
+}
+
+/** The Settings → Keys field that holds the provider's address, when the user gave one. */
+function addressSetting(provider: Provider, keys?: ProviderKeys): string | undefined {
+  if (provider === 'llm') return 'base URL';
+  if (provider === 'livekit') return 'LiveKit URL';
+  const deepgram = provider === 'stt' || keys?.ttsProvider === 'deepgram';
+  if (deepgram) return keys?.deepgramBaseUrl ? 'Deepgram base URL' : undefined;
+  return keys?.ttsBaseUrl ? 'speech base URL' : undefined;
 }
 
 const BARE_NAMES: Readonly<Record<Provider, string>> = {
@@ -119,6 +128,8 @@ const BARE_NAMES: Readonly<Record<Provider, string>> = {
 export function providerName(provider: Provider, keys?: ProviderKeys): string {
   if (provider === 'llm' && keys) return `${BARE_NAMES.llm} (${providerHost('llm', keys)})`;
   if (provider === 'tts' && keys?.ttsProvider === 'deepgram') return 'Deepgram text-to-speech';
+  // The user's own speech server is not OpenAI's.
+  if (provider === 'tts' && keys?.ttsBaseUrl) return 'Text-to-speech';
   return BARE_NAMES[provider];
 }
 
@@ -135,8 +146,8 @@ function addressKind(problem: string): string {
   return `${/^[aeiou]/i.test(problem) ? 'an' : 'a'} ${problem} address`;
 }
 
-function refusedMessage(provider: Provider, refused: RefusedAddress): string {
-  const advice = provider === 'llm' || provider === 'livekit' ? 'change it in Settings → Keys.' : "check the server's network.";
+function refusedMessage(provider: Provider, refused: RefusedAddress, keys?: ProviderKeys): string {
+  const advice = addressSetting(provider, keys) ? 'change it in Settings → Keys.' : "check the server's network.";
   const kind = addressKind(refused.problem);
   if (refused.host === refused.address) {
     return `${URL_NAMES[provider]} points to ${kind} (${refused.address}), which cannot be used — ${advice}`;
@@ -155,7 +166,7 @@ export function describeFailure(provider: Provider, error: unknown, keys?: Provi
   const refused = refusedAddress(error, context.cause);
   let message: string;
   if (refused) {
-    message = refusedMessage(provider, refused);
+    message = refusedMessage(provider, refused, keys);
   } else if (status === 401 || status === 403) {
     message = `${name} rejected the key — check Settings → Keys.`;
   } else if (status === 404 && provider === 'llm') {
@@ -165,19 +176,18 @@ export function describeFailure(provider: Provider, error: unknown, keys?: Provi
   } else if (status !== undefined && status >= 500) {
     message = `${name} answered HTTP ${status} (a problem on the provider's side) — try again in a moment.`;
   } else if (status !== undefined) {
-    message =
+    const advice =
       provider === 'llm'
-        ? `${name} refused the request (HTTP ${status}) — check the model and base URL in Settings → Keys.`
-        : `${name} refused the request (HTTP ${status}) — try again in a moment.`;
+        ? 'check the model and base URL in Settings → Keys.'
+        : provider === 'tts' && keys?.ttsProvider === 'openai'
+          ? 'check the speech model, voice and base URL in Settings → Keys.'
+          : 'try again in a moment.';
+    message = `${name} refused the request (HTTP ${status}) — ${advice}`;
   } else if (looksUnreachable(error)) {
     const host = providerHost(provider, keys);
     const reason = unreachableReason(error, context.cause);
-    const advice =
-      provider === 'llm'
-        ? 'check the base URL in Settings → Keys.'
-        : provider === 'livekit'
-          ? 'check the LiveKit URL in Settings → Keys.'
-          : "check the server's network and try again.";
+    const setting = addressSetting(provider, keys);
+    const advice = setting ? `check the ${setting} in Settings → Keys.` : "check the server's network and try again.";
     const bare = provider === 'tts' ? providerName('tts', keys) : BARE_NAMES[provider];
     message = `${bare} could not be reached${host ? ` at ${host}` : ''}${reason ? ` (${reason})` : ''} — ${advice}`;
   } else {

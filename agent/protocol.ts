@@ -24,9 +24,16 @@ export interface ProviderKeys {
   llmBaseUrl?: string;
   llmModel: string;
   deepgramKey?: string;
+  /** Self-hosted Deepgram, its http(s):// base URL (no /v1), for STT and Deepgram TTS; undefined means Deepgram's own. */
+  deepgramBaseUrl?: string;
   ttsProvider: 'openai' | 'deepgram';
-  /** Key used for OpenAI text-to-speech when ttsProvider is 'openai'. */
+  /** Key used for OpenAI text-to-speech when ttsProvider is 'openai': the only key the voice uses. */
   openaiTtsKey?: string;
+  /** OpenAI-compatible speech server (POST {base}/audio/speech); undefined means OpenAI's own. */
+  ttsBaseUrl?: string;
+  /** Speech model and voice for ttsProvider 'openai'; the plugin's defaults when undefined. */
+  ttsModel?: string;
+  ttsVoice?: string;
 }
 
 export interface InterviewParams {
@@ -107,6 +114,13 @@ export function startMessageProblem(value: unknown): string | null {
   if (!keys || !isText(keys.llmApiKey)) return 'keys.llmApiKey is required';
   if (!isText(keys.llmModel)) return 'keys.llmModel is required';
   if (keys.ttsProvider !== 'openai' && keys.ttsProvider !== 'deepgram') return 'keys.ttsProvider must be "openai" or "deepgram"';
+  for (const name of ['deepgramKey', 'deepgramBaseUrl', 'openaiTtsKey', 'ttsBaseUrl', 'ttsModel', 'ttsVoice'] as const) {
+    if (keys[name] !== undefined && typeof keys[name] !== 'string') return `keys.${name} must be text when given`;
+  }
+  for (const name of ['deepgramBaseUrl', 'ttsBaseUrl'] as const) {
+    const url = keys[name];
+    if (url !== undefined && !/^https?:\/\//i.test(url)) return `keys.${name} must be an http(s):// URL`;
+  }
   const interview = msg.interview;
   if (!interview || !isText(interview.interviewId)) return 'interview.interviewId is required';
   if (!isText(interview.candidateName)) return 'interview.candidateName is required';

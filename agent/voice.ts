@@ -6,28 +6,53 @@ import * as deepgram from '@livekit/agents-plugin-deepgram';
 import * as openai from '@livekit/agents-plugin-openai';
 import * as silero from '@livekit/agents-plugin-silero';
 import { Room, RoomEvent, type RemoteParticipant } from '@livekit/rtc-node';
+import OpenAI from 'openai';
 import { describeFailure, missingKey, ProviderError } from './errors.ts';
+import { guardedFetch } from './guarded-fetch.ts';
 import type { Interview } from './interview.ts';
 import { STAGES, type ProviderKeys, type Stage } from './protocol.ts';
-import { ensureLogger, type VoiceModels } from './session.ts';
+import { ensureLogger, type InterviewLLMOptions, type VoiceModels } from './session.ts';
 
 export const CONTROL_TOPIC = 'interview.control';
 export const STAGE_ATTRIBUTE = 'stage';
 
-/** Builds STT, TTS and VAD with the user's keys. Nothing here opens a connection. */
-export async function buildVoiceModels(keys: ProviderKeys): Promise<VoiceModels> {
+/** Builds STT, TTS and VAD with the user's keys and endpoints. Nothing here opens a connection. */
+export async function buildVoiceModels(keys: ProviderKeys, options: Pick<InterviewLLMOptions, 'production' | 'resolve'> = {}): Promise<VoiceModels> {
   ensureLogger();
   if (!keys.deepgramKey) throw new ProviderError(missingKey('stt', keys));
-  const stt = new deepgram.STT({ apiKey: keys.deepgramKey, model: 'nova-3', language: 'en-US' });
+  // The plugin appends /v1/listen and /v1/speak to these as they are: STT streams over the ws://
+  // form, TTS takes the http:// form and switches to ws:// itself.
+  let deepgramUrl: { http: string; ws: string } | undefined;
+  if (keys.deepgramBaseUrl) {
+    const url = new URL(keys.deepgramBaseUrl);
+    const http = `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+    deepgramUrl = { http, ws: http.replace(/^http/, 'ws') };
+  }
+  const stt = new deepgram.STT({ apiKey: keys.deepgramKey, model: 'nova-3', language: 'en-US', ...(deepgramUrl && { baseUrl: deepgramUrl.ws }) });
 
   let tts: VoiceModels['tts'];
   if (keys.ttsProvider === 'deepgram') {
-    tts = new deepgram.TTS({ apiKey: keys.deepgramKey });
+    tts = new deepgram.TTS({ apiKey: keys.deepgramKey, ...(deepgramUrl && { baseUrl: deepgramUrl.http }) });
   } else {
-    // The LLM key doubles as the TTS key only when the LLM is OpenAI itself.
-    const apiKey = keys.openaiTtsKey ?? (keys.llmBaseUrl ? undefined : keys.llmApiKey);
+    // The server decides which key the voice speaks with (its own, or the LLM key where that works).
+    const apiKey = keys.openaiTtsKey;
     if (!apiKey) throw new ProviderError(missingKey('tts', keys));
-    tts = new openai.TTS({ apiKey });
+    // Through the network guard, as the LLM: the address connected to is checked here too.
+    const production = options.production ?? process.env.NODE_ENV === 'production';
+    const client = new OpenAI({
+      apiKey,
+      baseURL: keys.ttsBaseUrl ?? 'https://api.openai.com/v1',
+      maxRetries: 0,
+      organization: null,
+      project: null,
+      fetch: guardedFetch({ production, resolve: options.resolve, keepAlive: true }),
+    });
+    tts = new openai.TTS({
+      client,
+      ...(keys.ttsModel && { model: keys.ttsModel }),
+      // Any name the user's speech server knows, not only OpenAI's.
+      ...(keys.ttsVoice && { voice: keys.ttsVoice as openai.TTSOptions['voice'] }),
+    });
   }
 
   const vad = await silero.VAD.load();

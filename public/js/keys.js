@@ -10,7 +10,11 @@
   const model = document.getElementById('llm_model');
   const formStatus = document.getElementById('form-status');
   const notice = document.getElementById('keys-notice');
-  const SECRETS = ['livekit_url', 'livekit_api_key', 'livekit_api_secret', 'openai_key', 'deepgram_key'];
+  const SECRETS = ['livekit_url', 'livekit_api_key', 'livekit_api_secret', 'openai_key', 'deepgram_key', 'tts_key'];
+  // Shown as saved and always sent: an empty one means the default (its placeholder).
+  const SETTINGS = ['deepgram_base_url', 'tts_base_url', 'tts_model', 'tts_voice'];
+  const openAiVoiceFields = document.getElementById('openai-voice-fields');
+  const OPENAI_VOICE_FIELDS = ['tts_base_url', 'tts_model', 'tts_voice', 'tts_key'];
   // Which provider's test a field belongs to, to say why that one was not tested.
   const PROVIDER_OF = {
     livekit_url: 'livekit',
@@ -20,8 +24,22 @@
     llm_model: 'llm',
     openai_key: 'llm',
     deepgram_key: 'deepgram',
+    deepgram_base_url: 'deepgram',
+    tts_provider: 'speech',
+    tts_base_url: 'speech',
+    tts_model: 'speech',
+    tts_voice: 'speech',
+    tts_key: 'speech',
   };
-  const testRows = () => document.querySelectorAll('#test-results li');
+  const testRows = () => document.querySelectorAll('#test-results li:not([hidden])');
+  const speechRow = document.querySelector('#test-results li[data-provider="speech"]');
+
+  /** The speech server's fields, and its test, only for the OpenAI voice. */
+  function showVoiceFields() {
+    const deepgramVoice = form.querySelector('input[name="tts_provider"]:checked')?.value === 'deepgram';
+    openAiVoiceFields.hidden = deepgramVoice;
+    speechRow.hidden = deepgramVoice;
+  }
 
   function show(keys) {
     for (const field of SECRETS) {
@@ -37,7 +55,9 @@
     provider.value = keys.llm_provider;
     baseUrl.value = keys.llm_provider === 'custom' ? keys.llm_base_url : '';
     model.value = keys.llm_model;
+    for (const field of SETTINGS) document.getElementById(field).value = keys[field] || '';
     for (const radio of form.querySelectorAll('input[name="tts_provider"]')) radio.checked = radio.value === keys.tts_provider;
+    showVoiceFields();
     baseUrlField.hidden = keys.llm_provider !== 'custom';
     notice.hidden = !keys.needsReentry;
     notice.textContent = keys.message || '';
@@ -88,8 +108,13 @@
     if (model.value.trim()) body.llm_model = model.value.trim();
     const tts = form.querySelector('input[name="tts_provider"]:checked');
     if (tts) body.tts_provider = tts.value;
+    for (const field of SETTINGS) body[field] = document.getElementById(field).value.trim();
+    // What the page hides is not sent: the saved speech server stays as it was for the OpenAI voice.
+    if (openAiVoiceFields.hidden) for (const field of OPENAI_VOICE_FIELDS) delete body[field];
     return body;
   }
+
+  for (const radio of form.querySelectorAll('input[name="tts_provider"]')) radio.addEventListener('change', showVoiceFields);
 
   provider.addEventListener('change', () => {
     const option = provider.selectedOptions[0];

@@ -3,7 +3,16 @@ import type { Config } from '../config.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { conflict, HttpError, preconditionFailed } from '../http/errors.ts';
-import { DEFAULT_LLM_BASE_URL, defaultModelFor, isPresetUrl, presetOf } from '../keys/providers.ts';
+import {
+  DEFAULT_LLM_BASE_URL,
+  DEFAULT_TTS_MODEL,
+  DEFAULT_TTS_VOICE,
+  defaultModelFor,
+  isPresetUrl,
+  OPENAI_VOICE_PROBLEM,
+  openAiVoiceKey,
+  presetOf,
+} from '../keys/providers.ts';
 import { SECRET_FIELDS, type SecretField } from '../keys/schema.ts';
 import { loadKeysRow, openKeys, UnreadableSecret, type KeysRow, type OpenedKeys } from '../keys/store.ts';
 import { checkUserUrl, UnsafeUrlError, type Resolver, type UrlKind } from '../keys/url-guard.ts';
@@ -159,7 +168,9 @@ export class InterviewService {
     const { db, vault } = this.deps;
     const row = await withUser(db, userId, (tx) => loadKeysRow(tx, userId));
     const unreadable = row ? SECRET_FIELDS.filter((field) => row[field] && !opens(vault, row[field])) : [];
-    const needed = unreadable.filter((field) => mode === 'voice' || field === 'openai_key');
+    const needed = unreadable.filter(
+      (field) => field === 'openai_key' || (mode === 'voice' && (field !== 'tts_key' || row!.tts_provider === 'openai')),
+    );
     if (needed.length > 0) {
       const names = needed.map((field) => KEY_NAMES[field]);
       throw preconditionFailed(
@@ -176,12 +187,15 @@ export class InterviewService {
    * resolve elsewhere now, and a loopback URL saved in development must not be used in production.
    */
   private async checkSavedUrls(mode: Mode, keys: OpenedKeys, providerKeys: ProviderKeys): Promise<void> {
-    const checks: [url: string | undefined, kind: UrlKind, setting: 'llm_base_url' | 'livekit_url', label: string][] = [
+    const voice = mode === 'voice';
+    const checks: [url: string | undefined, kind: UrlKind, setting: string, label: string][] = [
       [providerKeys.llmBaseUrl, 'llm', 'llm_base_url', 'language-model base URL'],
-      [mode === 'voice' ? keys.livekit_url : undefined, 'livekit', 'livekit_url', 'LiveKit URL'],
+      [voice ? keys.livekit_url : undefined, 'livekit', 'livekit_url', 'LiveKit URL'],
+      [voice ? providerKeys.deepgramBaseUrl : undefined, 'deepgram', 'deepgram_base_url', 'Deepgram base URL'],
+      [voice ? providerKeys.ttsBaseUrl : undefined, 'speech', 'tts_base_url', 'speech base URL'],
     ];
     for (const [url, kind, setting, label] of checks) {
-      if (!url || (kind === 'llm' && isPresetUrl(url))) continue;
+      if (!url || isPresetUrl(url)) continue;
       try {
         await checkUserUrl(url, { kind, production: this.deps.config.isProduction, resolve: this.deps.resolveHost, lookupTimeoutMs: SAVED_URL_LOOKUP_TIMEOUT_MS });
       } catch (err) {
@@ -247,6 +261,7 @@ const KEY_NAMES: Record<SecretField, string> = {
   livekit_api_key: 'the LiveKit API key',
   livekit_api_secret: 'the LiveKit API secret',
   deepgram_key: 'a Deepgram key',
+  tts_key: 'a speech key',
 };
 
 function opens(vault: Vault, token: string): boolean {
@@ -265,6 +280,8 @@ function requireKeys(keys: OpenedKeys, mode: Mode): ProviderKeys {
   if (!keys.openai_key) missing.push(KEY_NAMES.openai_key);
   const baseUrl = keys.llm_base_url ?? DEFAULT_LLM_BASE_URL;
   const llmIsOpenAI = presetOf(baseUrl) === 'openai';
+  const openAiVoice = mode === 'voice' && keys.tts_provider === 'openai';
+  const openaiTtsKey = openAiVoice ? openAiVoiceKey(keys) : undefined;
   if (mode === 'voice') {
     for (const field of ['livekit_url', 'livekit_api_key', 'livekit_api_secret', 'deepgram_key'] as const) {
       if (!keys[field]) missing.push(KEY_NAMES[field]);
@@ -273,10 +290,10 @@ function requireKeys(keys: OpenedKeys, mode: Mode): ProviderKeys {
   if (missing.length > 0) {
     throw preconditionFailed(`Add ${joinWords(missing)} in Settings → Keys to start a ${mode} interview.`, { missing });
   }
-  if (mode === 'voice' && keys.tts_provider === 'openai' && !llmIsOpenAI) {
+  if (openAiVoice && !openaiTtsKey) {
     throw preconditionFailed(
-      "The OpenAI voice needs OpenAI as the language-model provider. Choose the Deepgram voice in Settings → Keys, or switch the provider to OpenAI.",
-      { missing: ['an OpenAI key for the voice'] },
+      `${OPENAI_VOICE_PROBLEM}. Add a speech key, or the base URL of your own speech server, in Settings → Keys; or choose the Deepgram voice, or switch the language-model provider to OpenAI.`,
+      { missing: ['a speech key'] },
     );
   }
   return {
@@ -284,7 +301,16 @@ function requireKeys(keys: OpenedKeys, mode: Mode): ProviderKeys {
     llmBaseUrl: keys.llm_base_url && !llmIsOpenAI ? keys.llm_base_url : undefined,
     llmModel: keys.llm_model ?? defaultModelFor(baseUrl),
     deepgramKey: keys.deepgram_key,
+    ...(mode === 'voice' && keys.deepgram_base_url ? { deepgramBaseUrl: keys.deepgram_base_url } : {}),
     ttsProvider: keys.tts_provider,
+    ...(openAiVoice
+      ? {
+          openaiTtsKey,
+          ...(keys.tts_base_url ? { ttsBaseUrl: keys.tts_base_url } : {}),
+          ttsModel: keys.tts_model ?? DEFAULT_TTS_MODEL,
+          ttsVoice: keys.tts_voice ?? DEFAULT_TTS_VOICE,
+        }
+      : {}),
   };
 }
 

@@ -1,6 +1,14 @@
-// The three SDKs are imported when a check runs, not at start-up: together they are tens of
+// The SDKs are imported when a check runs, not at start-up: together they are tens of
 // megabytes of the server's memory, and most requests never test keys.
-import { DEFAULT_LLM_BASE_URL, providerName } from './providers.ts';
+import {
+  DEFAULT_DEEPGRAM_BASE_URL,
+  DEFAULT_LLM_BASE_URL,
+  DEFAULT_TTS_BASE_URL,
+  DEFAULT_TTS_MODEL,
+  DEFAULT_TTS_VOICE,
+  openAiVoiceKey,
+  providerName,
+} from './providers.ts';
 import {
   checkUrlHost,
   guardedFetch,
@@ -27,6 +35,16 @@ export interface ProviderKeys {
   /** The model interviews will ask for: the provider's model list should name it. */
   llmModel?: string;
   deepgramKey?: string;
+  /** Self-hosted Deepgram; the server's Deepgram API (CheckOptions.deepgramBaseUrl) when absent. */
+  deepgramBaseUrl?: string;
+  /** The speech check runs for the OpenAI voice only (the default). */
+  ttsProvider?: 'openai' | 'deepgram';
+  /** The OpenAI voice's OpenAI-compatible speech server; OpenAI's when absent. */
+  ttsBaseUrl?: string;
+  ttsModel?: string;
+  ttsVoice?: string;
+  /** The OpenAI voice's own key; without it the language-model key is used where it can speak. */
+  ttsKey?: string;
 }
 
 export interface CheckResult {
@@ -41,26 +59,37 @@ export interface ProviderCheckResults {
   livekit: CheckResult;
   llm: CheckResult;
   deepgram: CheckResult;
+  /** The OpenAI voice: one short sentence synthesised. */
+  speech: CheckResult;
 }
 
 export interface CheckOptions {
   production: boolean;
   /** Per check; 10 s by default. */
   timeoutMs?: number;
-  /** Deepgram's API; only tests change it (it is not user input). */
+  /** The server's Deepgram API (DEEPGRAM_API_URL), for users who gave no Deepgram base URL: a setting, not user input. */
   deepgramBaseUrl?: string;
   /** Host name resolver; the system's by default. */
   resolve?: Resolver;
 }
 
 export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
-export const DEFAULT_DEEPGRAM_BASE_URL = 'https://api.deepgram.com';
 
 export async function testProviderKeys(keys: ProviderKeys, options: CheckOptions): Promise<ProviderCheckResults> {
   const k = trimmed(keys);
-  const [livekit, llm, deepgram] = await Promise.all([checkLiveKit(k, options), checkLlm(k, options), checkDeepgram(k, options)]);
-  const secrets = [k.livekitApiKey, k.livekitApiSecret, k.llmKey, k.deepgramKey];
-  return { livekit: redact(livekit, secrets), llm: redact(llm, secrets), deepgram: redact(deepgram, secrets) };
+  const [livekit, llm, deepgram, speech] = await Promise.all([
+    checkLiveKit(k, options),
+    checkLlm(k, options),
+    checkDeepgram(k, options),
+    checkSpeech(k, options),
+  ]);
+  const secrets = [k.livekitApiKey, k.livekitApiSecret, k.llmKey, k.deepgramKey, k.ttsKey];
+  return {
+    livekit: redact(livekit, secrets),
+    llm: redact(llm, secrets),
+    deepgram: redact(deepgram, secrets),
+    speech: redact(speech, secrets),
+  };
 }
 
 async function checkLiveKit(keys: ProviderKeys, options: CheckOptions): Promise<CheckResult> {
@@ -101,18 +130,8 @@ async function checkLlm(keys: ProviderKeys, options: CheckOptions): Promise<Chec
   const name = providerName(baseUrl);
   const { default: OpenAI } = await import('openai');
   return timedCheck(baseUrl, options, async (transport, progress) => {
-    const { url } = await checkTarget(baseUrl, 'llm', options, progress, ({ url: u }) => `${u.origin}${u.pathname.replace(/\/+$/, '')}`);
-    const client = new OpenAI({
-      apiKey,
-      baseURL: url.href,
-      fetch: transport,
-      timeout: sdkTimeoutSeconds(options) * 1000,
-      maxRetries: 0,
-      // Not from this server's environment: the user's key goes alone.
-      organization: null,
-      project: null,
-      logLevel: 'off',
-    });
+    const { url } = await checkTarget(baseUrl, 'llm', options, progress, shownWithPath);
+    const client = openAiClient(OpenAI, apiKey, url, transport, options);
     const { data: page, response } = await client.models.list().withResponse();
     // The SDK returns an empty page for a 200 that is not JSON (an HTML page, say).
     if (!/json/i.test(response.headers.get('content-type') ?? '') || !Array.isArray(page.data)) throw new NotTheApi();
@@ -132,11 +151,15 @@ async function checkLlm(keys: ProviderKeys, options: CheckOptions): Promise<Chec
 }
 
 async function checkDeepgram(keys: ProviderKeys, options: CheckOptions): Promise<CheckResult> {
-  const apiKey = keys.deepgramKey;
+  const { deepgramKey: apiKey, deepgramBaseUrl: userUrl } = keys;
   if (!apiKey) return notSet('Not set');
-  const baseUrl = (options.deepgramBaseUrl ?? DEFAULT_DEEPGRAM_BASE_URL).replace(/\/+$/, '');
   const { DeepgramClient, DeepgramError, DeepgramTimeoutError } = await import('@deepgram/sdk');
-  return timedCheck(baseUrl, options, async (transport) => {
+  return timedCheck(userUrl ?? options.deepgramBaseUrl ?? DEFAULT_DEEPGRAM_BASE_URL, options, async (transport, progress) => {
+    // The user's own address is judged like their other URLs; the server's setting is not user input.
+    const baseUrl = userUrl
+      ? shownWithPath(await checkTarget(userUrl, 'deepgram', options, progress, shownWithPath))
+      : (options.deepgramBaseUrl ?? DEFAULT_DEEPGRAM_BASE_URL).replace(/\/+$/, '');
+    progress.target = baseUrl;
     const client = new DeepgramClient({
       apiKey,
       baseUrl,
@@ -153,8 +176,59 @@ async function checkDeepgram(keys: ProviderKeys, options: CheckOptions): Promise
     if (status === undefined || status < 300) return `${target} did not answer like Deepgram's API`;
     if (status === 401) return 'Deepgram rejected the key';
     if (status === 403) return 'Deepgram refused this key (HTTP 403)';
+    if (status === 404) return `no Deepgram API answers at ${target} (HTTP 404): check the Deepgram base URL (without /v1)`;
     return `Deepgram answered with an error (HTTP ${status})`;
   });
+}
+
+async function checkSpeech(keys: ProviderKeys, options: CheckOptions): Promise<CheckResult> {
+  if (keys.ttsProvider === 'deepgram') return notSet('Not used: the interviewer speaks with the Deepgram voice');
+  const { ttsBaseUrl: baseUrl = DEFAULT_TTS_BASE_URL, ttsModel: model = DEFAULT_TTS_MODEL, ttsVoice: voice = DEFAULT_TTS_VOICE } = keys;
+  const apiKey = openAiVoiceKey({ tts_key: keys.ttsKey, openai_key: keys.llmKey, llm_base_url: keys.llmBaseUrl, tts_base_url: keys.ttsBaseUrl });
+  if (!apiKey) {
+    if (!keys.llmKey) return notSet('Not set');
+    return notSet("OpenAI's speech does not take this language-model key: add a speech key, or the base URL of your own speech server");
+  }
+  const keyName = keys.ttsKey ? 'the speech key' : 'the language-model key';
+  const name = providerName(baseUrl);
+  const { default: OpenAI } = await import('openai');
+  return timedCheck(baseUrl, options, async (transport, progress) => {
+    const { url } = await checkTarget(baseUrl, 'speech', options, progress, shownWithPath);
+    const client = openAiClient(OpenAI, apiKey, url, transport, options);
+    // One word, in the format interviews ask for (raw PCM): a server that cannot make it fails here, not mid-interview.
+    const response = await client.audio.speech.create({ model, voice, input: 'Hi.', response_format: 'pcm' });
+    const type = response.headers.get('content-type') ?? '';
+    const bytes = (await response.arrayBuffer()).byteLength;
+    if (bytes === 0 || /json|html|^text\//i.test(type)) throw new NotTheApi();
+    return `${name} accepted ${keyName} and spoke a test word (voice ${voice}, model ${model})`;
+  }, (err, target) => {
+    if (!(err instanceof OpenAI.APIError) || typeof err.status !== 'number') return `${target} did not answer like an OpenAI-compatible speech API`;
+    if (err.status === 401) return `${name} rejected ${keyName}`;
+    if (err.status === 403) return `${name} refused ${keyName} (HTTP 403)`;
+    if (err.status === 404) return `${name} has no speech at ${target} for the model ${model}: check the speech base URL and model`;
+    if (err.status === 400 || err.status === 422) return `${name} refused the request (HTTP ${err.status}): check the speech model and voice`;
+    if (err.status === 429) return `${name} is rate-limiting ${keyName} or it has no credit left (HTTP 429)`;
+    return `${name} answered with an error (HTTP ${err.status})`;
+  });
+}
+
+/** An OpenAI client that sends the user's key alone (no organisation or project from this server's environment). */
+function openAiClient(OpenAI: typeof import('openai').default, apiKey: string, url: URL, transport: GuardedFetch, options: CheckOptions) {
+  return new OpenAI({
+    apiKey,
+    baseURL: url.href,
+    fetch: transport,
+    timeout: sdkTimeoutSeconds(options) * 1000,
+    maxRetries: 0,
+    organization: null,
+    project: null,
+    logLevel: 'off',
+  });
+}
+
+/** A base URL as shown in messages and called: origin and path, no trailing slash. */
+function shownWithPath({ url }: CheckedUrl): string {
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 /**
@@ -276,12 +350,12 @@ function seconds(ms: number): string {
 }
 
 function trimmed(keys: ProviderKeys): ProviderKeys {
-  const out: ProviderKeys = {};
+  const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(keys) as [keyof ProviderKeys, string | undefined][]) {
     const v = value?.trim();
     if (v) out[name] = v;
   }
-  return out;
+  return out as ProviderKeys;
 }
 
 // Belt and braces: the messages are built from fixed text and URLs, but a user who pastes a

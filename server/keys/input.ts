@@ -7,11 +7,13 @@ import { checkUserUrl, parseUserUrl, UnsafeUrlError, type Resolver, type UrlKind
 // gave (a 400 per field); only saving looks the hosts up here. "Test keys" leaves that to each
 // provider's check, on that check's clock, so one host that cannot be found fails one provider.
 
-type UserUrls = Partial<Record<'livekit_url' | 'llm_base_url', string>>;
+type UserUrls = Partial<Record<'livekit_url' | 'llm_base_url' | 'deepgram_base_url' | 'tts_base_url', string>>;
 
 const USER_URLS: [keyof UserUrls, UrlKind][] = [
   ['livekit_url', 'livekit'],
   ['llm_base_url', 'llm'],
+  ['deepgram_base_url', 'deepgram'],
+  ['tts_base_url', 'speech'],
 ];
 
 /** A host lookup while saving gives up after this long rather than hold the request. */
@@ -39,7 +41,7 @@ export interface HostCheckOptions {
 export function checkHostsBeforeSaving(input: UserUrls, options: HostCheckOptions): Promise<void> {
   return refuseBadUrls(input, async (value, kind) => {
     // A preset is our own constant, not the user's address: nothing to check or resolve.
-    if (kind === 'llm' && isPresetUrl(value)) return;
+    if (isPresetUrl(value)) return;
     await checkUserUrl(value, {
       kind,
       production: options.production,

@@ -18,6 +18,13 @@ export type PresentedKeys = Record<SecretField, PresentedKey> & {
   llm_provider: keyof typeof LLM_PRESETS | 'custom';
   llm_model: string;
   tts_provider: 'openai' | 'deepgram';
+  /** Self-hosted Deepgram; null means Deepgram's own API. */
+  deepgram_base_url: string | null;
+  /** The OpenAI voice's OpenAI-compatible speech server; null means OpenAI's. */
+  tts_base_url: string | null;
+  /** Null means the default (tts-1, alloy). */
+  tts_model: string | null;
+  tts_voice: string | null;
   needsReentry: boolean;
   message?: string;
   presets: { id: keyof typeof LLM_PRESETS; baseUrl: string; defaultModel: string }[];
@@ -56,6 +63,10 @@ export function presentKeys(row: KeysRow | undefined, vault: Vault): PresentedKe
     llm_provider: presetOf(baseUrl) ?? 'custom',
     llm_model: row?.llm_model ?? defaultModelFor(baseUrl),
     tts_provider: row?.tts_provider ?? 'openai',
+    deepgram_base_url: row?.deepgram_base_url ?? null,
+    tts_base_url: row?.tts_base_url ?? null,
+    tts_model: row?.tts_model ?? null,
+    tts_voice: row?.tts_voice ?? null,
     needsReentry: unreadable,
     ...(unreadable ? { message: 'Some saved keys need re-entering: they were saved under an encryption key this server no longer has.' } : {}),
     presets: (Object.keys(LLM_PRESETS) as (keyof typeof LLM_PRESETS)[]).map((id) => ({

@@ -26,13 +26,13 @@ const LLM_NAMES: Record<LlmPreset, string> = {
 
 export const DEFAULT_LLM_BASE_URL = LLM_PRESETS.openai;
 
-/** The preset whose host `baseUrl` is on, if any (path and port aside). */
 /** Exactly one of our presets' base URLs: a constant of ours, not an address the user chose. */
 export function isPresetUrl(value: string): boolean {
   const normalized = value.replace(/\/+$/, '');
   return Object.values(LLM_PRESETS).some((preset) => preset === normalized);
 }
 
+/** The preset whose host `baseUrl` is on, if any (path and port aside). */
 export function presetOf(baseUrl: string): LlmPreset | undefined {
   let hostname: string;
   try {
@@ -57,4 +57,33 @@ export function providerName(baseUrl: string): string {
 /** The default model for a base URL's preset; OpenAI's default for unknown providers. */
 export function defaultModelFor(baseUrl: string): string {
   return LLM_DEFAULT_MODELS[presetOf(baseUrl) ?? 'openai'];
+}
+
+// Speech. A self-hosted Deepgram or OpenAI-compatible speech server replaces these per user.
+
+export const DEFAULT_DEEPGRAM_BASE_URL = 'https://api.deepgram.com';
+export const DEFAULT_TTS_BASE_URL = LLM_PRESETS.openai;
+export const DEFAULT_TTS_MODEL = 'tts-1';
+export const DEFAULT_TTS_VOICE = 'alloy';
+
+interface VoiceKeySettings<T> {
+  openai_key?: T | null;
+  tts_key?: T | null;
+  llm_base_url?: string | null;
+  tts_base_url?: string | null;
+}
+
+/** Why the OpenAI voice cannot run when openAiVoiceKey finds no key; each caller adds what to do. */
+export const OPENAI_VOICE_PROBLEM = "The OpenAI voice needs an OpenAI key, and the language-model key is another provider's";
+
+/**
+ * The key the OpenAI voice is sent with: the speech key, else the language-model key where that
+ * key can speak (it is OpenAI's own, or it goes to the user's own speech server, not OpenAI's).
+ * Undefined when neither: OpenAI's speech would refuse another provider's key.
+ */
+export function openAiVoiceKey<T>(settings: VoiceKeySettings<T>): T | undefined {
+  if (settings.tts_key) return settings.tts_key;
+  const llmIsOpenAI = presetOf(settings.llm_base_url || DEFAULT_LLM_BASE_URL) === 'openai';
+  const ownSpeechServer = Boolean(settings.tts_base_url) && presetOf(settings.tts_base_url!) !== 'openai';
+  return llmIsOpenAI || ownSpeechServer ? (settings.openai_key ?? undefined) : undefined;
 }

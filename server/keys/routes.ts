@@ -6,8 +6,8 @@ import { testProviderKeys, type CheckResult, type ProviderCheckResults } from '.
 import { checkHostsBeforeSaving, parseKeysBody } from './input.ts';
 import { presentKeys } from './presenter.ts';
 import { DEFAULT_LLM_BASE_URL, defaultModelFor } from './providers.ts';
-import { SaveKeys, SECRET_FIELDS, TestKeys, type SaveKeysInput, type SecretField } from './schema.ts';
-import { deleteKeys, loadKeysRow, saveKeys, UnreadableSecret, type KeysRow, type OpenedKeys } from './store.ts';
+import { SaveKeys, SECRET_FIELDS, SETTING_FIELDS, TestKeys, type SaveKeysInput, type SecretField, type SettingField } from './schema.ts';
+import { deleteKeys, loadKeysRow, savedSettings, saveKeys, UnreadableSecret, type KeysRow, type OpenedKeys } from './store.ts';
 import type { Resolver } from './url-guard.ts';
 
 export interface KeysRoutesDeps {
@@ -54,10 +54,20 @@ export function keysRouter(deps: KeysRoutesDeps): Router {
     const row = await withUser(db, id, (tx) => loadKeysRow(tx, id));
     const { saved, unreadable } = openSavedKeys(row, vault);
     const typedValue = (field: keyof SaveKeysInput) => typed[field] as string | undefined;
-    const pick = (field: keyof SaveKeysInput & keyof OpenedKeys) => typedValue(field) || (saved[field] as string | undefined);
+    // An empty key field keeps the saved key; a setting sent empty is the default, as saving it would make it.
+    const pick = (field: SecretField | SettingField) =>
+      isSetting(field) && typed[field] !== undefined ? typed[field] || undefined : typedValue(field) || saved[field];
     const llmBaseUrl = pick('llm_base_url');
+    const ttsProvider = typed.tts_provider ?? saved.tts_provider ?? 'openai';
     // A saved field that cannot be opened (and was not typed again) stops only its own provider's check.
     const needsReentry = (fields: SecretField[]) => fields.filter((f) => unreadable.has(f) && !typedValue(f));
+    const reentry: Record<keyof ProviderCheckResults, SecretField[]> = {
+      livekit: needsReentry(['livekit_url', 'livekit_api_key', 'livekit_api_secret']),
+      llm: needsReentry(['openai_key']),
+      deepgram: needsReentry(['deepgram_key']),
+      // The OpenAI voice speaks with its own key when there is one, else with the language-model key.
+      speech: ttsProvider === 'deepgram' ? [] : needsReentry([unreadable.has('tts_key') || pick('tts_key') ? 'tts_key' : 'openai_key']),
+    };
     const results: ProviderCheckResults = await testProviderKeys(
       {
         livekitUrl: pick('livekit_url'),
@@ -67,12 +77,17 @@ export function keysRouter(deps: KeysRoutesDeps): Router {
         llmKey: pick('openai_key'),
         llmModel: pick('llm_model') || defaultModelFor(llmBaseUrl ?? DEFAULT_LLM_BASE_URL),
         deepgramKey: pick('deepgram_key'),
+        deepgramBaseUrl: pick('deepgram_base_url'),
+        ttsProvider,
+        ttsBaseUrl: pick('tts_base_url'),
+        ttsModel: pick('tts_model'),
+        ttsVoice: pick('tts_voice'),
+        ttsKey: pick('tts_key'),
       },
       { production, timeoutMs: deps.checkTimeoutMs, deepgramBaseUrl: deps.deepgramBaseUrl, resolve },
     );
-    for (const provider of Object.keys(PROVIDER_FIELDS) as (keyof ProviderCheckResults)[]) {
-      const fields = needsReentry(PROVIDER_FIELDS[provider]);
-      if (fields.length > 0) results[provider] = reentryResult(fields);
+    for (const provider of Object.keys(reentry) as (keyof ProviderCheckResults)[]) {
+      if (reentry[provider].length > 0) results[provider] = reentryResult(reentry[provider]);
     }
     res.set('Cache-Control', 'no-store').json(results);
   });
@@ -80,12 +95,9 @@ export function keysRouter(deps: KeysRoutesDeps): Router {
   return router;
 }
 
-/** The saved fields each provider's check needs. */
-const PROVIDER_FIELDS: Record<keyof ProviderCheckResults, SecretField[]> = {
-  livekit: ['livekit_url', 'livekit_api_key', 'livekit_api_secret'],
-  llm: ['openai_key'],
-  deepgram: ['deepgram_key'],
-};
+function isSetting(field: string): field is SettingField {
+  return (SETTING_FIELDS as readonly string[]).includes(field);
+}
 
 const FIELD_NAMES: Record<SecretField, string> = {
   livekit_url: 'LiveKit URL',
@@ -93,6 +105,7 @@ const FIELD_NAMES: Record<SecretField, string> = {
   livekit_api_secret: 'LiveKit API secret',
   openai_key: 'language model key',
   deepgram_key: 'Deepgram key',
+  tts_key: 'speech key',
 };
 
 /**
@@ -113,8 +126,7 @@ function openSavedKeys(row: KeysRow | undefined, vault: Vault): { saved: Partial
       unreadable.add(field);
     }
   }
-  if (row.llm_base_url) saved.llm_base_url = row.llm_base_url;
-  if (row.llm_model) saved.llm_model = row.llm_model;
+  Object.assign(saved, savedSettings(row), { tts_provider: row.tts_provider });
   return { saved, unreadable };
 }
 

@@ -1,30 +1,21 @@
 import type { Database, Queryable } from '../db/database.ts';
 import { withUser } from '../db/database.ts';
 import { UnreadableSecret, type Vault } from '../crypto/vault.ts';
-import { SECRET_FIELDS, type SaveKeysInput, type SecretField } from './schema.ts';
+import { SECRET_FIELDS, SETTING_FIELDS, type SaveKeysInput, type SecretField, type SettingField } from './schema.ts';
 
-export interface KeysRow {
-  livekit_url: string | null;
-  livekit_api_key: string | null;
-  livekit_api_secret: string | null;
-  openai_key: string | null;
-  deepgram_key: string | null;
-  llm_base_url: string | null;
-  llm_model: string | null;
+/** Secrets as Fernet tokens; settings as they were saved. */
+export type KeysRow = Record<SecretField | SettingField, string | null> & {
   tts_provider: 'openai' | 'deepgram';
   key_updated_at: Partial<Record<SecretField, string>>;
   updated_at: Date;
-}
+};
 
 /** The user's keys in plaintext: only for their own key test or interview, never stored or logged. */
-export type OpenedKeys = Partial<Record<SecretField, string>> & {
-  llm_base_url?: string;
-  llm_model?: string;
+export type OpenedKeys = Partial<Record<SecretField, string>> & Partial<Record<SettingField, string>> & {
   tts_provider: 'openai' | 'deepgram';
 };
 
-const COLUMNS = `livekit_url, livekit_api_key, livekit_api_secret, openai_key, deepgram_key,
-  llm_base_url, llm_model, tts_provider, key_updated_at, updated_at`;
+const COLUMNS = `${SECRET_FIELDS.join(', ')}, ${SETTING_FIELDS.join(', ')}, tts_provider, key_updated_at, updated_at`;
 
 export async function loadKeysRow(tx: Queryable, userId: string): Promise<KeysRow | undefined> {
   const { rows } = await tx.query<KeysRow>(`select ${COLUMNS} from public.user_api_keys where user_id = $1`, [userId]);
@@ -52,7 +43,7 @@ export async function saveKeys(db: Database, userId: string, input: SaveKeysInpu
       sets.push(`${field} = $${params.length}`);
       stamped[field] = now;
     }
-    for (const field of ['llm_base_url', 'llm_model'] as const) {
+    for (const field of SETTING_FIELDS) {
       const value = input[field];
       if (value === undefined) continue;
       params.push(value === '' ? null : value);
@@ -85,9 +76,17 @@ export function openKeys(row: KeysRow | undefined, vault: Vault): OpenedKeys {
     const token = row[field];
     if (token) opened[field] = vault.open(token);
   }
-  if (row.llm_base_url) opened.llm_base_url = row.llm_base_url;
-  if (row.llm_model) opened.llm_model = row.llm_model;
-  return opened;
+  return Object.assign(opened, savedSettings(row));
+}
+
+/** The settings a row holds, leaving out those not set. */
+export function savedSettings(row: KeysRow): Partial<Record<SettingField, string>> {
+  const settings: Partial<Record<SettingField, string>> = {};
+  for (const field of SETTING_FIELDS) {
+    const value = row[field];
+    if (value) settings[field] = value;
+  }
+  return settings;
 }
 
 /** The user's keys, opened, for their own interview or key test. */

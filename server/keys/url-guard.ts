@@ -11,7 +11,7 @@ import {
   type UnsafeUrlReason,
 } from '../../agent/net-guard.ts';
 
-// Users give us URLs (their LiveKit server, their LLM's base URL) that the server then calls
+// Users give us URLs (their LiveKit server, their LLM's, Deepgram's and speech server's base URLs) that the server then calls
 // with their keys. The address classification and the connect-time guard live in agent/ (the
 // interview child connects to the LLM base URL itself and needs them too); this file adds the
 // URL rules for each kind of URL, and scoping the global fetch for SDKs that take no fetch option.
@@ -19,13 +19,19 @@ import {
 export { addressProblem, classifyAddress, guardedFetch, guardedLookup, UnsafeUrlError };
 export type { GuardedFetch, GuardedFetchOptions, RefusedAddress, Resolver, UnsafeUrlReason };
 
-export type UrlKind = 'livekit' | 'llm';
+export type UrlKind = 'livekit' | 'llm' | 'deepgram' | 'speech';
 
 // ---------------------------------------------------------------------------------------------
 // URL checks
 
-const LABEL: Record<UrlKind, string> = { livekit: 'LiveKit URL', llm: 'LLM base URL' };
+const LABEL: Record<UrlKind, string> = {
+  livekit: 'LiveKit URL',
+  llm: 'LLM base URL',
+  deepgram: 'Deepgram base URL',
+  speech: 'Speech base URL',
+};
 
+// A Deepgram base URL is given in its https:// form: the agent derives the wss:// one for streaming.
 function allowedSchemes(kind: UrlKind, production: boolean): string[] {
   if (kind === 'livekit') return production ? ['wss:', 'https:'] : ['wss:', 'https:', 'ws:', 'http:'];
   return production ? ['https:'] : ['https:', 'http:'];

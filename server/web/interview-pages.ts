@@ -9,7 +9,7 @@ import { EXPERIENCE_LEVELS, STAGE_LIMITS_MS, STAGES, type Stage } from '../../ag
 import { currentUser, requireUser } from '../auth/require-user.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { notFound } from '../http/errors.ts';
-import { DEFAULT_LLM_BASE_URL, presetOf } from '../keys/providers.ts';
+import { OPENAI_VOICE_PROBLEM, openAiVoiceKey } from '../keys/providers.ts';
 import { loadKeysRow, type KeysRow } from '../keys/store.ts';
 import { LEVEL_LABELS, STAGE_LABELS } from '../interviews/presenter.ts';
 import * as store from '../interviews/store.ts';
@@ -36,8 +36,8 @@ export function modeReadiness(row: KeysRow | undefined): { llmReady: boolean; vo
   let voiceProblem: string | null = null;
   if (missing.length > 0) {
     voiceProblem = `Voice needs ${missing.join(' and ')} keys — add them in Settings → Keys.`;
-  } else if (row?.tts_provider !== 'deepgram' && presetOf(row?.llm_base_url ?? DEFAULT_LLM_BASE_URL) !== 'openai') {
-    voiceProblem = "The OpenAI voice needs OpenAI as the language-model provider — choose the Deepgram voice in Settings → Keys.";
+  } else if (row?.tts_provider !== 'deepgram' && !openAiVoiceKey(row ?? {})) {
+    voiceProblem = `${OPENAI_VOICE_PROBLEM} — add a speech key or your own speech server, or choose the Deepgram voice, in Settings → Keys.`;
   }
   return { llmReady, voiceProblem };
 }

@@ -1,7 +1,14 @@
 import { Router } from 'express';
 import { requireUser } from '../auth/require-user.ts';
 import { DELETE_CONFIRMATION } from '../auth/account.ts';
-import { LLM_DEFAULT_MODELS, LLM_PRESETS } from '../keys/providers.ts';
+import {
+  DEFAULT_DEEPGRAM_BASE_URL,
+  DEFAULT_TTS_BASE_URL,
+  DEFAULT_TTS_MODEL,
+  DEFAULT_TTS_VOICE,
+  LLM_DEFAULT_MODELS,
+  LLM_PRESETS,
+} from '../keys/providers.ts';
 
 const PRESET_LABELS: Record<keyof typeof LLM_PRESETS, string> = {
   openai: 'OpenAI',
@@ -40,6 +47,8 @@ export function pagesRouter(deps: PagesDeps): Router {
         baseUrl: LLM_PRESETS[id],
         defaultModel: LLM_DEFAULT_MODELS[id],
       })),
+      // Shown as placeholders: an empty field means the default.
+      speechDefaults: { deepgramBaseUrl: DEFAULT_DEEPGRAM_BASE_URL, ttsBaseUrl: DEFAULT_TTS_BASE_URL, ttsModel: DEFAULT_TTS_MODEL, ttsVoice: DEFAULT_TTS_VOICE },
     });
   });
 

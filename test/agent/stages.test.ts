@@ -2,6 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { describeFailure } from '../../agent/errors.ts';
+import { UnsafeUrlError } from '../../agent/net-guard.ts';
 import * as prompts from '../../agent/prompts.ts';
 import { startMessageProblem } from '../../agent/protocol.ts';
 import { isQuestion, STAGE_RULES, StageMachine } from '../../agent/stages.ts';
@@ -158,6 +159,30 @@ describe('provider errors', () => {
     );
     for (const status of [400, 401, 404, 429, 500, 503]) expect(describeFailure('llm', answered(status), local).message).not.toContain(keys.llmApiKey);
   });
+
+  it("names the user's own Deepgram and speech servers, and sends the user to the setting that holds them", () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
+    const own = { ...keys, deepgramBaseUrl: 'https://dg.example.test:8443', ttsBaseUrl: 'http://kokoro.example.test:8880/v1' };
+    expect(describeFailure('stt', refused, own).message).toBe(
+      'Deepgram speech-to-text could not be reached at dg.example.test:8443 (connection refused) — check the Deepgram base URL in Settings → Keys.',
+    );
+    expect(describeFailure('tts', refused, own).message).toBe(
+      'Text-to-speech could not be reached at kokoro.example.test:8880 (connection refused) — check the speech base URL in Settings → Keys.',
+    );
+    expect(describeFailure('tts', refused, { ...own, ttsProvider: 'deepgram' }).message).toBe(
+      'Deepgram text-to-speech could not be reached at dg.example.test:8443 (connection refused) — check the Deepgram base URL in Settings → Keys.',
+    );
+    // A speech server that refuses the request: its model, voice or address is what to check.
+    expect(describeFailure('tts', { statusCode: 400 }, own).message).toBe(
+      'Text-to-speech refused the request (HTTP 400) — check the speech model, voice and base URL in Settings → Keys.',
+    );
+    const guard = new UnsafeUrlError('address', 'refused', { host: 'kokoro.example.test', address: '10.0.0.5', problem: 'private' });
+    expect(describeFailure('tts', guard, own).message).toBe(
+      'The text-to-speech address points to kokoro.example.test, which resolves to a private address (10.0.0.5) that cannot be used — change it in Settings → Keys.',
+    );
+    // Deepgram's and OpenAI's own addresses are not the user's to change.
+    expect(describeFailure('tts', guard, keys).message).toMatch(/— check the server's network\.$/);
+  });
 });
 
 describe('start message check', () => {
@@ -169,7 +194,12 @@ describe('start message check', () => {
       interview: { interviewId: 'i', candidateName: 'c', jobRole: 'r', experienceLevel: 'mid' },
     };
     expect(startMessageProblem(start)).toBeNull();
-    expect(startMessageProblem({ ...start, mode: 'voice' })).toBe('voice mode needs livekit.url and livekit.token');
+    expect(startMessageProblem({ ...start, mode: 'voice' })).toBe('voice mode needs livekit.url, livekit.token and livekit.candidateIdentity');
     expect(startMessageProblem({ ...start, keys: { ...start.keys, llmApiKey: '' } })).toBe('keys.llmApiKey is required');
+    const speech = { deepgramBaseUrl: 'https://dg.example.test', ttsBaseUrl: 'http://127.0.0.1:8880/v1', ttsModel: 'kokoro', ttsVoice: 'af_bella', openaiTtsKey: 'k2' };
+    expect(startMessageProblem({ ...start, keys: { ...start.keys, ...speech } })).toBeNull();
+    expect(startMessageProblem({ ...start, keys: { ...start.keys, ttsVoice: 7 } })).toBe('keys.ttsVoice must be text when given');
+    expect(startMessageProblem({ ...start, keys: { ...start.keys, deepgramBaseUrl: 'wss://dg.example.test' } })).toBe('keys.deepgramBaseUrl must be an http(s):// URL');
+    expect(startMessageProblem({ ...start, keys: { ...start.keys, ttsBaseUrl: 'speech.example.test' } })).toBe('keys.ttsBaseUrl must be an http(s):// URL');
   });
 });

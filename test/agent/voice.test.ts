@@ -5,12 +5,16 @@
 import * as deepgram from '@livekit/agents-plugin-deepgram';
 import * as openai from '@livekit/agents-plugin-openai';
 import * as silero from '@livekit/agents-plugin-silero';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { ProviderError } from '../../agent/errors.ts';
 import type { ProviderKeys, StartMessage } from '../../agent/protocol.ts';
 import { CONNECTION_OPTIONS, createSession, InterviewLLM } from '../../agent/session.ts';
 import { buildVoiceModels, parseControl } from '../../agent/voice.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
+import { startFakeOpenAISpeech, type FakeOpenAISpeech } from '../fakes/openai-speech.ts';
 
 const voiceStart = (keys: Partial<ProviderKeys> = {}): Extract<StartMessage, { mode: 'voice' }> => ({
   type: 'start',
@@ -21,10 +25,55 @@ const voiceStart = (keys: Partial<ProviderKeys> = {}): Extract<StartMessage, { m
 });
 
 let fake: FakeOpenAI | undefined;
+const closing: { close(): Promise<void> | void }[] = [];
 afterEach(async () => {
   await fake?.close();
   fake = undefined;
+  await Promise.all(closing.splice(0).map((c) => c.close()));
 });
+
+/** A WebSocket server that only notes who connected where (the path and the Authorization header). */
+async function startSocketRecorder() {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const connections: { path: string; authorization?: string }[] = [];
+  let notify = () => {};
+  server.on('connection', (_socket, req: IncomingMessage) => {
+    connections.push({ path: (req.url ?? '').split('?')[0]!, authorization: req.headers.authorization });
+    notify();
+  });
+  const recorder = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections,
+    /** Resolves once `n` connections have arrived. */
+    connected: (n: number) =>
+      new Promise<void>((resolve) => {
+        notify = () => connections.length >= n && resolve();
+        notify();
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of server.clients) client.terminate();
+        server.close(() => resolve());
+      }),
+  };
+  closing.push(recorder);
+  return recorder;
+}
+
+async function startSpeech(): Promise<FakeOpenAISpeech> {
+  const speech = await startFakeOpenAISpeech({ apiKey: 'sk-dummy-tts-key' });
+  closing.push(speech);
+  return speech;
+}
+
+/** Every frame of one synthesis, as the session would consume it. */
+async function synthesize(tts: VoiceModelsTts, text: string): Promise<number> {
+  let frames = 0;
+  for await (const audio of tts.synthesize(text)) if (audio.frame.samplesPerChannel > 0) frames++;
+  return frames;
+}
+type VoiceModelsTts = Awaited<ReturnType<typeof buildVoiceModels>>['tts'];
 
 describe('voice pipeline construction (no network)', () => {
   it('builds Deepgram STT, OpenAI TTS, Silero VAD and the user LLM into a VAD-driven session', async () => {
@@ -65,11 +114,70 @@ describe('voice pipeline construction (no network)', () => {
     expect(models.tts).toBeInstanceOf(deepgram.TTS);
   });
 
-  it('reuses the LLM key for OpenAI TTS only when the LLM is OpenAI itself', async () => {
-    await expect(buildVoiceModels(voiceStart().keys)).resolves.toBeDefined();
-    const otherLLM = buildVoiceModels(voiceStart({ llmBaseUrl: 'http://127.0.0.1:9/v1' }).keys);
-    await expect(otherLLM).rejects.toBeInstanceOf(ProviderError);
-    await expect(otherLLM).rejects.toMatchObject({ failure: { provider: 'tts' } });
+  it('speaks with openaiTtsKey only: the server decides whether the LLM key may speak', async () => {
+    await expect(buildVoiceModels(voiceStart({ openaiTtsKey: 'sk-dummy-tts-key' }).keys)).resolves.toBeDefined();
+    // Even with OpenAI as the LLM, no openaiTtsKey means no key for the voice.
+    const noKey = await buildVoiceModels(voiceStart().keys).catch((e: unknown) => e);
+    expect(noKey).toBeInstanceOf(ProviderError);
+    expect((noKey as ProviderError).failure).toEqual({ provider: 'tts', message: 'OpenAI text-to-speech has no key — add one in Settings → Keys.' });
+  });
+
+  it("speaks through the user's OpenAI-compatible speech server with its model, voice and key", async () => {
+    const speech = await startSpeech();
+    const keys = voiceStart({ openaiTtsKey: 'sk-dummy-tts-key', ttsBaseUrl: speech.url, ttsModel: 'kokoro', ttsVoice: 'af_bella' }).keys;
+    const { tts } = await buildVoiceModels(keys);
+    expect(tts).toBeInstanceOf(openai.TTS);
+    expect([tts.provider, tts.model]).toEqual([new URL(speech.url).host, 'kokoro']);
+    expect(await synthesize(tts, 'Hello there.')).toBeGreaterThan(0);
+    expect(speech.requests).toMatchObject([
+      { method: 'POST', path: '/v1/audio/speech', authorized: true, model: 'kokoro', voice: 'af_bella', input: 'Hello there.', format: 'pcm' },
+    ]);
+    // Without a model or voice: the plugin's defaults, OpenAI's own.
+    const defaults = await buildVoiceModels({ ...keys, ttsModel: undefined, ttsVoice: undefined });
+    await synthesize(defaults.tts, 'Hi.');
+    expect(speech.requests.at(-1)).toMatchObject({ model: 'tts-1', voice: 'alloy' });
+    await Promise.all([tts.close(), defaults.tts.close()]);
+  });
+
+  // (A refusal by the guard fails the synthesis; @livekit/agents 1.9 leaves every failed one as an
+  // unhandled rejection, so the refusal itself is tested on guardedFetch in test/keys/url-guard.test.ts.)
+  it('connects to the speech server through the network guard, so the address connected to is checked in the child', async () => {
+    const speech = await startSpeech();
+    const port = new URL(speech.url).port;
+    const keys = voiceStart({ openaiTtsKey: 'sk-dummy-tts-key', ttsBaseUrl: `http://speech.voice.test:${port}/v1` }).keys;
+    // A name only the injected resolver knows: reaching the fake proves the guarded lookup was used.
+    const resolve = async (host: string) => {
+      if (host !== 'speech.voice.test') throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+      return [{ address: '127.0.0.1', family: 4 }];
+    };
+    const { tts } = await buildVoiceModels(keys, { production: false, resolve });
+    expect(await synthesize(tts, 'Hello.')).toBeGreaterThan(0);
+    expect(speech.requests).toHaveLength(1);
+    await tts.close();
+  });
+
+  it("streams speech-to-text from the user's Deepgram base URL, in its ws:// form", async () => {
+    const deepgramServer = await startSocketRecorder();
+    // With a path prefix and a trailing slash, as a proxy in front of a self-hosted Deepgram might have.
+    const { stt } = await buildVoiceModels(voiceStart({ deepgramBaseUrl: `${deepgramServer.url}/deepgram/`, ttsProvider: 'deepgram' }).keys);
+    const stream = stt.stream();
+    await deepgramServer.connected(1);
+    expect(deepgramServer.connections).toEqual([{ path: '/deepgram/v1/listen', authorization: 'Token dg-dummy-key' }]);
+    stream.close();
+    await stt.close();
+  });
+
+  it("speaks with Deepgram's voice from the user's Deepgram base URL", async () => {
+    const deepgramServer = await startSocketRecorder();
+    const { tts } = await buildVoiceModels(voiceStart({ deepgramBaseUrl: deepgramServer.url, ttsProvider: 'deepgram' }).keys);
+    expect(tts).toBeInstanceOf(deepgram.TTS);
+    const stream = tts.stream();
+    stream.pushText('Hello there.');
+    stream.flush();
+    await deepgramServer.connected(1);
+    expect(deepgramServer.connections).toEqual([{ path: '/v1/speak', authorization: 'Token dg-dummy-key' }]);
+    stream.close();
+    await tts.close();
   });
 
   it('needs a Deepgram key for speech-to-text', async () => {

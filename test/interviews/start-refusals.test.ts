@@ -23,6 +23,15 @@ afterEach(async () => {
 
 const json = { accept: 'application/json' };
 
+/** What a voice interview needs besides the model's address. */
+const VOICE_KEYS = {
+  openai_key: LLM_KEY,
+  livekit_url: 'ws://127.0.0.1:7880',
+  livekit_api_key: 'APIkey',
+  livekit_api_secret: 'livekit-secret',
+  deepgram_key: 'dg-key',
+};
+
 /** A pool whose children never answer `ready` (every interview id is a uuid, never "ready…"). */
 function silentPool(readyTimeoutMs: number): WorkerPool {
   return new WorkerPool({ max: 2, heapMb: 64, readyTimeoutMs, entry: SILENT_AGENT, logger: captureLogs().logger });
@@ -91,16 +100,25 @@ describe('starting an interview that does not run', () => {
     expect(app!.pool.active()).toBe(0);
   });
 
+  it('refuses the OpenAI voice with 412 when the model provider is not OpenAI, unless a speech server or speech key is saved', async () => {
+    const client = await signedIn({ pool: silentPool(300) });
+    expect((await client.api('PUT', '/api/keys', { ...VOICE_KEYS, llm_base_url: llm.url, tts_provider: 'openai' })).status).toBe(200);
+    const refused = await client.api('POST', '/api/interviews', { ...START_TEXT, mode: 'voice' });
+    expect(refused.status).toBe(412);
+    expect(refused.json()).toMatchObject({ missing: ['a speech key'], message: expect.stringMatching(/^The OpenAI voice needs an OpenAI key/) });
+    expect((await client.request('GET', '/api/interviews', { headers: json })).json().interviews).toHaveLength(0);
+
+    // The user's own speech server: the start goes on to the child (which, here, never answers).
+    expect((await client.api('PUT', '/api/keys', { tts_base_url: 'http://127.0.0.1:8880/v1' })).status).toBe(200);
+    expect((await client.api('POST', '/api/interviews', { ...START_TEXT, mode: 'voice' })).status).toBe(502);
+    // Or a speech key of its own.
+    await client.api('PUT', '/api/keys', { tts_base_url: '', tts_key: 'sk-speech-key-2222' });
+    expect((await client.api('POST', '/api/interviews', { ...START_TEXT, mode: 'voice' })).status).toBe(502);
+  });
+
   it('names the saved keys that can no longer be read when the mode needs them, and ignores the others', async () => {
     const client = await signedIn({ pool: silentPool(300) });
-    await client.api('PUT', '/api/keys', {
-      openai_key: LLM_KEY,
-      llm_base_url: llm.url,
-      livekit_url: 'ws://127.0.0.1:7880',
-      livekit_api_key: 'APIkey',
-      livekit_api_secret: 'livekit-secret',
-      deepgram_key: 'dg-key',
-    });
+    await client.api('PUT', '/api/keys', { ...VOICE_KEYS, llm_base_url: llm.url });
     // Sealed with a key the server no longer has (an ENCRYPTION_KEY rotated without re-sealing).
     const lost = createVault([Buffer.alloc(32, 7).toString('base64url')]);
     await app!.db.query(`update public.user_api_keys set deepgram_key = $1`, [lost.seal('dg-key')]);

@@ -1,6 +1,7 @@
-// The saved LLM base URL and LiveKit URL are checked again when an interview starts, before the
-// child (which connects to them) is forked: DNS may point elsewhere now, and a loopback URL
-// saved in development must not be used in production.
+// The saved LLM base URL and LiveKit URL (and, for voice, the Deepgram and speech base URLs) are
+// checked again when an interview starts, before the child (which connects to them) is forked:
+// DNS may point elsewhere now, and a loopback URL saved in development must not be used in
+// production. What passes goes to the child in the start message, with the key the voice speaks with.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userForIdentity } from '../../server/auth/users.ts';
@@ -12,7 +13,10 @@ import { openPglite } from '../../server/db/pglite.ts';
 import { InterviewEvents } from '../../server/interviews/events.ts';
 import type { StartInterviewInput } from '../../server/interviews/schema.ts';
 import { InterviewService } from '../../server/interviews/service.ts';
-import { saveKeys } from '../../server/keys/store.ts';
+import type { StartMessage } from '../../agent/protocol.ts';
+import { LLM_PRESETS } from '../../server/keys/providers.ts';
+import type { SaveKeysInput } from '../../server/keys/schema.ts';
+import { deleteKeys, saveKeys } from '../../server/keys/store.ts';
 import type { Resolver } from '../../server/keys/url-guard.ts';
 import { AgentStartError, WorkerPool } from '../../server/workers/pool.ts';
 import { TEST_ENCRYPTION_KEY, TEST_SECRET_KEY } from '../helpers/app.ts';
@@ -24,6 +28,10 @@ const DNS: Record<string, string> = {
   'lk.example.test': '169.254.169.254',
   'public-llm.example.test': '93.184.215.14',
   'public-lk.example.test': '93.184.215.15',
+  'dg.example.test': '10.0.0.8',
+  'speech.example.test': '192.168.4.4',
+  'public-dg.example.test': '93.184.215.16',
+  'public-speech.example.test': '93.184.215.17',
 };
 const resolveHost: Resolver = async (hostname) => {
   const address = DNS[hostname];
@@ -35,8 +43,17 @@ const TEXT: StartInterviewInput = { candidate_name: 'Ada', job_role: 'Backend En
 const VOICE: StartInterviewInput = { ...TEXT, mode: 'voice' };
 const vault = createVault([TEST_ENCRYPTION_KEY]);
 
+/** The real pool (its child never answers), remembering each start message it was given. */
+class RecordingPool extends WorkerPool {
+  readonly starts: StartMessage[] = [];
+  override start(interview: Parameters<WorkerPool['start']>[0]) {
+    this.starts.push(interview.start);
+    return super.start(interview);
+  }
+}
+
 let db: Database;
-let pool: WorkerPool;
+let pool: RecordingPool;
 let userId: string;
 
 beforeAll(async () => {
@@ -44,7 +61,7 @@ beforeAll(async () => {
   await migrate(db);
   userId = (await userForIdentity(db, 'google', 'sub-url-check', { name: 'Ada' })).id;
   // The child never answers: a start that gets past the checks ends as a 502 from the pool.
-  pool = new WorkerPool({ max: 2, heapMb: 64, readyTimeoutMs: 300, entry: SILENT_AGENT, logger: captureLogs().logger });
+  pool = new RecordingPool({ max: 2, heapMb: 64, readyTimeoutMs: 300, entry: SILENT_AGENT, logger: captureLogs().logger });
 });
 afterAll(async () => {
   await pool.shutdown(1_000);
@@ -63,6 +80,28 @@ async function saveUrls(llmBaseUrl: string, livekitUrl: string): Promise<void> {
     { openai_key: 'sk-url-test-0000', llm_base_url: llmBaseUrl, livekit_url: livekitUrl, livekit_api_key: 'APIkey', livekit_api_secret: 'secret-0000', deepgram_key: 'dg-0000', tts_provider: 'deepgram' },
     vault,
   );
+}
+
+const VOICE_KEYS = {
+  openai_key: 'sk-llm-key-0000',
+  livekit_url: 'wss://public-lk.example.test',
+  livekit_api_key: 'APIkey',
+  livekit_api_secret: 'secret-0000',
+  deepgram_key: 'dg-0000',
+} satisfies SaveKeysInput;
+
+/** Replaces the user's whole key set. */
+async function saveOnly(input: SaveKeysInput): Promise<void> {
+  await deleteKeys(db, userId);
+  await saveKeys(db, userId, input, vault);
+}
+
+/** The keys a start that passed every check sent its child. */
+async function startedKeys(production: boolean, input: StartInterviewInput) {
+  const before = pool.starts.length;
+  await expect(service(production).start(userId, input)).rejects.toBeInstanceOf(AgentStartError);
+  expect(pool.starts).toHaveLength(before + 1);
+  return pool.starts.at(-1)!.keys;
 }
 
 async function refusal(production: boolean, input: StartInterviewInput) {
@@ -111,5 +150,80 @@ describe('interview start: saved URLs checked again', () => {
   it('lets public URLs through to the child', async () => {
     await saveUrls('https://public-llm.example.test/v1', 'wss://public-lk.example.test');
     await expect(service(true).start(userId, VOICE)).rejects.toBeInstanceOf(AgentStartError);
+  });
+});
+
+describe('interview start: the speech settings', () => {
+  it('refuses a Deepgram base URL or a speech base URL that now resolves to a private address, in a voice start only', async () => {
+    await saveOnly({ ...VOICE_KEYS, deepgram_base_url: 'https://dg.example.test', tts_provider: 'deepgram' });
+    const deepgram = await refusal(true, VOICE);
+    expect(deepgram).toMatchObject({ status: 422, code: 'unsafe_url', details: { setting: 'deepgram_base_url' } });
+    expect(deepgram.message).toBe('Change the Deepgram base URL in Settings → Keys: dg.example.test resolves to 10.0.0.8, which is private and cannot be used.');
+    // Text interviews use no speech.
+    await expect(service(true).start(userId, TEXT)).rejects.toBeInstanceOf(AgentStartError);
+
+    await saveOnly({ ...VOICE_KEYS, tts_base_url: 'https://speech.example.test/v1', tts_provider: 'openai' });
+    const speech = await refusal(true, VOICE);
+    expect(speech).toMatchObject({ status: 422, code: 'unsafe_url', details: { setting: 'tts_base_url' } });
+    expect(speech.message).toBe('Change the speech base URL in Settings → Keys: speech.example.test resolves to 192.168.4.4, which is private and cannot be used.');
+    // The Deepgram voice does not use the speech server.
+    await saveKeys(db, userId, { tts_provider: 'deepgram' }, vault);
+    await expect(service(true).start(userId, VOICE)).rejects.toBeInstanceOf(AgentStartError);
+  });
+
+  it('sends the speech settings, and the key the OpenAI voice speaks with, in the start message', async () => {
+    await saveOnly({
+      ...VOICE_KEYS,
+      llm_base_url: LLM_PRESETS.groq,
+      deepgram_base_url: 'https://public-dg.example.test',
+      tts_provider: 'openai',
+      tts_base_url: 'https://public-speech.example.test/v1',
+      tts_model: 'kokoro',
+      tts_voice: 'af_bella',
+    });
+    // A Groq model with the user's own speech server: the language-model key goes to that server.
+    expect(await startedKeys(true, VOICE)).toEqual({
+      llmApiKey: 'sk-llm-key-0000',
+      llmBaseUrl: LLM_PRESETS.groq,
+      llmModel: 'llama-3.3-70b-versatile',
+      deepgramKey: 'dg-0000',
+      deepgramBaseUrl: 'https://public-dg.example.test',
+      ttsProvider: 'openai',
+      openaiTtsKey: 'sk-llm-key-0000',
+      ttsBaseUrl: 'https://public-speech.example.test/v1',
+      ttsModel: 'kokoro',
+      ttsVoice: 'af_bella',
+    });
+    // A text interview is sent none of it.
+    const text = await startedKeys(true, TEXT);
+    expect(Object.keys(text).sort()).toEqual(['deepgramKey', 'llmApiKey', 'llmBaseUrl', 'llmModel', 'ttsProvider']);
+  });
+
+  it('sends the speech key when there is one, and the defaults for OpenAI\'s own speech', async () => {
+    await saveOnly({ ...VOICE_KEYS, llm_base_url: LLM_PRESETS.groq, tts_provider: 'openai', tts_key: 'sk-speech-key-1111' });
+    const keys = await startedKeys(true, VOICE);
+    expect(keys).toMatchObject({ ttsProvider: 'openai', openaiTtsKey: 'sk-speech-key-1111', ttsModel: 'tts-1', ttsVoice: 'alloy' });
+    expect(keys).not.toHaveProperty('ttsBaseUrl');
+    expect(keys).not.toHaveProperty('deepgramBaseUrl');
+    // OpenAI as the model provider: its key speaks too.
+    await saveOnly({ ...VOICE_KEYS, tts_provider: 'openai' });
+    expect(await startedKeys(true, VOICE)).toMatchObject({ llmBaseUrl: undefined, openaiTtsKey: 'sk-llm-key-0000' });
+    // The Deepgram voice gets no OpenAI key at all.
+    await saveOnly({ ...VOICE_KEYS, tts_provider: 'deepgram', tts_key: 'sk-speech-key-1111', tts_base_url: 'https://public-speech.example.test/v1' });
+    const deepgramVoice = await startedKeys(true, VOICE);
+    expect(deepgramVoice.ttsProvider).toBe('deepgram');
+    for (const field of ['openaiTtsKey', 'ttsBaseUrl', 'ttsModel', 'ttsVoice']) expect(deepgramVoice).not.toHaveProperty(field);
+  });
+
+  it('refuses the OpenAI voice with 412 when its only key would be another provider\'s sent to OpenAI', async () => {
+    await saveOnly({ ...VOICE_KEYS, llm_base_url: LLM_PRESETS.groq, tts_provider: 'openai' });
+    const before = pool.starts.length;
+    const err = await refusal(true, VOICE);
+    expect(err).toMatchObject({ status: 412, details: { missing: ['a speech key'] } });
+    expect(err.message).toMatch(/^The OpenAI voice needs an OpenAI key, and the language-model key is another provider's\. Add a speech key, or the base URL of your own speech server/);
+    // OpenAI's own speech URL typed in does not make the Groq key an OpenAI one.
+    await saveKeys(db, userId, { tts_base_url: 'https://api.openai.com/v1' }, vault);
+    expect((await refusal(true, VOICE)).status).toBe(412);
+    expect(pool.starts).toHaveLength(before);
   });
 });

@@ -9,6 +9,7 @@ import { startFakeGoogle } from '../fakes/google.ts';
 import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.ts';
 import { startFakeLiveKit, type FakeLiveKit } from '../fakes/livekit.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
+import { startFakeOpenAISpeech, type FakeOpenAISpeech } from '../fakes/openai-speech.ts';
 import { startTestApp, TEST_ENCRYPTION_KEY, type TestApp } from '../helpers/app.ts';
 import { captureOutput } from '../helpers/logs.ts';
 
@@ -20,10 +21,12 @@ const KEYS = {
   openai_key: `sk-test-${MARKER}-wxyz`,
   deepgram_key: `dg${MARKER}9876`,
 };
+const TTS_KEY = `sk-speech-${MARKER}-tts1`;
 
 let livekit: FakeLiveKit;
 let deepgram: FakeDeepgram;
 let llm: FakeOpenAI;
+let speech: FakeOpenAISpeech;
 let app: TestApp | undefined;
 let output: ReturnType<typeof captureOutput> | undefined;
 
@@ -31,9 +34,10 @@ beforeAll(async () => {
   livekit = await startFakeLiveKit({ apiKey: KEYS.livekit_api_key, apiSecret: KEYS.livekit_api_secret });
   deepgram = await startFakeDeepgram({ apiKey: KEYS.deepgram_key });
   llm = await startFakeOpenAI({ apiKey: KEYS.openai_key });
+  speech = await startFakeOpenAISpeech({ apiKey: TTS_KEY });
 });
 afterAll(async () => {
-  await Promise.all([livekit.close(), deepgram.close(), llm.close()]);
+  await Promise.all([livekit.close(), deepgram.close(), llm.close(), speech.close()]);
 });
 afterEach(async () => {
   output?.restore();
@@ -125,6 +129,73 @@ describe('saving keys', () => {
     expect(kept).toMatchObject({ llm_provider: 'custom', llm_base_url: llm.url });
     const reset = (await client.api('PUT', '/api/keys', { llm_base_url: '' })).json();
     expect(reset).toMatchObject({ llm_provider: 'openai', llm_base_url: 'https://api.openai.com/v1' });
+  });
+
+  it('saves the speech endpoints beside the keys, seals the speech key, and clears each back to its default', async () => {
+    app = await start();
+    const client = app.client();
+    await client.signInLocally();
+    const unset = (await client.request('GET', '/api/keys', { headers: { accept: 'application/json' } })).json();
+    expect(unset).toMatchObject({ deepgram_base_url: null, tts_base_url: null, tts_model: null, tts_voice: null, tts_key: { set: false, masked: null } });
+
+    const speechSettings = { deepgram_base_url: deepgram.url, tts_base_url: speech.url, tts_model: 'kokoro', tts_voice: 'af_bella+af_sky' };
+    const saved = await client.api('PUT', '/api/keys', { ...speechSettings, tts_key: TTS_KEY });
+    expect(saved.status, saved.text).toBe(200);
+    expect(saved.json()).toMatchObject({ ...speechSettings, tts_key: { set: true, masked: '…tts1', updatedAt: expect.any(String) } });
+    expect(saved.text).not.toContain(MARKER);
+    const row = (await app.db.query<Record<string, string>>('select * from user_api_keys')).rows[0]!;
+    expect(row).toMatchObject(speechSettings);
+    expect(row.tts_key).toMatch(/^gAAAAA/);
+    expect(createVault([TEST_ENCRYPTION_KEY]).open(row.tts_key!)).toBe(TTS_KEY);
+
+    // Saving something else keeps them; an empty value clears each.
+    const kept = (await client.api('PUT', '/api/keys', { deepgram_key: KEYS.deepgram_key })).json();
+    expect(kept).toMatchObject({ ...speechSettings, tts_key: { set: true } });
+    const cleared = (await client.api('PUT', '/api/keys', { deepgram_base_url: '', tts_base_url: '', tts_model: '', tts_voice: '', tts_key: '' })).json();
+    expect(cleared).toMatchObject({ deepgram_base_url: null, tts_base_url: null, tts_model: null, tts_voice: null, tts_key: { set: false } });
+    expect((await wholeDatabase(app.db)).text).not.toContain(MARKER);
+    expect(everythingPrinted()).not.toContain(MARKER);
+  });
+
+  it('refuses malformed speech settings per field', async () => {
+    app = await start();
+    const client = app.client();
+    await client.signInLocally();
+    const reply = await client.api('PUT', '/api/keys', {
+      deepgram_base_url: 'deepgram.example.com',
+      tts_base_url: 'speech.example.com/v1',
+      tts_model: 'tts 1',
+      tts_voice: 'alloy; drop table',
+      tts_key: 'two words',
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.json().fields).toEqual({
+      deepgram_base_url: 'must be a full URL, e.g. https://deepgram.example.com',
+      tts_base_url: 'must be a full URL, e.g. https://speech.example.com/v1',
+      tts_model: 'must be a model name such as tts-1',
+      tts_voice: 'must be a voice name such as alloy',
+      tts_key: 'must not contain spaces or line breaks',
+    });
+    // URLs of the wrong form, each in its own words; and hosts that cannot be found, looked up before saving.
+    for (const [body, fields] of [
+      [
+        { deepgram_base_url: 'wss://deepgram.example.com', tts_base_url: 'ftp://speech.example.com/v1' },
+        { deepgram_base_url: 'Deepgram base URL must start with https:// or http://', tts_base_url: 'Speech base URL must start with https:// or http://' },
+      ],
+      [
+        { deepgram_base_url: 'https://me:pw@deepgram.example.com', tts_base_url: 'https://speech.example.com/v1?k=1' },
+        { deepgram_base_url: 'Deepgram base URL must not contain a user name or password', tts_base_url: 'Speech base URL must not contain ? or #' },
+      ],
+      [
+        { deepgram_base_url: 'https://deepgram.mockflow-test.invalid', tts_base_url: 'https://speech.mockflow-test.invalid/v1' },
+        { deepgram_base_url: 'cannot find the host deepgram.mockflow-test.invalid', tts_base_url: 'cannot find the host speech.mockflow-test.invalid' },
+      ],
+    ]) {
+      const refused = await client.api('PUT', '/api/keys', body);
+      expect(refused.status, JSON.stringify(body)).toBe(400);
+      expect(refused.json().fields).toEqual(fields);
+    }
+    expect((await app.db.query('select 1 from user_api_keys')).rows).toHaveLength(0);
   });
 
   it('replaces one key without retyping the others, and removes them all', async () => {
@@ -237,17 +308,20 @@ describe('saving keys', () => {
     const callback = new URL(consent.location!);
     expect((await client.get(callback.pathname + callback.search)).status).toBe(302);
     await google.close();
-    for (const [url, what] of [
-      ['ws://example.com', /wss:\/\//],
+    for (const [url, what, httpWhat = what] of [
+      ['ws://example.com', /wss:\/\//, /must start with https:\/\/$/],
       ['wss://127.0.0.1', /loopback/],
       ['wss://10.1.2.3', /private/],
       ['https://169.254.169.254/latest', /link-local/],
       ['wss://[::1]:7880', /loopback/],
     ] as const) {
-      const reply = await client.api('PUT', '/api/keys', { livekit_url: url, llm_base_url: url.replace(/^ws/, 'http') });
+      const http = url.replace(/^ws/, 'http');
+      const reply = await client.api('PUT', '/api/keys', { livekit_url: url, llm_base_url: http, deepgram_base_url: http, tts_base_url: http });
       expect(reply.status, url).toBe(400);
       expect(reply.json().fields.livekit_url, url).toMatch(what);
-      expect(reply.json().fields.llm_base_url, url).toBeTruthy();
+      for (const field of ['llm_base_url', 'deepgram_base_url', 'tts_base_url']) {
+        expect(reply.json().fields[field], `${field} ${url}`).toMatch(httpWhat);
+      }
     }
     expect((await app.db.query('select 1 from user_api_keys')).rows).toHaveLength(0);
 
@@ -270,6 +344,38 @@ describe('testing keys', () => {
       expect(results[provider], provider).toMatchObject({ ok: true, ms: expect.any(Number), message: expect.any(String) });
     }
     expect(reply.text).not.toContain(MARKER);
+    expect(everythingPrinted()).not.toContain(MARKER);
+  });
+
+  it("tests Deepgram at the user's base URL and the OpenAI voice's speech server, typed or saved", async () => {
+    // The server's own Deepgram setting points nowhere: only the user's base URL can pass.
+    const closed = await startFakeDeepgram({ apiKey: 'unused' });
+    await closed.close();
+    app = await start({ DEEPGRAM_API_URL: closed.url });
+    const client = app.client();
+    await client.signInLocally();
+    const typed = { deepgram_key: KEYS.deepgram_key, deepgram_base_url: deepgram.url, tts_provider: 'openai', tts_base_url: speech.url, tts_key: TTS_KEY, tts_voice: 'nova' };
+    const before = deepgram.requests.length;
+    const reply = await client.api('POST', '/api/keys/test', typed);
+    expect(reply.status, reply.text).toBe(200);
+    const results = reply.json();
+    expect(results.deepgram).toMatchObject({ ok: true, message: 'Deepgram accepted the key' });
+    expect(deepgram.requests.slice(before)).toEqual([{ method: 'GET', path: '/v1/projects', authorized: true }]);
+    expect(results.speech).toMatchObject({ ok: true, message: `${new URL(speech.url).host} accepted the speech key and spoke a test word (voice nova, model tts-1)` });
+    expect(speech.requests.at(-1)).toMatchObject({ path: '/v1/audio/speech', authorized: true, voice: 'nova', format: 'pcm' });
+
+    // Saved, then tested with nothing typed; a setting sent empty is tested as its default.
+    await client.api('PUT', '/api/keys', typed);
+    const saved = (await client.api('POST', '/api/keys/test', {})).json();
+    expect([saved.deepgram.ok, saved.speech.ok]).toEqual([true, true]);
+    const defaultDeepgram = (await client.api('POST', '/api/keys/test', { deepgram_base_url: '' })).json();
+    expect(defaultDeepgram.deepgram).toMatchObject({ ok: false, message: `cannot reach ${closed.url} (connection refused)` });
+    const deepgramVoice = (await client.api('POST', '/api/keys/test', { tts_provider: 'deepgram' })).json();
+    expect(deepgramVoice.speech).toMatchObject({ ok: false, notSet: true, message: 'Not used: the interviewer speaks with the Deepgram voice' });
+
+    const wrong = (await client.api('POST', '/api/keys/test', { tts_key: `sk-wrong-${MARKER}` })).json();
+    expect(wrong.speech).toMatchObject({ ok: false, message: `${new URL(speech.url).host} rejected the speech key` });
+    expect(JSON.stringify([results, saved, wrong])).not.toContain(MARKER);
     expect(everythingPrinted()).not.toContain(MARKER);
   });
 
@@ -411,6 +517,20 @@ describe('rotation and unreadable keys', () => {
       'The saved LiveKit API key and LiveKit API secret need re-entering: they were saved under an encryption key this server no longer has. Enter them again and save.',
     );
     expect(JSON.stringify([results, retyped, both])).not.toContain(MARKER);
+    expect(everythingPrinted()).not.toContain(MARKER);
+  });
+
+  it('"Test keys" asks for an unreadable speech key again, and for the OpenAI voice only', async () => {
+    app = await start();
+    const client = app.client();
+    await client.signInLocally();
+    await client.api('PUT', '/api/keys', { ...allKeys(), tts_provider: 'openai', tts_base_url: speech.url, tts_key: TTS_KEY });
+    await app.db.query('update user_api_keys set tts_key = $1', [new Fernet(Fernet.generateKey()).encrypt(TTS_KEY)]);
+    const results = (await client.api('POST', '/api/keys/test', {})).json();
+    expect(results.speech).toMatchObject({ ok: false, notSet: false, message: expect.stringMatching(/^The saved speech key needs re-entering/) });
+    expect(results.llm.ok).toBe(true);
+    expect((await client.api('POST', '/api/keys/test', { tts_key: TTS_KEY })).json().speech.ok).toBe(true);
+    expect((await client.api('POST', '/api/keys/test', { tts_provider: 'deepgram' })).json().speech.message).toMatch(/^Not used/);
     expect(everythingPrinted()).not.toContain(MARKER);
   });
 });

@@ -7,13 +7,15 @@ import type { Resolver } from '../../server/keys/url-guard.ts';
 import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.ts';
 import { sendGarbage, startFakeLiveKit, type FakeLiveKit, type Garbage } from '../fakes/livekit.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
+import { startFakeOpenAISpeech, type FakeOpenAISpeech } from '../fakes/openai-speech.ts';
 
 // Unique markers: if any of them shows up in any message, a secret leaked.
 const LK_KEY = 'APImarkerLK7f3a9';
 const LK_SECRET = 'lk-secret-marker-9b2c4e1d0a';
 const LLM_KEY = 'sk-llm-marker-5d8e2f7a';
 const DG_KEY = 'dg-key-marker-3c6b1a94';
-const MARKERS = [LK_KEY, LK_SECRET, LLM_KEY, DG_KEY];
+const TTS_KEY = 'sk-tts-marker-8e1f4c27';
+const MARKERS = [LK_KEY, LK_SECRET, LLM_KEY, DG_KEY, TTS_KEY];
 
 const every: string[] = [];
 afterAll(() => {
@@ -27,7 +29,7 @@ afterAll(() => {
 
 async function run(keys: ProviderKeys, options: CheckOptions): Promise<ProviderCheckResults> {
   const results = await testProviderKeys(keys, options);
-  every.push(results.livekit.message, results.llm.message, results.deepgram.message);
+  every.push(results.livekit.message, results.llm.message, results.deepgram.message, results.speech.message);
   return results;
 }
 
@@ -65,19 +67,21 @@ describe('testProviderKeys against working fakes', () => {
   let livekit: FakeLiveKit;
   let llm: FakeOpenAI;
   let deepgram: FakeDeepgram;
+  let speech: FakeOpenAISpeech;
   let options: CheckOptions;
   let valid: ProviderKeys;
 
   beforeAll(async () => {
-    [livekit, llm, deepgram] = await Promise.all([
+    [livekit, llm, deepgram, speech] = await Promise.all([
       startFakeLiveKit({ apiKey: LK_KEY, apiSecret: LK_SECRET }),
       startFakeOpenAI({ apiKey: LLM_KEY }),
       startFakeDeepgram({ apiKey: DG_KEY }),
+      startFakeOpenAISpeech({ apiKey: TTS_KEY }),
     ]);
     options = { production: false, timeoutMs: 2000, deepgramBaseUrl: deepgram.url };
     valid = { livekitUrl: livekit.wsUrl, livekitApiKey: LK_KEY, livekitApiSecret: LK_SECRET, llmBaseUrl: llm.url, llmKey: LLM_KEY, deepgramKey: DG_KEY };
   });
-  afterAll(() => Promise.all([livekit.close(), llm.close(), deepgram.close()]));
+  afterAll(() => Promise.all([livekit.close(), llm.close(), deepgram.close(), speech.close()]));
 
   it('passes valid keys for each provider, each through its own API call', async () => {
     const results = await run(valid, options);
@@ -209,6 +213,108 @@ describe('testProviderKeys against working fakes', () => {
     const plain = await run({ ...valid, livekitUrl: livekit.wsUrl }, { ...options, production: true });
     expect(plain.livekit.message).toBe('LiveKit URL must start with wss:// or https://');
   });
+
+  it("tests Deepgram at the user's own base URL when given, else at the server's", async () => {
+    const closed = `http://127.0.0.1:${await closedPort()}`;
+    const before = deepgram.requests.length;
+    const own = await run({ deepgramKey: DG_KEY, deepgramBaseUrl: `${deepgram.url}/` }, { ...options, deepgramBaseUrl: closed });
+    expect(own.deepgram).toMatchObject({ ok: true, notSet: false, message: 'Deepgram accepted the key' });
+    expect(deepgram.requests.slice(before)).toEqual([{ method: 'GET', path: '/v1/projects', authorized: true }]);
+    const server = await run({ deepgramKey: DG_KEY }, { ...options, deepgramBaseUrl: closed });
+    expect(server.deepgram).toMatchObject({ ok: false, message: `cannot reach ${closed} (connection refused)` });
+    // Given with /v1, the base URL reaches no API: said so, with what to change.
+    const withV1 = await run({ deepgramKey: DG_KEY, deepgramBaseUrl: `${deepgram.url}/v1` }, options);
+    expect(withV1.deepgram).toMatchObject({
+      ok: false,
+      message: `no Deepgram API answers at ${deepgram.url}/v1 (HTTP 404): check the Deepgram base URL (without /v1)`,
+    });
+  });
+
+  it("judges the user's Deepgram base URL as their other URLs, before anything is sent", async () => {
+    const before = deepgram.requests.length;
+    const plain = await run({ deepgramKey: DG_KEY, deepgramBaseUrl: deepgram.url }, { ...options, production: true });
+    expect(plain.deepgram).toMatchObject({ ok: false, notSet: false, message: 'Deepgram base URL must start with https://' });
+    const loopback = await run({ deepgramKey: DG_KEY, deepgramBaseUrl: deepgram.url.replace('http:', 'https:') }, { ...options, production: true });
+    expect(loopback.deepgram.message).toBe('that address is loopback (127.0.0.1) and cannot be used');
+    expect(deepgram.requests.length).toBe(before);
+  });
+
+  it('speaks one short test sentence for the OpenAI voice at the speech base URL, with the speech key', async () => {
+    const host = new URL(speech.url).host;
+    const results = await run({ ...valid, ttsBaseUrl: speech.url, ttsKey: TTS_KEY }, options);
+    expect(results.speech).toMatchObject({ ok: true, notSet: false, message: `${host} accepted the speech key and spoke a test word (voice alloy, model tts-1)` });
+    expect(results.speech.ms).toBeGreaterThanOrEqual(0);
+    const request = speech.requests.at(-1)!;
+    expect(request).toMatchObject({ method: 'POST', path: '/v1/audio/speech', authorized: true, model: 'tts-1', voice: 'alloy', input: 'Hi.', format: 'pcm' });
+    expect(request.audioBytes).toBeGreaterThan(0);
+
+    const chosen = await run({ ...valid, ttsBaseUrl: `${speech.url}/`, ttsKey: TTS_KEY, ttsModel: 'kokoro', ttsVoice: 'af_bella' }, options);
+    expect(chosen.speech).toMatchObject({ ok: true, message: `${host} accepted the speech key and spoke a test word (voice af_bella, model kokoro)` });
+    expect(speech.requests.at(-1)).toMatchObject({ path: '/v1/audio/speech', model: 'kokoro', voice: 'af_bella' });
+  });
+
+  it('says which key the speech server rejected: the speech key, or the language-model key sent without one', async () => {
+    const host = new URL(speech.url).host;
+    const wrong = await run({ ...valid, ttsBaseUrl: speech.url, ttsKey: 'sk-tts-not-this-one' }, options);
+    expect(wrong.speech).toMatchObject({ ok: false, notSet: false, message: `${host} rejected the speech key` });
+    expect(speech.requests.at(-1)).toMatchObject({ path: '/v1/audio/speech', authorized: false });
+    // Without a speech key, the user's own speech server gets the language-model key.
+    const llmKey = await run({ ...valid, ttsBaseUrl: speech.url }, options);
+    expect(llmKey.speech).toMatchObject({ ok: false, message: `${host} rejected the language-model key` });
+    const open = await startFakeOpenAISpeech({ apiKey: LLM_KEY });
+    try {
+      const accepted = await run({ ...valid, ttsBaseUrl: open.url }, options);
+      expect(accepted.speech).toMatchObject({ ok: true, message: expect.stringMatching(/ accepted the language-model key and spoke a test word /) });
+      expect(open.requests).toMatchObject([{ path: '/v1/audio/speech', authorized: true }]);
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('tests no speech for the Deepgram voice, and sends no key OpenAI would refuse', async () => {
+    const before = speech.requests.length;
+    const deepgramVoice = await run({ ...valid, ttsProvider: 'deepgram', ttsBaseUrl: speech.url, ttsKey: TTS_KEY }, options);
+    expect(deepgramVoice.speech).toEqual({ ok: false, notSet: true, ms: 0, message: 'Not used: the interviewer speaks with the Deepgram voice' });
+    // valid's model provider is not OpenAI: its key would go to OpenAI's speech, which would refuse it.
+    const otherProvider = await run(valid, options);
+    expect(otherProvider.speech).toMatchObject({
+      ok: false,
+      notSet: true,
+      message: "OpenAI's speech does not take this language-model key: add a speech key, or the base URL of your own speech server",
+    });
+    expect(speech.requests.length).toBe(before);
+  });
+
+  it('refuses a loopback speech base URL in production before anything is sent', async () => {
+    const before = speech.requests.length;
+    const plain = await run({ ...valid, ttsBaseUrl: speech.url, ttsKey: TTS_KEY }, { ...options, production: true });
+    expect(plain.speech).toMatchObject({ ok: false, notSet: false, message: 'Speech base URL must start with https://' });
+    const loopback = await run({ ...valid, ttsBaseUrl: speech.url.replace('http:', 'https:'), ttsKey: TTS_KEY }, { ...options, production: true });
+    expect(loopback.speech.message).toBe('that address is loopback (127.0.0.1) and cannot be used');
+    expect(speech.requests.length).toBe(before);
+  });
+
+  it("connects to the user's Deepgram and speech servers through the guard, rebinding included", async () => {
+    const port = (url: string) => new URL(url).port;
+    const named = resolverFrom({ 'dg.user.test': [['127.0.0.1']], 'speech.user.test': [['127.0.0.1']] });
+    const reached = await run(
+      { ...valid, deepgramBaseUrl: `http://dg.user.test:${port(deepgram.url)}`, ttsBaseUrl: `http://speech.user.test:${port(speech.url)}/v1`, ttsKey: TTS_KEY },
+      { ...options, resolve: named },
+    );
+    expect([reached.deepgram.ok, reached.speech.ok]).toEqual([true, true]);
+
+    const before = [deepgram.requests.length, speech.requests.length];
+    const rebind = resolverFrom({ 'dg.rebind.test': [['93.184.215.14'], ['10.0.0.9']], 'speech.rebind.test': [['93.184.215.14'], ['192.168.1.9']] });
+    const refused = await run(
+      { ...valid, deepgramBaseUrl: 'https://dg.rebind.test', ttsBaseUrl: 'https://speech.rebind.test/v1', ttsKey: TTS_KEY },
+      { production: true, timeoutMs: 2000, resolve: rebind },
+    );
+    expect(refused.deepgram).toMatchObject({ ok: false, message: 'dg.rebind.test resolves to 10.0.0.9, which is private and cannot be used' });
+    expect(refused.speech).toMatchObject({ ok: false, message: 'speech.rebind.test resolves to 192.168.1.9, which is private and cannot be used' });
+    expect(rebind.calls.filter((c) => c === 'dg.rebind.test')).toHaveLength(2);
+    expect(rebind.calls.filter((c) => c === 'speech.rebind.test')).toHaveLength(2);
+    expect([deepgram.requests.length, speech.requests.length]).toEqual(before);
+  });
 });
 
 describe('testProviderKeys against providers that misbehave', () => {
@@ -217,27 +323,38 @@ describe('testProviderKeys against providers that misbehave', () => {
     await Promise.all(fakes.splice(0).map((f) => f.close()));
   });
 
-  it('times each check out on its own clock, all three at once', async () => {
-    const [livekit, llm, deepgram] = await Promise.all([
+  it('times each check out on its own clock, all four at once', async () => {
+    const [livekit, llm, deepgram, speech] = await Promise.all([
       startFakeLiveKit({ apiKey: LK_KEY, apiSecret: LK_SECRET, hang: true }),
       startFakeOpenAI({ apiKey: LLM_KEY, hang: true }),
       startFakeDeepgram({ apiKey: DG_KEY, hang: true }),
+      startFakeOpenAISpeech({ apiKey: TTS_KEY, hang: true }),
     ]);
-    fakes.push(livekit, llm, deepgram);
+    fakes.push(livekit, llm, deepgram, speech);
     const timeoutMs = 400;
     const started = performance.now();
     const results = await run(
-      { livekitUrl: livekit.wsUrl, livekitApiKey: LK_KEY, livekitApiSecret: LK_SECRET, llmBaseUrl: llm.url, llmKey: LLM_KEY, deepgramKey: DG_KEY },
+      {
+        livekitUrl: livekit.wsUrl,
+        livekitApiKey: LK_KEY,
+        livekitApiSecret: LK_SECRET,
+        llmBaseUrl: llm.url,
+        llmKey: LLM_KEY,
+        deepgramKey: DG_KEY,
+        ttsBaseUrl: speech.url,
+        ttsKey: TTS_KEY,
+      },
       { production: false, timeoutMs, deepgramBaseUrl: deepgram.url },
     );
     const elapsed = performance.now() - started;
     expect(results.livekit).toMatchObject({ ok: false, message: `cannot reach ${livekit.wsUrl} (timed out after 0.4 s)` });
     expect(results.llm).toMatchObject({ ok: false, message: `cannot reach ${llm.url} (timed out after 0.4 s)` });
     expect(results.deepgram).toMatchObject({ ok: false, message: `cannot reach ${deepgram.url} (timed out after 0.4 s)` });
+    expect(results.speech).toMatchObject({ ok: false, message: `cannot reach ${speech.url} (timed out after 0.4 s)` });
     for (const r of Object.values(results)) expect(r.ms).toBeGreaterThanOrEqual(timeoutMs - 5);
-    // In parallel: about one timeout, far from three.
+    // In parallel: about one timeout, far from four.
     expect(elapsed).toBeLessThan(timeoutMs * 2.5);
-    expect([livekit.requests.length, llm.requests.length, deepgram.requests.length]).toEqual([1, 1, 1]);
+    expect([livekit.requests.length, llm.requests.length, deepgram.requests.length, speech.requests.length]).toEqual([1, 1, 1, 1]);
   });
 
   it('matches an Ollama-style "name:latest" and says nothing of the model when the list is empty', async () => {
@@ -257,30 +374,51 @@ describe('testProviderKeys against providers that misbehave', () => {
     const server = await startGarbageServer(garbage);
     fakes.push(server);
     const results = await run(
-      { livekitUrl: server.url, livekitApiKey: LK_KEY, livekitApiSecret: LK_SECRET, llmBaseUrl: `${server.url}/v1`, llmKey: LLM_KEY, deepgramKey: DG_KEY },
+      {
+        livekitUrl: server.url,
+        livekitApiKey: LK_KEY,
+        livekitApiSecret: LK_SECRET,
+        llmBaseUrl: `${server.url}/v1`,
+        llmKey: LLM_KEY,
+        deepgramKey: DG_KEY,
+        ttsBaseUrl: `${server.url}/v1`,
+        ttsKey: TTS_KEY,
+      },
       { production: false, timeoutMs: 2000, deepgramBaseUrl: server.url },
     );
-    for (const r of Object.values(results)) expect(r.ok).toBe(false);
+    for (const r of Object.values(results)) expect(r).toMatchObject({ ok: false, notSet: false });
     if (garbage === 'server-error') {
       expect(results.livekit.message).toBe(`LiveKit at ${server.url} answered with an error (HTTP 500)`);
       expect(results.llm.message).toBe(`${new URL(server.url).host} answered with an error (HTTP 500)`);
       expect(results.deepgram.message).toBe('Deepgram answered with an error (HTTP 500)');
+      expect(results.speech.message).toBe(`${new URL(server.url).host} answered with an error (HTTP 500)`);
     } else {
       expect(results.livekit.message).toBe(`${server.url} did not answer like a LiveKit server`);
       expect(results.llm.message).toBe(`${server.url}/v1 did not answer like an OpenAI-compatible API`);
       expect(results.deepgram.message).toBe(`${server.url} did not answer like Deepgram's API`);
+      expect(results.speech.message).toBe(`${server.url}/v1 did not answer like an OpenAI-compatible speech API`);
     }
   });
 
   it('says when the connection is refused', async () => {
     const port = await closedPort();
     const results = await run(
-      { livekitUrl: `ws://127.0.0.1:${port}`, livekitApiKey: LK_KEY, livekitApiSecret: LK_SECRET, llmBaseUrl: `http://127.0.0.1:${port}/v1`, llmKey: LLM_KEY, deepgramKey: DG_KEY },
+      {
+        livekitUrl: `ws://127.0.0.1:${port}`,
+        livekitApiKey: LK_KEY,
+        livekitApiSecret: LK_SECRET,
+        llmBaseUrl: `http://127.0.0.1:${port}/v1`,
+        llmKey: LLM_KEY,
+        deepgramKey: DG_KEY,
+        ttsBaseUrl: `http://127.0.0.1:${port}/v1`,
+        ttsKey: TTS_KEY,
+      },
       { production: false, timeoutMs: 2000, deepgramBaseUrl: `http://127.0.0.1:${port}` },
     );
     expect(results.livekit.message).toBe(`cannot reach ws://127.0.0.1:${port} (connection refused)`);
     expect(results.llm.message).toBe(`cannot reach http://127.0.0.1:${port}/v1 (connection refused)`);
     expect(results.deepgram.message).toBe(`cannot reach http://127.0.0.1:${port} (connection refused)`);
+    expect(results.speech.message).toBe(`cannot reach http://127.0.0.1:${port}/v1 (connection refused)`);
   });
 
   it('refuses internal addresses in production for user URLs, literal or resolved', async () => {

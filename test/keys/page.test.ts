@@ -3,18 +3,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.ts';
+import { startFakeOpenAISpeech, type FakeOpenAISpeech } from '../fakes/openai-speech.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { HAS_CHROMIUM, launchBrowser, newContext } from '../browser/browser.ts';
 
 const DG_KEY = 'dg-page-test-key-2468';
+const TTS_KEY = 'sk-page-speech-key-1122';
 
 describe.skipIf(!HAS_CHROMIUM)('in a real browser: the keys page', () => {
   let browser: Browser;
   let app: TestApp;
   let deepgram: FakeDeepgram;
+  let speech: FakeOpenAISpeech;
 
   beforeAll(async () => {
     deepgram = await startFakeDeepgram({ apiKey: DG_KEY });
+    speech = await startFakeOpenAISpeech({ apiKey: TTS_KEY });
     [browser, app] = await Promise.all([
       launchBrowser(),
       startTestApp({ env: { DEEPGRAM_API_URL: deepgram.url }, keyCheckTimeoutMs: 3_000 }),
@@ -24,6 +28,7 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: the keys page', () => {
     await browser?.close();
     await app?.close();
     await deepgram?.close();
+    await speech?.close();
   });
 
   /** A signed-in tab on /settings/keys that records the API calls it makes and any page error. */
@@ -101,6 +106,64 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: the keys page', () => {
     await expect(page.locator('#livekit_url-error').textContent()).resolves.toBe(why);
     await expect(result(page, 'livekit')).resolves.toBe(`Not tested: ${why}`);
     await expect(result(page, 'deepgram')).resolves.toBe('Not tested: fix the fields marked above first');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('keeps the speech endpoints with the other settings: shown for the OpenAI voice, saved, tested, cleared', async () => {
+    const { context, page, errors } = await keysPage();
+    const speechFields = page.locator('#openai-voice-fields');
+    const speechRow = page.locator('#test-results li[data-provider="speech"]');
+    await page.getByRole('radio', { name: /OpenAI, or your own/ }).check();
+    await expect(speechFields.isVisible()).resolves.toBe(true);
+    await expect(page.locator('#tts_model').getAttribute('placeholder')).resolves.toBe('tts-1');
+    await expect(page.locator('#deepgram_base_url').getAttribute('placeholder')).resolves.toBe('https://api.deepgram.com');
+
+    await page.getByLabel('Deepgram key (speech-to-text)').fill(DG_KEY);
+    await page.getByLabel('Deepgram base URL (optional)').fill(deepgram.url);
+    await page.getByLabel('Speech base URL (optional)').fill(speech.url);
+    await page.getByLabel('Voice', { exact: true }).fill('nova');
+    await page.getByLabel('Speech key (optional)').fill(TTS_KEY);
+    await page.getByRole('button', { name: 'Save keys' }).click();
+    await page.getByText('Keys saved.').waitFor();
+    await expect(page.locator('#tts_key-status').textContent()).resolves.toMatch(/^Set …1122 · saved /);
+    await expect(page.locator('#tts_key').inputValue()).resolves.toBe('');
+
+    await page.reload();
+    await page.waitForFunction(() => document.getElementById('tts_key-status')!.textContent !== '');
+    await expect(page.locator('#deepgram_base_url').inputValue()).resolves.toBe(deepgram.url);
+    await expect(page.locator('#tts_base_url').inputValue()).resolves.toBe(speech.url);
+    await expect(page.locator('#tts_voice').inputValue()).resolves.toBe('nova');
+    await expect(page.locator('#tts_model').inputValue()).resolves.toBe('');
+
+    await page.getByRole('button', { name: 'Test keys' }).click();
+    await page.waitForFunction(() => !document.querySelector('#test-results li[data-state=busy]'));
+    await expect(result(page, 'deepgram')).resolves.toMatch(/^Works: Deepgram accepted the key \(\d+ ms\)$/);
+    await expect(result(page, 'speech')).resolves.toMatch(/^Works: 127\.0\.0\.1:\d+ accepted the speech key and spoke a test word \(voice nova, model tts-1\) \(\d+ ms\)$/);
+    expect(speech.requests.at(-1)).toMatchObject({ path: '/v1/audio/speech', authorized: true, voice: 'nova' });
+
+    // A malformed URL is refused inline by the server, for its own provider's test.
+    await page.getByLabel('Speech base URL (optional)').fill('ftp://speech.example.com/v1');
+    await page.getByRole('button', { name: 'Test keys' }).click();
+    await page.waitForFunction(() => document.getElementById('tts_base_url-error')!.textContent !== '');
+    await expect(result(page, 'speech')).resolves.toBe('Not tested: Speech base URL must start with https:// or http://');
+
+    // The Deepgram voice needs none of it: the fields and their test are hidden, and not sent.
+    await page.getByRole('radio', { name: /^Deepgram \(uses/ }).check();
+    await expect(speechFields.isVisible()).resolves.toBe(false);
+    await expect(speechRow.isVisible()).resolves.toBe(false);
+    // An emptied field clears its setting.
+    await page.getByLabel('Deepgram base URL (optional)').fill('');
+    await page.getByRole('button', { name: 'Save keys' }).click();
+    await page.getByText('Keys saved.').waitFor();
+    await page.reload();
+    await page.waitForFunction(() => document.getElementById('tts_key-status')!.textContent !== '');
+    await expect(speechFields.isVisible()).resolves.toBe(false);
+    await expect(page.locator('#deepgram_base_url').inputValue()).resolves.toBe('');
+    // The speech server is kept for when the OpenAI voice is chosen again.
+    await page.getByRole('radio', { name: /OpenAI, or your own/ }).check();
+    await expect(page.locator('#tts_base_url').inputValue()).resolves.toBe(speech.url);
+    await expect(page.locator('#tts_key-status').textContent()).resolves.toMatch(/^Set …1122/);
     expect(errors).toEqual([]);
     await context.close();
   });

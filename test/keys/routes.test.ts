@@ -126,6 +126,25 @@ describe('"Test keys" looks hosts up inside each provider\'s check', () => {
     const scheme = await call(prod, 'POST', '/api/keys/test', { livekit_url: 'ws://example.com' });
     expect(scheme).toMatchObject({ status: 400, body: { error: 'validation', fields: { livekit_url: 'LiveKit URL must start with wss:// or https://' } } });
   });
+
+  it("the user's Deepgram and speech hosts are judged inside their own checks, the others still tested", async () => {
+    const reply = await call(prod, 'POST', '/api/keys/test', {
+      deepgram_key: DG_KEY,
+      deepgram_base_url: 'https://private.example.test',
+      openai_key: LLM_KEY,
+      llm_base_url: 'https://private.example.test/v1',
+      tts_provider: 'openai',
+      tts_base_url: 'https://gone.example.test/v1',
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.deepgram).toMatchObject({ ok: false, message: 'private.example.test resolves to 10.9.8.7, which is private and cannot be used' });
+    expect(reply.body.speech).toMatchObject({ ok: false, notSet: false, message: 'cannot reach https://gone.example.test/v1 (the host name was not found)' });
+    const scheme = await call(prod, 'POST', '/api/keys/test', { deepgram_base_url: 'http://deepgram.example.com', tts_base_url: 'http://speech.example.com/v1' });
+    expect(scheme).toMatchObject({
+      status: 400,
+      body: { fields: { deepgram_base_url: 'Deepgram base URL must start with https://', tts_base_url: 'Speech base URL must start with https://' } },
+    });
+  });
 });
 
 describe('saving keys bounds each host lookup', () => {
@@ -137,6 +156,20 @@ describe('saving keys bounds each host lookup', () => {
       livekit_url: 'looking up slow.example.test took longer than 0.3 s, so the address could not be checked: try again',
     });
     expect((await db.query('select 1 from public.user_api_keys')).rows).toHaveLength(0);
+  });
+
+  it('looks the Deepgram and speech hosts up before saving too, each named in its own field', async () => {
+    const reply = await call(prod, 'PUT', '/api/keys', { deepgram_base_url: 'https://private.example.test', tts_base_url: 'https://slow.example.test/v1' });
+    expect(reply.status).toBe(400);
+    expect(reply.body.fields).toEqual({
+      deepgram_base_url: 'private.example.test resolves to 10.9.8.7, which is private and cannot be used',
+      tts_base_url: expect.stringMatching(/^looking up slow\.example\.test took longer than 0\.3 s/),
+    });
+    // OpenAI's own speech URL is a constant of ours: saved without a lookup.
+    const preset = await call(prod, 'PUT', '/api/keys', { tts_base_url: 'https://api.openai.com/v1' });
+    expect(preset.status).toBe(200);
+    expect(preset.body.tts_base_url).toBe('https://api.openai.com/v1');
+    await call(prod, 'DELETE', '/api/keys', {});
   });
 
   it('names a host that cannot be found, and both URLs are looked up at once', async () => {

@@ -106,6 +106,26 @@ describe('checkUserUrl', () => {
     );
   });
 
+  it('names the Deepgram and speech base URLs in their own words, https:// only in production', async () => {
+    for (const [kind, label] of [['deepgram', 'Deepgram base URL'], ['speech', 'Speech base URL']] as const) {
+      expect((await refusal(checkUserUrl('http://llm.example.com', { kind, production: true, resolve }))).message).toBe(`${label} must start with https://`);
+      expect((await refusal(checkUserUrl('wss://llm.example.com', { kind, production: false, resolve }))).message).toBe(
+        `${label} must start with https:// or http://`,
+      );
+      expect((await refusal(checkUserUrl('https://me:pw@llm.example.com', { kind, production: true, resolve }))).message).toBe(
+        `${label} must not contain a user name or password`,
+      );
+      expect((await refusal(checkUserUrl('https://llm.example.com/v1?key=1', { kind, production: true, resolve }))).message).toBe(
+        `${label} must not contain ? or #`,
+      );
+      expect((await refusal(checkUserUrl('https://127.0.0.1:8880/v1', { kind, production: true, resolve }))).message).toBe(
+        'that address is loopback (127.0.0.1) and cannot be used',
+      );
+      const { httpUrl } = await checkUserUrl('http://127.0.0.1:8880/v1', { kind, production: false, resolve });
+      expect(httpUrl.href).toBe('http://127.0.0.1:8880/v1');
+    }
+  });
+
   it('outside production also accepts ws:// and http://, and nothing else', async () => {
     const { httpUrl } = await checkUserUrl('ws://livekit.example.com:7880', { kind: 'livekit', production: false, resolve });
     expect(httpUrl.href).toBe('http://livekit.example.com:7880/');

@@ -58,8 +58,13 @@ describe('the start form page', () => {
     });
     page = (await client.get('/interviews/new')).text;
     // OpenAI's voice with a non-OpenAI model provider cannot run: said before the candidate tries.
-    expect(page).toContain('The OpenAI voice needs OpenAI as the language-model provider');
-    await client.api('PUT', '/api/keys', { tts_provider: 'deepgram' });
+    expect(page).toContain('The OpenAI voice needs an OpenAI key, and the language-model key is another provider&#39;s');
+    expect(page).toMatch(/name="mode" value="voice" disabled/);
+    // A speech server of the user's own takes the language-model key.
+    await client.api('PUT', '/api/keys', { tts_base_url: 'http://127.0.0.1:9/v1' });
+    page = (await client.get('/interviews/new')).text;
+    expect(page).not.toContain('id="voice-reason"');
+    await client.api('PUT', '/api/keys', { tts_base_url: '', tts_provider: 'deepgram' });
     page = (await client.get('/interviews/new')).text;
     expect(page).toMatch(/name="mode" value="voice" checked/);
     expect(page).not.toContain('id="voice-reason"');
