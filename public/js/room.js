@@ -91,6 +91,26 @@
   setInterval(tick, 1000);
   renderStage();
 
+  // ---- Last reply's response times (server/interviews/response-times.ts) -----------------
+
+  const lastTurn = document.getElementById('last-turn');
+
+  /** Same rule as the interview page: "40 ms" under a tenth of a second, else "0.4 s". */
+  function latencyText(ms) {
+    return ms < 100 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+  }
+
+  /** Shows what the provider side of the last reply took; parts not measured are left out. */
+  function showLastTurn(turn) {
+    if (!turn) return;
+    const parts = [];
+    if (typeof turn.llmTtftMs === 'number') parts.push(`model ${latencyText(turn.llmTtftMs)}`);
+    if (typeof turn.ttsTtfbMs === 'number') parts.push(`voice ${latencyText(turn.ttsTtfbMs)}`);
+    if (parts.length === 0) return;
+    lastTurn.textContent = `Last reply: ${parts.join(' · ')}`;
+    lastTurn.hidden = false;
+  }
+
   // ---- Event stream ---------------------------------------------------------------------
 
   let source = null;
@@ -114,12 +134,14 @@
       if (!interview) return;
       const last = (interview.stages || []).at(-1);
       if (last) setStage(last.stage, interview.stages.length > 1 ? last.at : undefined);
+      showLastTurn(((interview.responseTimes || {}).turns || []).at(-1));
       emit('snapshot', interview);
     });
     source.addEventListener('item', (event) => {
       const item = data(event);
       if (item) emit('item', item);
     });
+    source.addEventListener('metrics', (event) => showLastTurn(data(event)));
     source.addEventListener('stage', (event) => {
       const change = data(event);
       if (change) setStage(change.stage, change.at);

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 export interface InterviewEvent {
   /** Increases across every interview in this process; see `eventId` for what a browser sees. */
   id: number;
-  type: 'item' | 'stage' | 'status' | 'ended' | 'error' | 'feedback';
+  type: 'item' | 'stage' | 'metrics' | 'status' | 'ended' | 'error' | 'feedback';
   data: unknown;
 }
 

@@ -1,4 +1,5 @@
 import { STAGES, type ExperienceLevel, type Stage } from '../../agent/protocol.ts';
+import { responseTimes } from './response-times.ts';
 import type { InterviewRow, InterviewSummaryRow } from './store.ts';
 
 export const STAGE_LABELS: Record<Stage, string> = {
@@ -46,6 +47,7 @@ export function presentInterview(row: InterviewRow) {
     hasResume: row.has_resume,
     hasJobDescription: row.has_jd,
     feedbackStatus: row.feedback_status,
+    responseTimes: responseTimes(row.metrics),
   };
 }
 

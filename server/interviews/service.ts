@@ -21,6 +21,7 @@ import { PoolFullError, type InterviewEnd, type LiveMessage, type WorkerPool } f
 import type { InterviewEvents } from './events.ts';
 import { mintCandidateToken, mintRoomTokens } from './livekit-tokens.ts';
 import { presentInterview } from './presenter.ts';
+import { presentTurn } from './response-times.ts';
 import type { StartInterviewInput } from './schema.ts';
 import * as store from './store.ts';
 
@@ -222,6 +223,7 @@ export class InterviewService {
           break;
         case 'metrics':
           await store.appendMetrics(db, userId, interviewId, message.metrics);
+          events.publish(interviewId, 'metrics', presentTurn(message.metrics));
           break;
         case 'error':
           await store.recordError(db, userId, interviewId, message.message);

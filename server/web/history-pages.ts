@@ -13,6 +13,7 @@ import { providerName } from '../keys/providers.ts';
 import { loadKeysRow } from '../keys/store.ts';
 import { interviewCard, interviewFacts, scoreChart, transcriptGroups } from './history-view.ts';
 import { reportView } from './report-view.ts';
+import { responseTimesView } from './response-times-view.ts';
 
 // The pages about past interviews: the dashboard, the history list and one interview with its
 // transcript and feedback. Server-rendered; small scripts add filtering, deleting and feedback
@@ -108,6 +109,7 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
       id: row.id,
       facts,
       groups: transcriptGroups(interview, deps.interviewerName),
+      responseTimes: responseTimesView(interview.responseTimes),
       exportJson: `/api/interviews/${row.id}/export?format=json`,
       exportMd: `/api/interviews/${row.id}/export?format=md`,
       feedback: panel(row, data),

@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { interviewItems, T0, validFeedback } from '../feedback/fixture.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { localUserId, otherUserId, seedInterview, shiftedItems, XSS_NAME } from '../web/seed.ts';
+import { localUserId, otherUserId, seedInterview, shiftedItems, TEXT_METRICS, VOICE_METRICS, XSS_NAME } from '../web/seed.ts';
 import { HAS_CHROMIUM, launchBrowser, newContext, overflowingElements, screenshot, seriousA11yViolations } from './browser.ts';
 
 const DAY = 86_400_000;
@@ -198,6 +198,32 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: dashboard, history and the in
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(255, 255, 255)');
     await screenshot(page, 'interview-print');
     await page.emulateMedia({ media: 'screen' });
+    expect(errors).toEqual([]);
+  });
+
+  it('interview page: response times per turn with medians, readable at 360 px and in print', async () => {
+    const id = await seedInterview(app.db, userId, { mode: 'voice', metrics: VOICE_METRICS });
+    await page.goto(`${app.url}/interviews/${id}`);
+    const table = page.getByRole('table', { name: /Time before each interviewer reply/ });
+    expect(await table.getByRole('columnheader').allTextContents()).toEqual(['Turn', 'Waiting for the end of your answer', 'Model (first token)', 'Voice (first audio)']);
+    expect(await table.locator('tbody tr').count()).toBe(VOICE_METRICS.length);
+    expect(await table.getByRole('rowheader').allTextContents()).toEqual(['1 Welcome', '2 Self-introduction', '3 Self-introduction', '4 Past experience', 'Median']);
+    expect(await table.locator('tfoot td').allTextContents()).toEqual(['0.6 s', '0.5 s', '0.2 s']);
+    expect(await page.locator('#response-times-reading').textContent()).toContain('not in MockFlow');
+    await noSeriousViolations();
+    await screenshots('interview-response-times');
+
+    await page.emulateMedia({ media: 'print' });
+    expect(await table.isVisible()).toBe(true);
+    await page.emulateMedia({ media: 'screen' });
+
+    // A text interview: the model's figures only.
+    const text = await seedInterview(app.db, userId, { mode: 'text', metrics: TEXT_METRICS });
+    await page.goto(`${app.url}/interviews/${text}`);
+    expect(await table.getByRole('columnheader').allTextContents()).toEqual(['Turn', 'Model (first token)']);
+    await page.setViewportSize({ width: 360, height: 740 });
+    expect(await overflowingElements(page)).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 900 });
     expect(errors).toEqual([]);
   });
 

@@ -180,12 +180,19 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: starting and running intervie
     expect(replies.slice(1).every((r) => r.startsWith('Question'))).toBe(true);
     await expect(page.locator('#chat .message').count()).resolves.toBe(7);
     await expect(page.locator('#typing').textContent()).resolves.toBe('');
+    // The model's time for the last reply, from the live `metrics` event (text: no voice figure).
+    const lastTurn = page.locator('#last-turn');
+    await lastTurn.waitFor();
+    await expect(lastTurn.textContent()).resolves.toMatch(/^Last reply: model \d+(\.\d)? m?s$/);
 
     // A reload replays the transcript from the snapshot without duplicates.
     await page.reload();
     await countMessages(page, '#chat .message', 7);
     await page.waitForTimeout(300);
     await expect(page.locator('#chat .message').count()).resolves.toBe(7);
+    // ...and from the snapshot after a reload.
+    await lastTurn.waitFor();
+    await expect(lastTurn.textContent()).resolves.toMatch(/^Last reply: model /);
 
     expect(await seriousA11yViolations(page)).toEqual([]);
     await screenshot(page, 'room-text-1280');
@@ -198,6 +205,10 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: starting and running intervie
     // Its page holds the whole transcript; the history lists it; deleting it removes it.
     const lines = await page.locator('section.transcript .line').allTextContents();
     expect(lines).toHaveLength(7);
+    const times = page.getByRole('table', { name: /Time before each interviewer reply/ });
+    await expect(times.getByRole('columnheader').allTextContents()).resolves.toEqual(['Turn', 'Model (first token)']);
+    // One row per model reply (the greeting is a fixed line: no model, nothing to time in text).
+    await expect(times.locator('tbody tr').count()).resolves.toBe(answers.length);
     for (const answer of answers) expect(lines.some((line) => line.includes(answer))).toBe(true);
     await page.goto(`${app.url}/interviews`);
     const card = page.locator('#interview-list .interview-card', { hasText: 'Backend Engineer' });

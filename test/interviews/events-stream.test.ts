@@ -306,4 +306,25 @@ describe('GET /api/interviews/:id/events', { timeout: 90_000 }, () => {
     expect(new Set(shown).size).toBe(shown.length);
     expect(new Set(shown)).toEqual(new Set(await storedItemIds(client, id)));
   });
+
+  it('carries each reply’s response times as a `metrics` event once stored, and a fresh snapshot has them', async () => {
+    const target = await app();
+    const client = await signedIn(target);
+    const id = await startInterview(client);
+    const live = await stream(target, client, id);
+    await live.next((e) => e.event === 'item' || (e.event === 'snapshot' && e.data.items.length > 0));
+    const before = live.cursor();
+    await say(client, id, 'I build payment systems.', live);
+    const metrics = await live.next((e) => e.event === 'metrics', { after: before });
+    // A text turn measures the model only; what was not measured is null, never zero.
+    expect(metrics.data).toEqual({ stage: expect.any(String), at: expect.any(Number), endOfUtteranceDelayMs: null, llmTtftMs: expect.any(Number), ttsTtfbMs: null });
+
+    const stored = await client.request('GET', `/api/interviews/${id}`, { headers: { accept: 'application/json' } });
+    expect(stored.json().responseTimes.turns).toContainEqual(metrics.data);
+    const fresh = await stream(target, client, id);
+    const snapshot = await fresh.next((e) => e.event === 'snapshot');
+    expect(snapshot.data.responseTimes.turns).toContainEqual(metrics.data);
+    expect(snapshot.data.responseTimes.medians).toMatchObject({ endOfUtteranceDelayMs: null, llmTtftMs: expect.any(Number), ttsTtfbMs: null });
+    await end(client, id);
+  });
 });

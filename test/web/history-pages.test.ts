@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { T0 } from '../feedback/fixture.ts';
 import type { Client } from '../helpers/client.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { localUserId, otherUserId, seedInterview, shiftedItems, XSS_NAME } from './seed.ts';
+import { latencyText } from '../../server/web/response-times-view.ts';
+import { localUserId, otherUserId, seedInterview, shiftedItems, TEXT_METRICS, VOICE_METRICS, XSS_NAME } from './seed.ts';
 
 const DAY = 86_400_000;
 const ESCAPED_XSS = '&lt;img src=x onerror=alert(1)&gt;';
@@ -244,5 +245,77 @@ describe('user-supplied text', () => {
       expect(page.text, path).not.toContain('<script>alert');
       expect(page.text, path).toContain(ESCAPED_XSS);
     }
+  });
+});
+
+/** The section's table as text: header cells, body rows and the median row, tags and spaces squeezed out. */
+async function timesTable(id: string) {
+  const html = (await client.get(`/interviews/${id}`)).text;
+  const section = /<section class="card response-times"[\s\S]*?<\/section>/.exec(html)?.[0];
+  if (!section) return null;
+  const cells = (row: string) =>
+    [...row.matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((m) => m[1]!.replace(/<span class="visually-hidden">([^<]*)<\/span>/g, '($1)').replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim());
+  const rows = (part: string) => [...(new RegExp(`<${part}>([\\s\\S]*?)</${part}>`).exec(section)?.[1] ?? '').matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => cells(m[1]!));
+  return { section, head: rows('thead')[0], body: rows('tbody'), foot: rows('tfoot')[0] };
+}
+
+describe('the interview page: response times', () => {
+  it('lists each voice turn in order with its stage, where the time went, and the medians', async () => {
+    const id = await seedInterview(app.db, userId, { mode: 'voice', metrics: VOICE_METRICS });
+    const table = await timesTable(id);
+    expect(table).not.toBeNull();
+    expect(table!.section).toContain('<h2 id="response-times-heading">Response times</h2>');
+    expect(table!.head).toEqual(['Turn', 'Waiting for the end of your answer', 'Model (first token)', 'Voice (first audio)']);
+    expect(table!.body).toEqual([
+      ['1 Welcome', '—(not measured)', '0.4 s', '0.2 s'],
+      ['2 Self-introduction', '0.6 s', '1.3 s', '—(not measured)'],
+      ['3 Self-introduction', '0.6 s', '0.4 s', '0.2 s'],
+      ['4 Past experience', '0.7 s', '0.5 s', '0.2 s'],
+    ]);
+    expect(table!.foot).toEqual(['Median', '0.6 s', '0.5 s', '0.2 s']);
+    expect(table!.section).toMatch(/<th scope="col"[^>]*>Model/);
+    expect(table!.section).toMatch(/<th scope="row">Median<\/th>/);
+    expect(table!.section).toContain(
+      'The model and voice columns are time spent at your own providers before they start to answer, not in MockFlow; the wait for the end of your answer is the interview’s patience setting: how long it lets you pause before it replies.',
+    );
+  });
+
+  it('shows a text interview’s model figures only: no voice or end-of-answer column, no zeros', async () => {
+    const id = await seedInterview(app.db, userId, { mode: 'text', metrics: TEXT_METRICS });
+    const table = await timesTable(id);
+    expect(table!.head).toEqual(['Turn', 'Model (first token)']);
+    expect(table!.body).toEqual([
+      ['1 Welcome', '35 ms'],
+      ['2 Self-introduction', '40 ms'],
+      ['3 Self-introduction', '0.9 s'],
+    ]);
+    expect(table!.foot).toEqual(['Median', '40 ms']);
+    expect(table!.section).not.toMatch(/Voice|end of your answer|0\.0 s|\b0 ms/);
+    expect(table!.section).toContain('The model column is time spent at your own provider before it starts to answer, not in MockFlow.');
+  });
+
+  it('has no section for an interview without figures', async () => {
+    const id = await seedInterview(app.db, userId);
+    expect(await timesTable(id)).toBeNull();
+    expect((await client.get(`/interviews/${id}`)).text).not.toContain('Response times');
+  });
+
+  it('puts the same per-turn figures and medians in the API’s interview', async () => {
+    const id = await seedInterview(app.db, userId, { mode: 'voice', metrics: VOICE_METRICS });
+    const reply = await client.request('GET', `/api/interviews/${id}`, { headers: { accept: 'application/json' } });
+    expect(reply.status).toBe(200);
+    const { responseTimes } = reply.json();
+    expect(responseTimes.medians).toEqual({ endOfUtteranceDelayMs: 600, llmTtftMs: 460, ttsTtfbMs: 220 });
+    expect(responseTimes.turns).toHaveLength(4);
+    expect(responseTimes.turns[1]).toEqual({ stage: 'self_intro', at: VOICE_METRICS[1]!.at, endOfUtteranceDelayMs: 600, llmTtftMs: 1250, ttsTtfbMs: null });
+
+    const text = await seedInterview(app.db, userId, { mode: 'text', metrics: TEXT_METRICS });
+    const textTimes = (await client.request('GET', `/api/interviews/${text}`, { headers: { accept: 'application/json' } })).json().responseTimes;
+    expect(textTimes.medians).toEqual({ endOfUtteranceDelayMs: null, llmTtftMs: 40, ttsTtfbMs: null });
+    expect(textTimes.turns.every((t: { ttsTtfbMs: unknown }) => t.ttsTtfbMs === null)).toBe(true);
+  });
+
+  it('writes a figure under a tenth of a second in ms, so a fast reply never reads as zero', () => {
+    expect([0, 4, 99.4, 100, 420, 1_250, 12_040].map(latencyText)).toEqual(['0 ms', '4 ms', '99 ms', '0.1 s', '0.4 s', '1.3 s', '12.0 s']);
   });
 });

@@ -1,7 +1,7 @@
 // Interviews and feedback written straight into the database (as their owner, through RLS), for
 // page tests and the pages benchmark.
 
-import type { EndReason, Stage, TranscriptItem } from '../../agent/protocol.ts';
+import type { EndReason, Stage, TranscriptItem, TurnMetrics } from '../../agent/protocol.ts';
 import { userForIdentity } from '../../server/auth/users.ts';
 import { withUser, type Database } from '../../server/db/database.ts';
 import { computeAnalytics, type StageEvent } from '../../server/feedback/analytics.ts';
@@ -24,6 +24,8 @@ export interface SeedInterview {
   durationMs?: number;
   finalStage?: Stage;
   endedBy?: EndReason;
+  /** Per-turn response times as the agent reports them; none by default. */
+  metrics?: TurnMetrics[];
   /** Stores feedback with analytics computed from the items: a score, or a whole answer. */
   feedback?: number | Feedback;
 }
@@ -69,8 +71,8 @@ export async function seedInterview(db: Database, userId: string, seed: SeedInte
     const { rows } = await tx.query<{ id: string }>(
       `insert into public.interviews
          (user_id, candidate_name, job_role, experience_level, mode, status, conversation, total_messages, stage_events,
-          final_stage, ended_by, started_at, ended_at, created_at, interview_date)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $12)
+          final_stage, ended_by, started_at, ended_at, created_at, interview_date, metrics)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $12, $14)
        returning id`,
       [
         userId,
@@ -86,6 +88,7 @@ export async function seedInterview(db: Database, userId: string, seed: SeedInte
         status === 'ended' ? (seed.endedBy ?? 'completed') : null,
         new Date(startedAt),
         endedAt === null ? null : new Date(endedAt),
+        JSON.stringify(seed.metrics ?? []),
       ],
     );
     const id = rows[0]!.id;
@@ -103,3 +106,18 @@ export function withScore(score: number): Feedback {
   feedback.overall.score = score;
   return feedback;
 }
+
+/** Four voice turns: the second has no voice figure (interrupted before audio). Medians: 600, 460 and 220 ms. */
+export const VOICE_METRICS: TurnMetrics[] = [
+  { stage: 'welcome', at: T0 + 2_000, llmTtftMs: 420, ttsTtfbMs: 180 },
+  { stage: 'self_intro', at: T0 + 12_000, endOfUtteranceDelayMs: 600, llmTtftMs: 1_250 },
+  { stage: 'self_intro', at: T0 + 22_000, endOfUtteranceDelayMs: 550, llmTtftMs: 380, ttsTtfbMs: 220 },
+  { stage: 'past_experience', at: T0 + 32_000, endOfUtteranceDelayMs: 700, llmTtftMs: 500, ttsTtfbMs: 240 },
+];
+
+/** Text turns measure the model only. Median: 40 ms. */
+export const TEXT_METRICS: TurnMetrics[] = [
+  { stage: 'welcome', at: T0 + 2_000, llmTtftMs: 35 },
+  { stage: 'self_intro', at: T0 + 12_000, llmTtftMs: 40 },
+  { stage: 'self_intro', at: T0 + 22_000, llmTtftMs: 900 },
+];
