@@ -16,6 +16,19 @@ export const STAGE_LIMITS_MS: Readonly<Record<Stage, number>> = {
 export const EXPERIENCE_LEVELS = ['entry', 'junior', 'mid', 'senior', 'lead', 'staff'] as const;
 export type ExperienceLevel = (typeof EXPERIENCE_LEVELS)[number];
 
+/**
+ * How long the interviewer waits in silence before it takes a pause as the end of an answer: the
+ * candidate picks it per interview (thinking pauses are normal in interviews). The wait is the
+ * turn handling's minimum endpointing delay, counted from the end of speech; the VAD's own
+ * silence (VAD_SILENCE_MS) is shorter, so this is the whole wait.
+ */
+export const PATIENCE_LEVELS = ['quick', 'normal', 'patient'] as const;
+export type Patience = (typeof PATIENCE_LEVELS)[number];
+export const END_OF_TURN_WAIT_MS: Readonly<Record<Patience, number>> = { quick: 500, normal: 900, patient: 2000 };
+export const PATIENCE_LABELS: Readonly<Record<Patience, string>> = { quick: 'Quick', normal: 'Normal', patient: 'Patient' };
+export const DEFAULT_PATIENCE: Patience = 'normal';
+export const VAD_SILENCE_MS = 400;
+
 export type EndReason = 'completed' | 'candidate' | 'timeout' | 'idle' | 'error' | 'shutdown';
 
 export interface ProviderKeys {
@@ -46,6 +59,8 @@ export interface InterviewParams {
   interviewerName?: string;
   /** Whole-interview hard limit. */
   maxDurationSeconds?: number;
+  /** Voice: how long a pause ends an answer (DEFAULT_PATIENCE when absent). */
+  patience?: Patience;
 }
 
 export type StartMessage = {
@@ -127,6 +142,7 @@ export function startMessageProblem(value: unknown): string | null {
   if (!isText(interview.jobRole)) return 'interview.jobRole is required';
   if (!EXPERIENCE_LEVELS.includes(interview.experienceLevel as ExperienceLevel)) return 'interview.experienceLevel is not a known level';
   if (interview.maxDurationSeconds !== undefined && !(Number(interview.maxDurationSeconds) > 0)) return 'interview.maxDurationSeconds must be positive';
+  if (interview.patience !== undefined && !PATIENCE_LEVELS.includes(interview.patience)) return 'interview.patience is not a known patience';
   if (msg.mode === 'voice' && (!msg.livekit || !isText(msg.livekit.url) || !isText(msg.livekit.token) || !isText(msg.livekit.candidateIdentity))) {
     return 'voice mode needs livekit.url, livekit.token and livekit.candidateIdentity';
   }

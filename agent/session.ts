@@ -10,7 +10,7 @@ import { Interview } from './interview.ts';
 import { checkLlmConnection, type ConnectionProblem, type LlmCheckOptions } from './llm-check.ts';
 import { Interviewer } from './interviewer.ts';
 import type { Resolver } from './net-guard.ts';
-import type { ChildMessage, EndReason, ProviderKeys, Stage, StartMessage } from './protocol.ts';
+import { DEFAULT_PATIENCE, END_OF_TURN_WAIT_MS, type ChildMessage, type EndReason, type Patience, type ProviderKeys, type Stage, type StartMessage } from './protocol.ts';
 
 export const DEFAULT_MAX_DURATION_SECONDS = 20 * 60;
 const TICK_MS = 1000;
@@ -126,7 +126,7 @@ export function ensureLogger(): void {
 }
 
 /** The session, not started. Turn detection and interruption are pinned to local VAD so nothing calls LiveKit Cloud. */
-export function createSession(model: llm.LLM, voiceModels?: VoiceModels): voice.AgentSession {
+export function createSession(model: llm.LLM, voiceModels?: VoiceModels, patience: Patience = DEFAULT_PATIENCE): voice.AgentSession {
   if (!voiceModels) {
     return new voice.AgentSession({
       llm: model,
@@ -141,7 +141,7 @@ export function createSession(model: llm.LLM, voiceModels?: VoiceModels): voice.
     stt: voiceModels.stt,
     tts: voiceModels.tts,
     vad: voiceModels.vad,
-    turnHandling: { turnDetection: 'vad', interruption: { mode: 'vad' } },
+    turnHandling: { turnDetection: 'vad', endpointing: { minDelay: END_OF_TURN_WAIT_MS[patience] }, interruption: { mode: 'vad' } },
     connOptions: CONNECTION_OPTIONS,
   });
 }
@@ -201,7 +201,7 @@ export async function runInterview(options: RunInterviewOptions): Promise<Runnin
   if (start.mode === 'voice') {
     const { buildVoiceModels, joinRoom } = await import('./voice.ts');
     const voiceModels = await buildVoiceModels(start.keys);
-    session = createSession(model, voiceModels);
+    session = createSession(model, voiceModels, start.interview.patience);
     interview.attach(session);
     const joined = await joinRoom(start.livekit, interview);
     interview.onEnd(() => joined.room.disconnect());

@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { describeFailure, missingKey, ProviderError } from './errors.ts';
 import { guardedFetch } from './guarded-fetch.ts';
 import type { Interview } from './interview.ts';
-import { STAGES, type ProviderKeys, type Stage } from './protocol.ts';
+import { STAGES, type ProviderKeys, type Stage, VAD_SILENCE_MS } from './protocol.ts';
 import { ensureLogger, type InterviewLLMOptions, type VoiceModels } from './session.ts';
 
 export const CONTROL_TOPIC = 'interview.control';
@@ -55,7 +55,7 @@ export async function buildVoiceModels(keys: ProviderKeys, options: Pick<Intervi
     });
   }
 
-  const vad = await silero.VAD.load();
+  const vad = await silero.VAD.load({ minSilenceDuration: VAD_SILENCE_MS });
   return { stt, tts, vad };
 }
 

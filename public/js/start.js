@@ -53,6 +53,14 @@
     return checked ? checked.value : '';
   }
 
+  // Pauses only matter when the interviewer listens: the choice is shown for voice only.
+  const patienceChoice = document.getElementById('patience-choice');
+  function showPatience() {
+    patienceChoice.hidden = mode() !== 'voice';
+  }
+  for (const radio of form.querySelectorAll('input[name="mode"]')) radio.addEventListener('change', showPatience);
+  showPatience();
+
   /** The same rules as the API, so most mistakes are caught without a round trip. */
   function check() {
     const errors = {};
@@ -245,6 +253,8 @@
       experience_level: form.experience_level.value,
       mode: mode(),
     };
+    const patience = form.querySelector('input[name="patience"]:checked');
+    if (body.mode === 'voice' && patience) body.patience = patience.value;
     if (resumeText.trim()) body.resume_text = resumeText.trim().slice(0, 20000);
     if (jd.value.trim()) body.job_description = jd.value.trim();
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EXPERIENCE_LEVELS, STAGES } from '../../agent/protocol.ts';
+import { DEFAULT_PATIENCE, EXPERIENCE_LEVELS, PATIENCE_LEVELS, STAGES } from '../../agent/protocol.ts';
 
 const text = (max: number, what: string) =>
   z.string({ message: `${what} is required` }).trim().min(1, { message: `${what} is required` }).max(max, { message: `${what} must be at most ${max} characters` });
@@ -10,6 +10,7 @@ export const StartInterview = z
     job_role: text(120, 'The target role'),
     experience_level: z.enum(EXPERIENCE_LEVELS, { message: `must be one of ${EXPERIENCE_LEVELS.join(', ')}` }),
     mode: z.enum(['voice', 'text'], { message: 'must be "voice" or "text"' }),
+    patience: z.enum(PATIENCE_LEVELS, { message: `must be one of ${PATIENCE_LEVELS.join(', ')}` }).default(DEFAULT_PATIENCE),
     resume_text: z.string().trim().max(20_000, { message: 'The résumé text must be at most 20,000 characters' }).optional(),
     job_description: z.string().trim().max(10_000, { message: 'The job description must be at most 10,000 characters' }).optional(),
   })

@@ -83,6 +83,7 @@ export class InterviewService {
       roomName: tokens?.room ?? null,
       hasResume: Boolean(input.resume_text),
       hasJd: Boolean(input.job_description),
+      patience: input.patience,
     });
     const interviewId = row.id;
     const common = {
@@ -97,6 +98,7 @@ export class InterviewService {
         jobDescription: input.job_description || undefined,
         interviewerName: config.interview.interviewerName,
         maxDurationSeconds: config.interview.maxMinutes * 60,
+        ...(input.mode === 'voice' ? { patience: input.patience } : {}),
       },
     };
     const start: StartMessage =

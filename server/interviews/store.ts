@@ -1,4 +1,4 @@
-import type { EndReason, Stage, TranscriptItem, TurnMetrics } from '../../agent/protocol.ts';
+import type { EndReason, Patience, Stage, TranscriptItem, TurnMetrics } from '../../agent/protocol.ts';
 import { isUuid, withUser, type Database, type Queryable } from '../db/database.ts';
 import { conflict } from '../http/errors.ts';
 
@@ -11,6 +11,7 @@ export interface InterviewRow {
   job_role: string | null;
   experience_level: string | null;
   mode: 'voice' | 'text';
+  patience: Patience;
   status: 'live' | 'ended';
   conversation: TranscriptItem[];
   total_messages: Record<string, number>;
@@ -44,6 +45,7 @@ export interface NewInterview {
   roomName: string | null;
   hasResume: boolean;
   hasJd: boolean;
+  patience: Patience;
 }
 
 /** Creates the live interview; the database refuses a second live one for the same user. */
@@ -53,8 +55,8 @@ export async function createInterview(db: Database, userId: string, input: NewIn
       const { rows } = await tx.query<InterviewRow>(
         `insert into public.interviews
            (user_id, candidate_name, job_role, experience_level, mode, status, room_name, has_resume, has_jd,
-            final_stage, stage_events)
-         values ($1, $2, $3, $4, $5, 'live', $6, $7, $8, 'welcome', $9)
+            final_stage, stage_events, patience)
+         values ($1, $2, $3, $4, $5, 'live', $6, $7, $8, 'welcome', $9, $10)
          returning *`,
         [
           userId,
@@ -66,6 +68,7 @@ export async function createInterview(db: Database, userId: string, input: NewIn
           input.hasResume,
           input.hasJd,
           JSON.stringify([{ stage: 'welcome', previous: null, by: 'start', at: Date.now() }]),
+          input.patience,
         ],
       );
       return rows[0]!;

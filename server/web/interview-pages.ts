@@ -5,7 +5,7 @@
 import { Router, type Request } from 'express';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { EXPERIENCE_LEVELS, STAGE_LIMITS_MS, STAGES, type Stage } from '../../agent/protocol.ts';
+import { DEFAULT_PATIENCE, END_OF_TURN_WAIT_MS, EXPERIENCE_LEVELS, PATIENCE_LABELS, PATIENCE_LEVELS, STAGE_LIMITS_MS, STAGES, type Stage } from '../../agent/protocol.ts';
 import { currentUser, requireUser } from '../auth/require-user.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { notFound } from '../http/errors.ts';
@@ -76,6 +76,12 @@ export function interviewPagesRouter(deps: InterviewPagesDeps): Router {
       scripts: ['/static/js/api.js', '/static/js/start.js'],
       candidateName: user.name ?? '',
       levels: EXPERIENCE_LEVELS.map((id) => ({ id, label: LEVEL_LABELS[id] })),
+      patience: PATIENCE_LEVELS.map((id) => ({
+        id,
+        label: PATIENCE_LABELS[id],
+        seconds: (END_OF_TURN_WAIT_MS[id] / 1000).toLocaleString('en', { maximumFractionDigits: 1 }),
+        checked: id === DEFAULT_PATIENCE,
+      })),
       liveId: live?.id ?? null,
       ...modeReadiness(keys),
     });

@@ -68,6 +68,9 @@ describe('the interview pool over HTTP', () => {
     const bad = await client.api('POST', '/api/interviews', { ...START_TEXT, experience_level: 'wizard', candidate_name: '' });
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.json().fields).sort()).toEqual(['candidate_name', 'experience_level']);
+    const impatient = await client.api('POST', '/api/interviews', { ...START_TEXT, mode: 'voice', patience: 'impatient' });
+    expect(impatient.status).toBe(400);
+    expect(impatient.json().fields).toEqual({ patience: 'must be one of quick, normal, patient' });
     expect((await client.api('POST', '/api/interviews', START_TEXT)).status).toBe(201);
     const second = await client.api('POST', '/api/interviews', START_TEXT);
     expect(second.status).toBe(409);

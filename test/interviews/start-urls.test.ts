@@ -39,7 +39,7 @@ const resolveHost: Resolver = async (hostname) => {
   return [{ address, family: 4 }];
 };
 
-const TEXT: StartInterviewInput = { candidate_name: 'Ada', job_role: 'Backend Engineer', experience_level: 'senior', mode: 'text' };
+const TEXT: StartInterviewInput = { candidate_name: 'Ada', job_role: 'Backend Engineer', experience_level: 'senior', mode: 'text', patience: 'normal' };
 const VOICE: StartInterviewInput = { ...TEXT, mode: 'voice' };
 const vault = createVault([TEST_ENCRYPTION_KEY]);
 
@@ -197,6 +197,16 @@ describe('interview start: the speech settings', () => {
     // A text interview is sent none of it.
     const text = await startedKeys(true, TEXT);
     expect(Object.keys(text).sort()).toEqual(['deepgramKey', 'llmApiKey', 'llmBaseUrl', 'llmModel', 'ttsProvider']);
+  });
+
+  it("sends the candidate's patience in a voice start, stored on the interview row, and none in a text start", async () => {
+    await saveOnly({ ...VOICE_KEYS, tts_provider: 'deepgram' });
+    await startedKeys(false, { ...VOICE, patience: 'patient' });
+    expect(pool.starts.at(-1)!.interview.patience).toBe('patient');
+    const { rows } = await db.query<{ patience: string }>('select patience from public.interviews order by created_at desc limit 1');
+    expect(rows[0]?.patience).toBe('patient');
+    await startedKeys(false, TEXT);
+    expect(pool.starts.at(-1)!.interview.patience).toBeUndefined();
   });
 
   it('sends the speech key when there is one, and the defaults for OpenAI\'s own speech', async () => {

@@ -13,7 +13,18 @@ import { CHROMIUM_PATH } from '../browser/browser.ts';
 import { hasLivekitServer, livekitServerPath } from './livekit-server.ts';
 import { inNamespace, namespaceProblem } from './namespace.ts';
 import { speechToolsProblem } from './speech.ts';
-import { ANSWERS, INJECTED_TEXT, SPEECH_MODEL, SPEECH_VOICE, type InterviewReport, type VoiceRunReport } from './voice-run.ts';
+import {
+  ANSWERS,
+  INJECTED_TEXT,
+  PAUSE_MS,
+  PAUSED_ANSWER,
+  SPEECH_MODEL,
+  SPEECH_VOICE,
+  type InterviewReport,
+  type VoiceRunOptions,
+  type VoiceRunReport,
+} from './voice-run.ts';
+import { END_OF_TURN_WAIT_MS } from '../../agent/protocol.ts';
 
 const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 
@@ -29,11 +40,11 @@ const problem = voiceTestProblem();
 if (problem && !IN_CI) console.warn(`Voice end-to-end test skipped: ${problem}.`);
 
 /** Runs voice-run.ts inside a fresh network namespace and returns its report. */
-function runInNamespace(voices: string[]): Promise<VoiceRunReport> {
+function runInNamespace(options: VoiceRunOptions): Promise<VoiceRunReport> {
   const { file, args } = inNamespace([process.execPath, '--import', 'tsx', 'test/voice/voice-run.ts']);
   const child = spawn(file, args, {
     cwd: ROOT,
-    env: { ...process.env, MOCKFLOW_VOICE_RUN: JSON.stringify({ voices }) },
+    env: { ...process.env, MOCKFLOW_VOICE_RUN: JSON.stringify(options) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -63,7 +74,7 @@ describe.skipIf(problem !== undefined && !IN_CI)('voice interviews end to end (r
     if (problem) throw new Error(`The voice end-to-end test must run in CI, but ${problem}.`);
     // npm test does not build: bundle the current sources the way `npm run build` does.
     execFileSync(process.execPath, ['scripts/bundle-agent.mjs'], { cwd: ROOT, stdio: 'inherit' });
-    report = await runInNamespace(['deepgram', 'openai']);
+    report = await runInNamespace({ voices: ['deepgram', 'openai'], pauses: ['quick', 'patient'] });
   }, 600_000);
 
   let explained = false;
@@ -186,4 +197,14 @@ describe.skipIf(problem !== undefined && !IN_CI)('voice interviews end to end (r
     const deepgram = report.interviews.find((i) => i.voice === 'deepgram');
     expect(deepgram?.speechRequests).toEqual([]);
   });
+
+  it(`takes a ${PAUSE_MS / 1000} s pause mid-answer as the end of the answer only when the candidate chose a quick interviewer`, () => {
+    expect(END_OF_TURN_WAIT_MS.quick).toBeLessThan(PAUSE_MS);
+    expect(END_OF_TURN_WAIT_MS.patient).toBeGreaterThan(PAUSE_MS);
+    const byPatience = Object.fromEntries(report.pauses.map((p) => [p.patience, p]));
+    expect(byPatience.patient?.userLines).toEqual([`${PAUSED_ANSWER[0]} ${PAUSED_ANSWER[1]}`]);
+    expect(byPatience.quick?.userLines).toEqual([...PAUSED_ANSWER]);
+    for (const pause of report.pauses) expect(pause.end).toEqual({ endedBy: 'candidate', childExited: true });
+  });
 });
+

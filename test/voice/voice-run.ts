@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { Room as NodeRoom } from '@livekit/rtc-node';
 import { AccessToken, RoomServiceClient } from 'livekit-server-sdk';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { TranscriptItem } from '../../agent/protocol.ts';
+import type { Patience, TranscriptItem } from '../../agent/protocol.ts';
 import { withUser } from '../../server/db/database.ts';
 import { getInterview } from '../../server/interviews/store.ts';
 import { agentEntry } from '../../server/workers/spawn.ts';
@@ -32,8 +32,21 @@ import { MIC_SAMPLE_RATE, synthesizeSpeech } from './speech.ts';
 export type VoiceProvider = 'deepgram' | 'openai';
 
 export interface VoiceRunOptions {
-  /** One interview per entry, in order, each with that voice. */
+  /** One whole interview per entry, in order, each with that voice. */
   voices: VoiceProvider[];
+  /** Then one short interview per entry: the greeting, one answer with a long pause in it, End. */
+  pauses?: Patience[];
+}
+
+/** Spoken with PAUSE_MS of silence between its halves. */
+export const PAUSED_ANSWER = ['The hardest part was', 'getting everyone to agree on the plan.'] as const;
+export const PAUSE_MS = 1500;
+
+export interface PauseReport {
+  patience: Patience;
+  /** The candidate lines saved for the paused answer. */
+  userLines: string[];
+  end: { endedBy: string | null; childExited: boolean };
 }
 
 export const LLM_KEY = 'sk-voice-e2e-llm-key-4242';
@@ -109,6 +122,7 @@ export interface VoiceRunReport {
   ok: boolean;
   failure?: string;
   interviews: InterviewReport[];
+  pauses: PauseReport[];
   /** The chat requests' last user message, in order (what the model was asked to answer). */
   modelInputs: string[];
   /** Whether any chat request carried the lk.chat text. */
@@ -166,6 +180,9 @@ class Run {
   readonly interviews: InterviewReport[] = [];
   /** The answer the page's microphone is playing (or played last). */
   speaking = '';
+  /** What the STT fake hears next, one entry per utterance, before falling back to `speaking`. */
+  readonly hearing: string[] = [];
+  readonly pauses: PauseReport[] = [];
 
   async setUp(): Promise<void> {
     progress('starting livekit-server, the fakes and the app');
@@ -174,7 +191,7 @@ class Run {
       startLiveKitServer(NODE_IP),
       startFakeOpenAI({ apiKey: LLM_KEY, defaultReply: interviewerReplies() }),
       // The fake "hears" whatever the microphone is playing at the moment.
-      startFakeDeepgram({ apiKey: DEEPGRAM_KEY, transcripts: () => this.speaking }),
+      startFakeDeepgram({ apiKey: DEEPGRAM_KEY, transcripts: () => this.hearing.shift() ?? this.speaking }),
       startFakeOpenAISpeech({ apiKey: SPEECH_KEY }),
     ]);
     const pool = new WorkerPool({
@@ -278,17 +295,15 @@ class Run {
     };
   }
 
-  async interview(voice: VoiceProvider): Promise<InterviewReport> {
-    progress(`interview with the ${voice} voice`);
+  /** Fills the start form as the candidate does and starts a voice interview; the page lands in its room. */
+  async start(voice: VoiceProvider, patience?: Patience) {
     await this.saveKeys(voice);
-    const spokenBefore = this.deepgram.spoken.length;
-    const speechBefore = this.speech.requests.length;
-
     await this.page.goto(`${this.app.url}/interviews/new`);
     await this.page.getByLabel('Your name').fill('Grace Hopper');
     await this.page.getByLabel('Target role').fill('Platform Engineer');
     await this.page.getByLabel('Experience level').selectOption('senior');
     await this.page.locator('input[name="mode"][value="voice"]').check();
+    if (patience) await this.page.locator(`input[name="patience"][value="${patience}"]`).check();
     const startClicked = Date.now();
     const started = this.page.waitForResponse((r) => r.url().endsWith('/api/interviews') && r.request().method() === 'POST');
     await this.page.getByRole('button', { name: 'Start interview' }).click();
@@ -300,6 +315,43 @@ class Run {
     const livekit = await this.page.evaluate((key) => JSON.parse(sessionStorage.getItem(key) ?? 'null') as { room: string }, `mockflow.livekit.${id}`);
     const cookies = (await this.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
     const stream = await openEvents(`${this.app.url}/api/interviews/${id}/events`, { cookie: cookies });
+    return { id, livekit, startResponse, startMs, startClicked, stream };
+  }
+
+  /** A short interview: one answer with a long pause in the middle, then End. */
+  async pause(patience: Patience): Promise<PauseReport> {
+    progress(`an answer with a ${PAUSE_MS} ms pause, patience ${patience}`);
+    const { id, stream } = await this.start('deepgram', patience);
+    try {
+      await this.join();
+      await stream.next((e) => e.event === 'item' && e.data.role === 'assistant', { timeoutMs: 30_000 });
+      const before = stream.cursor();
+      const [first, second] = PAUSED_ANSWER;
+      const pcm = Buffer.concat([synthesizeSpeech(first), Buffer.alloc((MIC_SAMPLE_RATE * PAUSE_MS) / 1000 * 2), synthesizeSpeech(second)]);
+      this.hearing.push(first, second);
+      this.speaking = second;
+      await this.page.evaluate((b64) => (window as unknown as { __mic: { say(b: string): Promise<unknown> } }).__mic.say(b64), pcm.toString('base64'));
+      const last = await stream.next((e) => e.event === 'item' && e.data.role === 'user' && String(e.data.text).includes(second), { after: before, timeoutMs: 30_000 });
+      await stream.next((e) => e.event === 'item' && e.data.role === 'assistant', { after: last, timeoutMs: 30_000 });
+      const userLines = stream.events.slice(before).filter((e) => e.event === 'item' && e.data.role === 'user').map((e) => String(e.data.text));
+      const pid = this.app.pool.get(id)?.pid;
+      await this.page.getByRole('button', { name: 'End interview' }).click();
+      await this.page.waitForURL(new RegExp(`/interviews/${id}$`));
+      const ended = await stream.next((e) => e.event === 'ended', { timeoutMs: 30_000 });
+      const childExited = await until('the agent child to exit', () => pid !== undefined && !processAlive(pid) && this.app.pool.active() === 0)
+        .then(() => true)
+        .catch(() => false);
+      return { patience, userLines, end: { endedBy: String(ended.data.reason), childExited } };
+    } finally {
+      stream.close();
+    }
+  }
+
+  async interview(voice: VoiceProvider): Promise<InterviewReport> {
+    progress(`interview with the ${voice} voice`);
+    const spokenBefore = this.deepgram.spoken.length;
+    const speechBefore = this.speech.requests.length;
+    const { id, livekit, startResponse, startMs, startClicked, stream } = await this.start(voice);
     const other = voice === 'deepgram' ? await this.otherParticipantJoins(livekit.room) : undefined;
     try {
       progress('joining the room');
@@ -437,6 +489,7 @@ class Run {
       ok: !failure,
       ...(failure ? { failure } : {}),
       interviews: this.interviews,
+      pauses: this.pauses,
       modelInputs: (this.llm?.requests ?? []).filter((r) => r.path.endsWith('/chat/completions')).map((r) => lastUserText(r.body)),
       modelSawInjectedText: (this.llm?.requests ?? []).some((r) => JSON.stringify(r.body ?? '').includes(INJECTED_TEXT)),
       sttConnections: (this.deepgram?.listens ?? []).map((c) => ({ sampleRate: c.sampleRate, audioMs: Math.round(c.audioMs), peakRms: c.peakRms, utterances: c.utterances.length })),
@@ -474,6 +527,7 @@ export async function runVoiceInterviews(options: VoiceRunOptions): Promise<Voic
   try {
     await run.setUp();
     for (const voice of options.voices) run.interviews.push(await run.interview(voice));
+    for (const patience of options.pauses ?? []) run.pauses.push(await run.pause(patience));
   } catch (error) {
     failure = error instanceof Error ? (error.stack ?? error.message) : String(error);
   }

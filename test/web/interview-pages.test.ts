@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 function voiceRow(candidateName = 'Grace Hopper') {
-  return { candidateName, jobRole: 'SRE', experienceLevel: 'mid', mode: 'voice' as const, roomName: 'room-test', hasResume: false, hasJd: false };
+  return { candidateName, jobRole: 'SRE', experienceLevel: 'mid', mode: 'voice' as const, roomName: 'room-test', hasResume: false, hasJd: false, patience: 'normal' as const };
 }
 
 describe('the start form page', () => {
