@@ -3,7 +3,6 @@
 // OpenAI or Deepgram TTS, and Silero VAD (model shipped in the plugin, runs locally).
 
 import * as deepgram from '@livekit/agents-plugin-deepgram';
-import * as openai from '@livekit/agents-plugin-openai';
 import * as silero from '@livekit/agents-plugin-silero';
 import { Room, RoomEvent, type RemoteParticipant } from '@livekit/rtc-node';
 import OpenAI from 'openai';
@@ -12,6 +11,7 @@ import { guardedFetch } from './guarded-fetch.ts';
 import type { Interview } from './interview.ts';
 import { STAGES, type ProviderKeys, type Stage, VAD_SILENCE_MS } from './protocol.ts';
 import { ensureLogger, type InterviewLLMOptions, type VoiceModels } from './session.ts';
+import { SpeechTTS } from './speech.ts';
 
 export const CONTROL_TOPIC = 'interview.control';
 export const STAGE_ATTRIBUTE = 'stage';
@@ -47,12 +47,9 @@ export async function buildVoiceModels(keys: ProviderKeys, options: Pick<Intervi
       project: null,
       fetch: guardedFetch({ production, resolve: options.resolve, keepAlive: true }),
     });
-    tts = new openai.TTS({
-      client,
-      ...(keys.ttsModel && { model: keys.ttsModel }),
-      // Any name the user's speech server knows, not only OpenAI's.
-      ...(keys.ttsVoice && { voice: keys.ttsVoice as openai.TTSOptions['voice'] }),
-    });
+    // Our own TTS, not openai.TTS: it plays each sentence as its audio arrives (see ./speech.ts).
+    // Any model and voice name the user's speech server knows, not only OpenAI's.
+    tts = new SpeechTTS({ client, model: keys.ttsModel, voice: keys.ttsVoice });
   }
 
   const vad = await silero.VAD.load({ minSilenceDuration: VAD_SILENCE_MS });

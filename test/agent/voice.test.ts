@@ -3,7 +3,6 @@
 // pinned to local VAD. A wrong constructor option fails here rather than in a live call.
 
 import * as deepgram from '@livekit/agents-plugin-deepgram';
-import * as openai from '@livekit/agents-plugin-openai';
 import * as silero from '@livekit/agents-plugin-silero';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +11,7 @@ import { WebSocketServer } from 'ws';
 import { ProviderError } from '../../agent/errors.ts';
 import type { ProviderKeys, StartMessage } from '../../agent/protocol.ts';
 import { CONNECTION_OPTIONS, createSession, InterviewLLM } from '../../agent/session.ts';
+import { SpeechTTS } from '../../agent/speech.ts';
 import { buildVoiceModels, parseControl } from '../../agent/voice.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { startFakeOpenAISpeech, type FakeOpenAISpeech } from '../fakes/openai-speech.ts';
@@ -82,7 +82,7 @@ describe('voice pipeline construction (no network)', () => {
     const start = voiceStart({ llmBaseUrl: fake.url, openaiTtsKey: 'sk-dummy-tts-key' });
     const models = await buildVoiceModels(start.keys);
     expect(models.stt).toBeInstanceOf(deepgram.STT);
-    expect(models.tts).toBeInstanceOf(openai.TTS);
+    expect(models.tts).toBeInstanceOf(SpeechTTS);
     expect(models.vad).toBeInstanceOf(silero.VAD);
 
     const model = new InterviewLLM(start.keys);
@@ -126,13 +126,13 @@ describe('voice pipeline construction (no network)', () => {
     const speech = await startSpeech();
     const keys = voiceStart({ openaiTtsKey: 'sk-dummy-tts-key', ttsBaseUrl: speech.url, ttsModel: 'kokoro', ttsVoice: 'af_bella' }).keys;
     const { tts } = await buildVoiceModels(keys);
-    expect(tts).toBeInstanceOf(openai.TTS);
+    expect(tts).toBeInstanceOf(SpeechTTS);
     expect([tts.provider, tts.model]).toEqual([new URL(speech.url).host, 'kokoro']);
     expect(await synthesize(tts, 'Hello there.')).toBeGreaterThan(0);
     expect(speech.requests).toMatchObject([
       { method: 'POST', path: '/v1/audio/speech', authorized: true, model: 'kokoro', voice: 'af_bella', input: 'Hello there.', format: 'pcm' },
     ]);
-    // Without a model or voice: the plugin's defaults, OpenAI's own.
+    // Without a model or voice: OpenAI's own tts-1 and alloy (the plugin's defaults, kept by SpeechTTS).
     const defaults = await buildVoiceModels({ ...keys, ttsModel: undefined, ttsVoice: undefined });
     await synthesize(defaults.tts, 'Hi.');
     expect(speech.requests.at(-1)).toMatchObject({ model: 'tts-1', voice: 'alloy' });

@@ -11,16 +11,22 @@
 //   latencyMs   waits this long before answering each request (time to first byte, for benchmarks).
 //   hang        accept requests and never answer (to test timeouts and shutdown).
 //   models      the model ids GET /v1/models lists (default: tts-1, tts-1-hd, gpt-4o-mini-tts).
+//   streamOverMs  sends each PCM answer over this many ms, as a real synthesiser makes audio while it
+//               answers: its 200 ms chunks spread evenly, the first at once, the last at streamOverMs
+//               (default: all at once).
 //
 // Served: POST /v1/audio/speech with JSON { model, input, voice, response_format, speed?,
 // instructions? }. With response_format 'pcm' it answers 200, content-type audio/pcm, raw 24 kHz
 // 16-bit little-endian mono PCM of a speech-like signal as long as the input takes to say
 // (audio.ts: ~60 ms a character, at most 4 s, divided by speed), streamed in 200 ms chunks as the
-// real service streams. Any other format (mp3, the API's default, included) gets 400: the fake
+// real service streams; each request's record says when its first and last bytes went out
+// (firstByteAt, lastByteAt) and whether the client left first (cutOff), and `answered(i)` waits for
+// the i-th answer to be over. Any other format (mp3, the API's default, included) gets 400: the fake
 // makes no compressed audio. A missing model, voice or input, or a speed outside 0.25..4, gets 400.
 // GET /v1/models lists the speech models. Anything else answers 404. Errors are OpenAI's JSON
 // ({ error: { message, type, param, code } }).
 
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { speechLikePcm, speechMsForText, toLinear16 } from './audio.ts';
@@ -53,6 +59,11 @@ export interface RecordedSpeechRequest {
   instructions?: string;
   /** Bytes of PCM answered (0 for an error). */
   audioBytes: number;
+  /** performance.now() when the first / last byte of PCM was written (undefined until then). */
+  firstByteAt?: number;
+  lastByteAt?: number;
+  /** The client went away before the last byte of PCM was written. */
+  cutOff?: boolean;
 }
 
 export interface FakeOpenAISpeechOptions {
@@ -60,12 +71,15 @@ export interface FakeOpenAISpeechOptions {
   latencyMs?: number;
   hang?: boolean;
   models?: string[];
+  streamOverMs?: number;
 }
 
 export interface FakeOpenAISpeech {
   /** Base URL ending in /v1, e.g. http://127.0.0.1:43121/v1 */
   url: string;
   requests: RecordedSpeechRequest[];
+  /** Resolves with the `index`th request (0-based) once its answer is over: sent in full, refused, or cut off. */
+  answered(index: number): Promise<RecordedSpeechRequest>;
   close(): Promise<void>;
 }
 
@@ -74,12 +88,26 @@ const FORMATS = ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'];
 
 export async function startFakeOpenAISpeech(options: FakeOpenAISpeechOptions = {}): Promise<FakeOpenAISpeech> {
   const requests: RecordedSpeechRequest[] = [];
+  const events = new EventEmitter();
+  const recordOf = new WeakMap<IncomingMessage, RecordedSpeechRequest>();
+  const over = new WeakSet<RecordedSpeechRequest>();
 
   const server = createServer((req, res) => {
-    void handle(req, res).catch(() => {
-      if (!res.headersSent) sendJson(res, 500, errorBody('fake server failure', 'server_error', null, null));
-      else res.end();
-    });
+    void handle(req, res)
+      .catch(() => {
+        if (!res.headersSent) sendJson(res, 500, errorBody('fake server failure', 'server_error', null, null));
+        else res.end();
+      })
+      .finally(() => {
+        const done = () => {
+          const record = recordOf.get(req);
+          if (record) over.add(record);
+          events.emit('answered');
+        };
+        // A hanging answer is over when the client (or close()) drops the connection.
+        if (res.writableEnded || res.destroyed) done();
+        else res.once('close', done);
+      });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -105,6 +133,7 @@ export async function startFakeOpenAISpeech(options: FakeOpenAISpeechOptions = {
       });
     }
     requests.push(record);
+    recordOf.set(req, record);
 
     if (options.hang) return; // never answer; close() destroys the socket
 
@@ -144,9 +173,7 @@ export async function startFakeOpenAISpeech(options: FakeOpenAISpeechOptions = {
       const audio = toLinear16(speechLikePcm(OPENAI_SPEECH_SAMPLE_RATE, durationMs));
       record.audioBytes = audio.length;
       res.writeHead(200, { 'content-type': 'audio/pcm', 'transfer-encoding': 'chunked' });
-      const chunkBytes = OPENAI_SPEECH_SAMPLE_RATE * 0.2 * 2;
-      for (let offset = 0; offset < audio.length; offset += chunkBytes) res.write(audio.subarray(offset, offset + chunkBytes));
-      res.end();
+      await sendPcm(res, audio, record, options.streamOverMs ?? 0);
       return;
     }
 
@@ -159,12 +186,63 @@ export async function startFakeOpenAISpeech(options: FakeOpenAISpeechOptions = {
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    answered: (index) =>
+      new Promise((resolve) => {
+        const check = () => {
+          const record = requests[index];
+          if (record && over.has(record)) {
+            events.off('answered', check);
+            resolve(record);
+          }
+        };
+        events.on('answered', check);
+        check();
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** Writes the PCM in 200 ms chunks, spread evenly over `overMs` (all at once for 0); stops when the client leaves. */
+async function sendPcm(res: ServerResponse, audio: Buffer, record: RecordedSpeechRequest, overMs: number): Promise<void> {
+  const chunkBytes = OPENAI_SPEECH_SAMPLE_RATE * 0.2 * 2;
+  const chunks: Buffer[] = [];
+  for (let offset = 0; offset < audio.length; offset += chunkBytes) chunks.push(audio.subarray(offset, offset + chunkBytes));
+  let left = false;
+  const gone = new Promise<void>((resolve) =>
+    res.once('close', () => {
+      left = !res.writableEnded;
+      resolve();
+    }),
+  );
+  const start = performance.now();
+  for (const [i, chunk] of chunks.entries()) {
+    const due = chunks.length > 1 ? start + (overMs * i) / (chunks.length - 1) : start;
+    const wait = due - performance.now();
+    if (wait > 0) await delayUnless(wait, gone);
+    if (left || res.destroyed) {
+      record.cutOff = true;
+      return;
+    }
+    res.write(chunk);
+    record.firstByteAt ??= performance.now();
+    if (i === chunks.length - 1) record.lastByteAt = performance.now();
+  }
+  await Promise.race([new Promise<void>((resolve) => res.end(resolve)), gone]);
+}
+
+/** A delay that lets go of its timer when `cancel` settles first. */
+function delayUnless(ms: number, cancel: Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void cancel.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function speechProblem(record: RecordedSpeechRequest): { message: string; param: string; code: string | null } | null {
