@@ -74,8 +74,13 @@ const V6_RANGES: Range[] = ([
   ['ff00::', 8, 'multicast'],
 ] satisfies RangeText[]).map(([ip, bits, label]): Range => [v6ToBigInt(ip), bits, label]);
 
-// IPv6 prefixes that carry an IPv4 address, judged as that IPv4 address.
+// IPv6 prefixes that carry an IPv4 address, judged as that IPv4 address: IPv4-mapped
+// (::ffff:a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d, RFC 2765's SIIT form, which a translator
+// on the path may still route), NAT64 (64:ff9b::/96) and 6to4 (2002::/16, the IPv4 address in
+// bits 16–47). IPv4-compatible addresses (::a.b.c.d, deprecated by RFC 4291) are refused whole
+// by the ::/96 range below.
 const V4_MAPPED = v6ToBigInt('::ffff:0:0');
+const V4_TRANSLATED = v6ToBigInt('::ffff:0:0:0');
 const NAT64 = v6ToBigInt('64:ff9b::');
 const SIX_TO_FOUR = v6ToBigInt('2002::');
 
@@ -89,7 +94,7 @@ export function classifyAddress(ip: string): string | null {
   if (family === 4) return match(v4ToBigInt(address), 32, V4_RANGES);
   if (family !== 6) throw new TypeError(`not an IP address: ${ip}`);
   const n = v6ToBigInt(address);
-  if (inPrefix(n, 128, V4_MAPPED, 96) || inPrefix(n, 128, NAT64, 96)) {
+  if (inPrefix(n, 128, V4_MAPPED, 96) || inPrefix(n, 128, V4_TRANSLATED, 96) || inPrefix(n, 128, NAT64, 96)) {
     return match(n & 0xffffffffn, 32, V4_RANGES);
   }
   if (inPrefix(n, 128, SIX_TO_FOUR, 16)) return match((n >> 80n) & 0xffffffffn, 32, V4_RANGES);

@@ -69,6 +69,14 @@ describe('classifyAddress', () => {
     ['::ffff:10.0.0.5', 'private'],
     ['::ffff:169.254.169.254', 'link-local'],
     ['::ffff:7f00:1', 'loopback'],
+    // IPv4-translated (::ffff:0:0:0/96): the audit's way past the guard to cloud metadata.
+    ['::ffff:0:a9fe:a9fe', 'link-local'],
+    ['::ffff:0:10.0.0.5', 'private'],
+    ['::ffff:0:127.0.0.1', 'loopback'],
+    ['0:0:0:0:ffff:0:0:0', 'unspecified'],
+    // IPv4-compatible (deprecated): refused whatever it embeds.
+    ['::a9fe:a9fe', 'reserved'],
+    ['::8.8.8.8', 'reserved'],
     ['64:ff9b::a00:5', 'private'],
     ['64:ff9b::169.254.169.254', 'link-local'],
     ['2002:c0a8:101::1', 'private'],
@@ -163,6 +171,7 @@ describe('checkUserUrl', () => {
     ['https://[::]/v1', 'that address is unspecified (::) and cannot be used'],
     // The URL parser writes IPv4-mapped and NAT64 addresses in hex; they are judged as IPv4.
     ['https://[::ffff:10.0.0.5]/v1', 'that address is private (::ffff:a00:5) and cannot be used'],
+    ['https://[::ffff:0:a9fe:a9fe]/v1', 'that address is link-local (::ffff:0:a9fe:a9fe) and cannot be used'],
     ['https://[64:ff9b::169.254.169.254]/v1', 'that address is link-local (64:ff9b::a9fe:a9fe) and cannot be used'],
     // Spellings of 127.0.0.1 that the URL parser normalises.
     ['https://0x7f.1/v1', 'that address is loopback (127.0.0.1) and cannot be used'],
