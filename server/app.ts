@@ -63,12 +63,13 @@ export function createApp(deps: AppDeps): MockFlowApp {
   const supabase: SupabaseAuth | undefined = config.supabase
     ? createSupabaseAuth({ ...config.supabase, timeoutMs: deps.signInTimeoutMs })
     : undefined;
-  const localSignIn = !config.google && !config.isProduction;
+  const { localSignIn } = config;
 
   const app = express();
   app.disable('x-powered-by');
-  // Render (and most hosts) terminate TLS at one proxy in front of the app.
-  app.set('trust proxy', config.isProduction ? 1 : false);
+  // Exactly the configured proxies may say who the client is (req.ip, per-IP limits) and that
+  // the request came over HTTPS; an X-Forwarded-For from anyone else is ignored.
+  app.set('trust proxy', config.trustProxyHops > 0 ? config.trustProxyHops : false);
   useViews(app, { cache: config.isProduction });
 
   app.use(securityHeaders({ production: config.isProduction }));
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps): MockFlowApp {
       service,
       interviewerName: config.interview.interviewerName,
       startLimit: limit(limits.interviewStart, 'interview starts'),
+      resumeLimit: limit(limits.resume, 'résumé uploads'),
     }),
   );
   app.use(

@@ -24,6 +24,7 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: optionalText,
   PUBLIC_URL: optionalUrl,
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).optional(),
   DATA_DIR: z.string().trim().min(1).default('./.data'),
   DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v)),
   DATABASE_POOL_SIZE: positiveInt(5, 100),
@@ -63,6 +64,8 @@ const EXPECTED: Record<Name, string> = {
   PORT: wholeNumber(0, 65535),
   HOST: 'a host name or address to listen on, e.g. 0.0.0.0',
   PUBLIC_URL: 'the public base URL of this server, e.g. https://mockflow.onrender.com',
+  TRUST_PROXY_HOPS:
+    'the number of proxies in front of this server that add X-Forwarded-For, a whole number from 0 to 10 (Render: 1)',
   DATA_DIR: 'a directory path, e.g. ./.data',
   DATABASE_URL: POSTGRES_HINT,
   DATABASE_POOL_SIZE: wholeNumber(1, 100),
@@ -92,7 +95,14 @@ const REQUIRED_IN_PRODUCTION: Name[] = [
   'SECRET_KEY',
   'GOOGLE_CLIENT_ID',
   'GOOGLE_CLIENT_SECRET',
+  // The OAuth redirect is built from it, never from a request's X-Forwarded-Host.
+  'PUBLIC_URL',
+  // HTTPS ends at a proxy (this server speaks plain HTTP), and only the operator knows how many.
+  'TRUST_PROXY_HOPS',
 ];
+
+/** Laptop mode listens on loopback only unless HOST says otherwise. */
+export const LOOPBACK_HOST = '127.0.0.1';
 
 const missing = (name: Name) => `${name} is missing: set it to ${EXPECTED[name]}`;
 const malformed = (name: Name) => `${name} is malformed: expected ${EXPECTED[name]}`;
@@ -103,8 +113,13 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   isProduction: boolean;
   port: number;
+  /** Undefined: every interface. */
   host?: string;
   publicUrl?: string;
+  /** How many proxies in front of the server are trusted to report the client's address (X-Forwarded-*). */
+  trustProxyHops: number;
+  /** "Continue as local user": no Google client and not production (offered to loopback clients only). */
+  localSignIn: boolean;
   dataDir: string;
   database: { url?: string; poolSize: number };
   /** Fernet keys: the first encrypts, all decrypt. */
@@ -197,6 +212,7 @@ export function parseConfig(env: Env, loadSecrets?: (dataDir: string) => Generat
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
+  const localSignIn = !(e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET) && !isProduction;
   const googleEndpoints = {
     authorizationUrl: e.GOOGLE_AUTHORIZATION_URL,
     tokenUrl: e.GOOGLE_TOKEN_URL,
@@ -206,8 +222,11 @@ export function parseConfig(env: Env, loadSecrets?: (dataDir: string) => Generat
     env: e.NODE_ENV,
     isProduction,
     port: e.PORT,
-    host: e.HOST,
+    // Anyone who reaches a laptop-mode server could be the local user: loopback unless HOST opts out.
+    host: e.HOST ?? (localSignIn ? LOOPBACK_HOST : undefined),
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    trustProxyHops: e.TRUST_PROXY_HOPS ?? 0,
+    localSignIn,
     dataDir: e.DATA_DIR,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     encryptionKeys,

@@ -6,6 +6,7 @@ import { loadOrCreateDevSecrets } from './crypto/dev-secrets.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open.ts';
+import { isLoopbackHost } from './http/loopback.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { VERSION } from './version.ts';
 import { failInterruptedFeedback } from './feedback/routes.ts';
@@ -53,9 +54,18 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${config.host && config.host !== '0.0.0.0' ? config.host : 'localhost'}:${port}`;
-  logger.info({ port, database: db.kind, version: VERSION }, `MockFlow listening on ${url}`);
+  const { port, address } = server.address() as AddressInfo;
+  const everywhere = config.host === undefined || address === '0.0.0.0' || address === '::';
+  const url = `http://${everywhere ? 'localhost' : address.includes(':') ? `[${address}]` : address}:${port}`;
+  logger.info({ port, address, database: db.kind, version: VERSION }, `MockFlow listening on ${url}`);
+  if (config.localSignIn && !isLoopbackHost(config.host)) {
+    logger.warn(
+      { host: config.host ?? 'every interface' },
+      'HOST makes this laptop-mode server reachable from the network. "Continue as local user" still answers only ' +
+        'a browser on this machine; anyone else who reaches it sees the sign-in page only. Unset HOST to listen on ' +
+        '127.0.0.1, or configure Google sign-in to let others in.',
+    );
+  }
 
   let stopping: Promise<void> | undefined;
   const drainMs = options.drainMs ?? 10_000;

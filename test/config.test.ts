@@ -22,6 +22,8 @@ describe('production configuration', () => {
     SECRET_KEY: SECRET,
     GOOGLE_CLIENT_ID: 'client-id',
     GOOGLE_CLIENT_SECRET: 'client-secret',
+    PUBLIC_URL: 'https://mockflow.example/',
+    TRUST_PROXY_HOPS: '1',
   };
 
   it('accepts a complete environment', () => {
@@ -30,11 +32,27 @@ describe('production configuration', () => {
     expect(config.encryptionKeys).toEqual([FERNET_KEY]);
     expect(config.google?.clientId).toBe('client-id');
     expect(config.workers.max).toBe(3);
+    expect(config.publicUrl).toBe('https://mockflow.example');
+    expect(config.trustProxyHops).toBe(1);
+    // Render routes to every interface; local sign-in does not exist in production.
+    expect(config.host).toBeUndefined();
+    expect(config.localSignIn).toBe(false);
+  });
+
+  it('requires PUBLIC_URL and TRUST_PROXY_HOPS, saying what to set', () => {
+    const { PUBLIC_URL: _url, TRUST_PROXY_HOPS: _hops, ...rest } = complete;
+    expect(problemsOf(rest)).toEqual([
+      'PUBLIC_URL is missing: set it to the public base URL of this server, e.g. https://mockflow.onrender.com',
+      'TRUST_PROXY_HOPS is missing: set it to the number of proxies in front of this server that add X-Forwarded-For, a whole number from 0 to 10 (Render: 1)',
+    ]);
+    expect(problemsOf({ ...complete, TRUST_PROXY_HOPS: 'one' })).toEqual([
+      'TRUST_PROXY_HOPS is malformed: expected the number of proxies in front of this server that add X-Forwarded-For, a whole number from 0 to 10 (Render: 1)',
+    ]);
   });
 
   it('names every missing variable in one message, with the expected format', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
-    for (const name of ['DATABASE_URL', 'ENCRYPTION_KEY', 'SECRET_KEY', 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET']) {
+    for (const name of ['DATABASE_URL', 'ENCRYPTION_KEY', 'SECRET_KEY', 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'PUBLIC_URL', 'TRUST_PROXY_HOPS']) {
       expect(problems.some((p) => p.startsWith(`${name} is missing`)), name).toBe(true);
     }
     expect(problems.find((p) => p.startsWith('ENCRYPTION_KEY'))).toMatch(/Fernet/);
@@ -81,6 +99,8 @@ describe('production configuration', () => {
     const { problems, message } = error as ConfigError;
     expect(problems).toEqual([
       'PORT is malformed: expected a whole number from 0 to 65535',
+      expect.stringMatching(/^PUBLIC_URL is missing/),
+      expect.stringMatching(/^TRUST_PROXY_HOPS is missing/),
       expect.stringMatching(/^DATABASE_URL is malformed: expected a Postgres connection string/),
       expect.stringMatching(/^ENCRYPTION_KEY is missing: set it to .*Fernet.*Fernet\.generate_key\(\)/),
       expect.stringMatching(/^GOOGLE_CLIENT_ID is missing: set it to the OAuth client id/),
@@ -115,6 +135,18 @@ describe('embedded configuration', () => {
     expect(config.secretKey).toBe(SECRET);
     expect(config.port).toBe(3000);
     expect(config.google).toBeUndefined();
+  });
+
+  it('listens on loopback only in laptop mode unless HOST opts out, and trusts no proxy by default', () => {
+    const secrets = { ENCRYPTION_KEY: FERNET_KEY, SECRET_KEY: SECRET };
+    const laptop = parseConfig(secrets);
+    expect(laptop).toMatchObject({ localSignIn: true, host: '127.0.0.1', trustProxyHops: 0 });
+    expect(parseConfig({ ...secrets, HOST: '0.0.0.0' })).toMatchObject({ localSignIn: true, host: '0.0.0.0' });
+    // With Google sign-in nobody becomes the local user: every interface, as before.
+    const google = parseConfig({ ...secrets, GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 'secret' });
+    expect(google.localSignIn).toBe(false);
+    expect(google.host).toBeUndefined();
+    expect(parseConfig({ ...secrets, TRUST_PROXY_HOPS: '2' }).trustProxyHops).toBe(2);
   });
 
   it('generates no secrets when the configuration is invalid anyway, and reports every problem', () => {
@@ -172,6 +204,8 @@ describe('embedded configuration', () => {
       SECRET_KEY: '',
       GOOGLE_CLIENT_ID: 'client-id',
       GOOGLE_CLIENT_SECRET: ' ',
+      PUBLIC_URL: 'https://mockflow.example',
+      TRUST_PROXY_HOPS: '1',
     });
     expect(problems).toEqual([expect.stringMatching(/^SECRET_KEY is missing/), expect.stringMatching(/^GOOGLE_CLIENT_SECRET is missing/)]);
   });

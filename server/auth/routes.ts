@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
-import { HttpError, validation } from '../http/errors.ts';
+import { forbidden, HttpError, validation } from '../http/errors.ts';
 import { wantsJson } from '../http/error-handler.ts';
 import type { Logger } from '../logger.ts';
 import { DELETE_CONFIRMATION, deleteAccount } from './account.ts';
+import { isLocalBrowser, LOCAL_SIGN_IN_ELSEWHERE } from './local.ts';
 import { currentUser, requireUser } from './require-user.ts';
 import { signIn } from './sign-in.ts';
 import { SupabaseAuthError, type SupabaseAuth } from './supabase.ts';
@@ -15,7 +16,7 @@ export interface AuthRoutesDeps {
   db: Database;
   logger: Logger;
   supabase?: SupabaseAuth;
-  /** "Continue as local user" exists only without Google and outside production. */
+  /** "Continue as local user" exists only without Google and outside production, for a browser on this machine. */
   localSignIn: boolean;
   signInLimit: RequestHandler[];
   generateCsrfToken: (req: Parameters<RequestHandler>[0], overwrite?: boolean) => string;
@@ -30,6 +31,7 @@ export function authRouter(deps: AuthRoutesDeps): Router {
   if (deps.localSignIn) {
     router.post('/auth/local', ...deps.signInLimit, async (req, res, next) => {
       try {
+        if (!isLocalBrowser(req)) throw forbidden(LOCAL_SIGN_IN_ELSEWHERE);
         const user = await userForIdentity(db, 'local', 'local', { name: 'Local user' });
         await signIn(req, res, user);
       } catch (err) {

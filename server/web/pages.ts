@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { requireUser } from '../auth/require-user.ts';
 import { DELETE_CONFIRMATION } from '../auth/account.ts';
+import { isLocalBrowser, LOCAL_SIGN_IN_ELSEWHERE } from '../auth/local.ts';
 import {
   DEFAULT_DEEPGRAM_BASE_URL,
   DEFAULT_TTS_BASE_URL,
@@ -30,7 +31,8 @@ export function pagesRouter(deps: PagesDeps): Router {
     res.render('landing', {
       title: 'Practise interviews with your own AI interviewer',
       googleSignIn: deps.googleSignIn,
-      localSignIn: deps.localSignIn,
+      localSignIn: deps.localSignIn && isLocalBrowser(req),
+      localSignInElsewhere: deps.localSignIn && !isLocalBrowser(req) ? LOCAL_SIGN_IN_ELSEWHERE : undefined,
       deleted: req.query.deleted === '1',
       signedOut: req.query.signed_out === '1',
       // Set by requireUser when a signed-out visitor asked for a page.

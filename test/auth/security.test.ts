@@ -61,6 +61,8 @@ describe('security headers', () => {
       env: {
         NODE_ENV: 'production',
         DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
+        PUBLIC_URL: 'https://mockflow.example',
+        TRUST_PROXY_HOPS: '1',
         GOOGLE_CLIENT_ID: 'id',
         GOOGLE_CLIENT_SECRET: 'secret',
       },
@@ -72,6 +74,9 @@ describe('security headers', () => {
     expect(cookie).toMatch(/; Secure/);
     expect(cookie).toMatch(/; HttpOnly/);
     expect(cookie).toMatch(/; SameSite=Lax/);
+    // The OAuth redirect comes from PUBLIC_URL, whatever host the request claims to be for.
+    const spoofed = await client.request('GET', '/auth/google', { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'attacker.example' } });
+    expect(new URL(spoofed.location!).searchParams.get('redirect_uri')).toBe('https://mockflow.example/auth/callback');
   });
 });
 
@@ -84,5 +89,30 @@ describe('rate limits', () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(limited.json()).toMatchObject({ error: 'rate_limited', message: expect.stringMatching(/Too many sign-in attempts\. Try again in \d+ seconds/) });
+  });
+
+  /** Status codes of `n` sign-in attempts, each with its own X-Forwarded-For. */
+  async function attempts(target: TestApp, forwardedFor: (i: number) => string, n: number): Promise<number[]> {
+    const statuses: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const client = target.client();
+      client.defaultHeaders['x-forwarded-for'] = forwardedFor(i);
+      statuses.push((await client.request('POST', '/auth/local', { form: { _csrf: await client.csrf() } })).status);
+    }
+    return statuses;
+  }
+
+  it('counts per IP what the configured proxies report, and an X-Forwarded-For from anyone else not at all', async () => {
+    const signIn = { windowMs: 60_000, perIp: 2 };
+    // No proxy configured: a made-up X-Forwarded-For per request does not buy new attempts.
+    app = await startTestApp({ rateLimits: { signIn } });
+    expect(await attempts(app, (i) => `198.51.100.${i}`, 3)).toEqual([302, 302, 429]);
+    await app.close();
+
+    // One proxy: its entry (the last) is the client; what the client wrote before it is not.
+    app = await startTestApp({ rateLimits: { signIn }, env: { TRUST_PROXY_HOPS: '1' } });
+    expect((await attempts(app, (i) => `198.51.100.${i}, 203.0.113.9`, 3)).at(-1)).toBe(429);
+    // Two clients behind that proxy are counted apart.
+    expect((await attempts(app, () => '203.0.113.10', 1)).at(-1)).not.toBe(429);
   });
 });

@@ -163,6 +163,8 @@ describe('local sign-in and sessions', () => {
       env: {
         NODE_ENV: 'production',
         DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
+        PUBLIC_URL: 'https://mockflow.example',
+        TRUST_PROXY_HOPS: '1',
         GOOGLE_CLIENT_ID: 'id',
         GOOGLE_CLIENT_SECRET: 'secret',
       },

@@ -296,6 +296,8 @@ describe('saving keys', () => {
     app = await start({
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
+      PUBLIC_URL: 'https://mockflow.example',
+      TRUST_PROXY_HOPS: '1',
       GOOGLE_CLIENT_ID: 'id',
       GOOGLE_CLIENT_SECRET: 'secret',
       GOOGLE_AUTHORIZATION_URL: google.authorizationUrl,

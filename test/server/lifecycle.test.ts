@@ -61,7 +61,7 @@ describe('the server process', () => {
     child.stderr.on('data', (d) => (out += d));
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(code).toBe(1);
-    for (const name of ['DATABASE_URL', 'ENCRYPTION_KEY', 'SECRET_KEY', 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET']) {
+    for (const name of ['DATABASE_URL', 'ENCRYPTION_KEY', 'SECRET_KEY', 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'PUBLIC_URL', 'TRUST_PROXY_HOPS']) {
       expect(out).toContain(name);
     }
     expect(out).not.toContain('VALUE-MUST-NOT-PRINT');

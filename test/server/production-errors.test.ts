@@ -27,6 +27,8 @@ function productionApp() {
     env: {
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused', // required by the config; the test app uses PGlite
+      PUBLIC_URL: 'https://mockflow.example',
+      TRUST_PROXY_HOPS: '1',
       GOOGLE_CLIENT_ID: 'test-client-id',
       GOOGLE_CLIENT_SECRET: 'test-client-secret',
       GOOGLE_AUTHORIZATION_URL: google.authorizationUrl,
