@@ -2,6 +2,7 @@ import { STAGES, type ExperienceLevel } from '../../agent/protocol.ts';
 import { FILLERS, type InterviewMode, type SpeakingAnalytics } from './analytics.ts';
 import { STAGE_TITLES } from './prompt.ts';
 import type { Competency, Feedback } from './schema.ts';
+import type { StoredFeedback } from './stored-feedback.ts';
 
 // The feedback as a Markdown document for download: readable as plain text, and rendered
 // nicely by anything that understands Markdown.
@@ -91,6 +92,30 @@ export function feedbackToMarkdown(meta: FeedbackDocumentMeta, feedback: Feedbac
     add(...d.practiceQuestions.map((q) => `- ${oneLine(q)}`), '');
   }
 
+  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+}
+
+/** Feedback the Python original (MockFlow-AI) saved: its scores, then its own Markdown report as written. */
+export function originalFeedbackToMarkdown(meta: FeedbackDocumentMeta, stored: Extract<StoredFeedback, { shape: 'mockflow-ai' }>): string {
+  const out = [`# Interview feedback: ${oneLine(meta.jobRole)}`, ''];
+  const facts = [meta.candidateName && `Candidate: ${oneLine(meta.candidateName)}`, meta.interviewDate && `Interview: ${day(meta.interviewDate)}`, 'Feedback by MockFlow-AI'];
+  out.push(facts.filter(Boolean).join(' · '), '');
+  const s = stored.scores;
+  if (s) {
+    if (s.overall !== null) out.push(`## Overall: ${s.overall}/5`, '');
+    if (s.headline) out.push(oneLine(s.headline), '');
+    if (s.topStrength) out.push(`**Top strength:** ${oneLine(s.topStrength)}`, '');
+    if (s.topImprovement) out.push(`**Top improvement:** ${oneLine(s.topImprovement)}`, '');
+    if (s.competencies.length > 0) {
+      out.push('## Competencies', '');
+      for (const c of s.competencies) out.push(`- **${oneLine(c.name)}:** ${c.score}/${c.maxScore}${c.take ? ` — ${oneLine(c.take)}` : ''}`);
+      out.push('');
+    }
+    if (s.fillerWords !== null) out.push(`- Filler words: ${s.fillerWords}`);
+    if (s.answerStructure !== null) out.push(`- Answer structure: ${s.answerStructure}/5`);
+    out.push('');
+  }
+  if (stored.markdown) out.push('---', '', stored.markdown.trim(), '');
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 

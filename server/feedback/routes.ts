@@ -4,14 +4,16 @@ import type { Vault } from '../crypto/vault.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { conflict, notFound, preconditionFailed } from '../http/errors.ts';
 import type { InterviewEvents } from '../interviews/events.ts';
+import type { ExperienceLevel } from '../../agent/protocol.ts';
 import { getInterview, type InterviewRow } from '../interviews/store.ts';
 import { DEFAULT_LLM_BASE_URL, defaultModelFor, presetOf } from '../keys/providers.ts';
 import { readUserKeys, UnreadableSecret } from '../keys/store.ts';
 import { guardedFetch } from '../keys/url-guard.ts';
 import type { Logger } from '../logger.ts';
 import { computeAnalytics } from './analytics.ts';
-import { generateFeedback, MIN_CANDIDATE_ANSWERS, toFeedbackData, TooShortError, type FeedbackData } from './generate.ts';
-import { feedbackToMarkdown } from './markdown.ts';
+import { generateFeedback, MIN_CANDIDATE_ANSWERS, toFeedbackData, TooShortError } from './generate.ts';
+import { feedbackToMarkdown, originalFeedbackToMarkdown } from './markdown.ts';
+import { feedbackStatus, presentFeedback, UNREADABLE_FEEDBACK } from './stored-feedback.ts';
 import { failInterruptedFeedback, loadFeedback, saveFeedback, setFeedbackStatus } from './store.ts';
 
 export { failInterruptedFeedback };
@@ -26,23 +28,20 @@ export interface FeedbackRoutesDeps {
   timeoutMs?: number;
 }
 
-type Status = 'none' | 'generating' | 'ready' | 'failed';
-
-function statusOf(row: InterviewRow, data: FeedbackData | undefined): Status {
-  if (row.feedback_status === 'generating') return 'generating';
-  if (row.feedback_status === 'failed') return 'failed';
-  return data ? 'ready' : 'none';
-}
-
 export function interviewInput(row: InterviewRow) {
   return {
     jobRole: row.job_role ?? 'the role',
-    experienceLevel: (row.experience_level ?? 'mid') as Parameters<typeof generateFeedback>[0]['interview']['experienceLevel'],
+    experienceLevel: experienceLevel(row),
     mode: row.mode,
     items: row.conversation,
     stageEvents: row.stage_events,
     endedAt: row.ended_at ? new Date(row.ended_at).getTime() : undefined,
   };
+}
+
+/** Our level, or what the row says (the prompt and the document show an unknown one as written). */
+function experienceLevel(row: InterviewRow): ExperienceLevel {
+  return (row.experience_level ?? 'mid') as ExperienceLevel;
 }
 
 export function feedbackRouter(deps: FeedbackRoutesDeps): Router {
@@ -54,7 +53,7 @@ export function feedbackRouter(deps: FeedbackRoutesDeps): Router {
     const user = currentUser(req);
     const found = await withUser(db, user.id, async (tx) => {
       const row = await getInterview(tx, String(req.params.id));
-      return row ? { row, data: await loadFeedback(tx, row.id) } : undefined;
+      return row ? { row, stored: await loadFeedback(tx, row.id) } : undefined;
     });
     if (!found) throw notFound('There is no such interview.');
     return { user, ...found };
@@ -64,27 +63,26 @@ export function feedbackRouter(deps: FeedbackRoutesDeps): Router {
   // the status: while a regeneration runs ("generating") or after it failed ("failed", with
   // `error`), the previous report stays available and shown, never replaced by nothing.
   router.get('/api/interviews/:id/feedback', requireUser, async (req, res) => {
-    const { row, data } = await owned(req);
-    const status = statusOf(row, data);
-    res.json({ status, ...(data ? { feedback: data } : {}), ...(status === 'failed' ? { error: row.feedback_error } : {}) });
+    const { row, stored } = await owned(req);
+    const status = feedbackStatus(row, stored);
+    res.json({ status, ...presentFeedback(stored), ...(status === 'failed' ? { error: row.feedback_error } : {}) });
   });
 
   router.get('/api/interviews/:id/feedback/export', requireUser, async (req, res) => {
-    const { row, data } = await owned(req);
-    if (!data) throw notFound('There is no feedback for this interview yet.');
-    const markdown = feedbackToMarkdown(
-      {
-        candidateName: row.candidate_name,
-        jobRole: row.job_role ?? '',
-        experienceLevel: (row.experience_level ?? 'mid') as ReturnType<typeof interviewInput>['experienceLevel'],
-        mode: row.mode,
-        interviewDate: new Date(row.started_at).toISOString(),
-        generatedAt: data.generatedAt,
-        model: data.model,
-      },
-      data.feedback,
-      data.analytics,
-    );
+    const { row, stored } = await owned(req);
+    if (!stored) throw notFound('There is no feedback for this interview yet.');
+    if (stored.shape === 'unreadable') throw notFound(UNREADABLE_FEEDBACK);
+    const meta = {
+      candidateName: row.candidate_name,
+      jobRole: row.job_role ?? '',
+      experienceLevel: experienceLevel(row),
+      mode: row.mode,
+      interviewDate: new Date(row.started_at).toISOString(),
+    };
+    const markdown =
+      stored.shape === 'mockflow'
+        ? feedbackToMarkdown({ ...meta, generatedAt: stored.data.generatedAt, model: stored.data.model }, stored.data.feedback, stored.data.analytics)
+        : originalFeedbackToMarkdown(meta, stored);
     res.attachment(`mockflow-feedback-${new Date(row.started_at).toISOString().slice(0, 10)}.md`).type('text/markdown; charset=utf-8').send(markdown);
   });
 

@@ -1,9 +1,11 @@
 import { withUser, type Database, type Queryable } from '../db/database.ts';
 import type { FeedbackData } from './generate.ts';
+import { readFeedback, type StoredFeedback } from './stored-feedback.ts';
 
-export async function loadFeedback(tx: Queryable, interviewId: string): Promise<FeedbackData | undefined> {
-  const { rows } = await tx.query<{ feedback_data: FeedbackData }>('select feedback_data from public.feedback where interview_id = $1', [interviewId]);
-  return rows[0]?.feedback_data;
+/** The interview's feedback in whichever shape it was stored; undefined when there is none. */
+export async function loadFeedback(tx: Queryable, interviewId: string): Promise<StoredFeedback | undefined> {
+  const { rows } = await tx.query<{ feedback_data: unknown }>('select feedback_data from public.feedback where interview_id = $1', [interviewId]);
+  return rows[0] ? readFeedback(rows[0].feedback_data) : undefined;
 }
 
 /** One feedback per interview, replaced on regenerate; written as the owner (RLS). */

@@ -9,14 +9,15 @@ function clock(ms: number, startMs: number): string {
 export function transcriptMarkdown(interview: PresentedInterview, interviewerName: string): string {
   const start = new Date(interview.startedAt).getTime();
   const lines = [
-    `# Interview: ${interview.jobRole} (${interview.experienceLevel})`,
+    `# Interview: ${interview.jobRole ?? 'unknown role'}${interview.experienceLevel ? ` (${interview.experienceLevel})` : ''}`,
     '',
     `- Candidate: ${interview.candidateName}`,
     `- Date: ${interview.startedAt}`,
     `- Mode: ${interview.mode}`,
     `- Duration: ${interview.durationSeconds === null ? 'unknown' : `${Math.round(interview.durationSeconds / 60)} min`}`,
-    `- Ended by: ${interview.endedBy ?? 'still running'}`,
+    `- Ended by: ${interview.endedBy ?? (interview.status === 'live' ? 'still running' : 'unknown')}`,
     ...(interview.skippedStages.length ? [`- Skipped stages: ${interview.skippedStages.map((s) => STAGE_LABELS[s]).join(', ')}`] : []),
+    ...interview.problems.map((p) => `- Not shown: ${p}`),
     '',
   ];
   for (const group of groupByStage(interview.items)) {

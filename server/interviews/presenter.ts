@@ -48,6 +48,8 @@ export function presentInterview(row: InterviewRow) {
     hasJobDescription: row.has_jd,
     feedbackStatus: row.feedback_status,
     responseTimes: responseTimes(row.metrics),
+    /** What could not be read of the stored interview; the rest is shown. */
+    problems: row.problems,
   };
 }
 

@@ -1,6 +1,8 @@
 import type { EndReason, Patience, Stage, TranscriptItem, TurnMetrics } from '../../agent/protocol.ts';
 import { isUuid, withUser, type Database, type Queryable } from '../db/database.ts';
+import { storedScoreSql, scoreOf } from '../feedback/stored-feedback.ts';
 import { conflict } from '../http/errors.ts';
+import { readInterviewRow, readSummaryRow } from './stored-interview.ts';
 
 export interface InterviewRow {
   id: string;
@@ -28,6 +30,8 @@ export interface InterviewRow {
   ended_at: Date | null;
   feedback_status: 'generating' | 'failed' | null;
   feedback_error: string | null;
+  /** What could not be read of this row, one sentence each, for the interview page. */
+  problems: string[];
 }
 
 export interface StageEvent {
@@ -52,7 +56,7 @@ export interface NewInterview {
 export async function createInterview(db: Database, userId: string, input: NewInterview): Promise<InterviewRow> {
   try {
     return await withUser(db, userId, async (tx) => {
-      const { rows } = await tx.query<InterviewRow>(
+      const { rows } = await tx.query(
         `insert into public.interviews
            (user_id, candidate_name, job_role, experience_level, mode, status, room_name, has_resume, has_jd,
             final_stage, stage_events, patience)
@@ -71,7 +75,7 @@ export async function createInterview(db: Database, userId: string, input: NewIn
           input.patience,
         ],
       );
-      return rows[0]!;
+      return readInterviewRow(rows[0]!);
     });
   } catch (err) {
     if ((err as { code?: string }).code === '23505') {
@@ -83,15 +87,15 @@ export async function createInterview(db: Database, userId: string, input: NewIn
 
 export async function getInterview(tx: Queryable, id: string): Promise<InterviewRow | undefined> {
   if (!isUuid(id)) return undefined;
-  const { rows } = await tx.query<InterviewRow>('select * from public.interviews where id = $1', [id]);
-  return rows[0];
+  const { rows } = await tx.query('select * from public.interviews where id = $1', [id]);
+  return rows[0] ? readInterviewRow(rows[0]) : undefined;
 }
 
 export async function findLiveInterview(db: Database, userId: string): Promise<InterviewRow | undefined> {
   const { rows } = await withUser(db, userId, (tx) =>
-    tx.query<InterviewRow>(`select * from public.interviews where user_id = $1 and status = 'live'`, [userId]),
+    tx.query(`select * from public.interviews where user_id = $1 and status = 'live'`, [userId]),
   );
-  return rows[0];
+  return rows[0] ? readInterviewRow(rows[0]) : undefined;
 }
 
 /** Appends one transcript line at once, as the owner, so nothing said is lost if the child dies. */
@@ -99,8 +103,8 @@ export async function appendItem(db: Database, userId: string, id: string, item:
   await withUser(db, userId, (tx) =>
     tx.query(
       `update public.interviews
-          set conversation = conversation || jsonb_build_array($2::jsonb),
-              total_messages = jsonb_set(total_messages, array[$3::text],
+          set conversation = coalesce(conversation, '[]'::jsonb) || jsonb_build_array($2::jsonb),
+              total_messages = jsonb_set(coalesce(total_messages, '{}'::jsonb), array[$3::text],
                 to_jsonb(coalesce((total_messages ->> $3::text)::int, 0) + 1))
         where id = $1`,
       [id, JSON.stringify(item), item.role],
@@ -138,13 +142,13 @@ export async function recordError(db: Database, userId: string, id: string, mess
 /** Marks a live interview ended; a no-op for one already ended. */
 export async function endInterview(db: Database, userId: string, id: string, reason: EndReason): Promise<InterviewRow | undefined> {
   const { rows } = await withUser(db, userId, (tx) =>
-    tx.query<InterviewRow>(
+    tx.query(
       `update public.interviews set status = 'ended', ended_by = $2, ended_at = now()
         where id = $1 and status = 'live' returning *`,
       [id, reason],
     ),
   );
-  return rows[0];
+  return rows[0] ? readInterviewRow(rows[0]) : undefined;
 }
 
 /**
@@ -174,11 +178,14 @@ export async function listInterviews(
     const filter = q ? `and (i.job_role ilike $4 or i.candidate_name ilike $4 or i.experience_level ilike $4)` : '';
     const params: unknown[] = [userId, perPage, (page - 1) * perPage];
     if (q) params.push(`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    const { rows } = await tx.query<InterviewSummaryRow>(
-      `select i.id, i.candidate_name, i.job_role, i.experience_level, i.mode, i.status, i.final_stage, i.skipped_stages,
-              i.ended_by, i.created_at, i.started_at, i.ended_at, i.total_messages, i.has_resume, i.has_jd,
-              i.feedback_status,
-              (f.feedback_data -> 'feedback' -> 'overall' ->> 'score')::int as score,
+    // The conversation is read only for rows without stage events (made by the Python
+    // original): their times come from it.
+    const { rows } = await tx.query<Record<string, unknown>>(
+      `select i.id, i.user_id, i.candidate_name, i.interview_date, i.job_role, i.experience_level, i.mode, i.status,
+              i.final_stage, i.skipped_stages, i.ended_by, i.created_at, i.started_at, i.ended_at, i.total_messages,
+              i.has_resume, i.has_jd, i.feedback_status, i.stage_events,
+              case when i.stage_events = '[]'::jsonb then i.conversation end as original_conversation,
+              ${storedScoreSql('f')} as score,
               count(*) over ()::int as total
          from public.interviews i
          left join public.feedback f on f.interview_id = i.id
@@ -187,7 +194,8 @@ export async function listInterviews(
         limit $2 offset $3`,
       params,
     );
-    return { rows, total: rows[0]?.total ?? 0 };
+    const read = rows.map((row) => readSummaryRow(row, scoreOf(row.score)));
+    return { rows: read, total: read[0]?.total ?? 0 };
   });
 }
 

@@ -2,8 +2,8 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { currentUser, requireUser } from '../auth/require-user.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { isUuid, withUser, type Database } from '../db/database.ts';
-import type { FeedbackData } from '../feedback/generate.ts';
 import { loadFeedback } from '../feedback/store.ts';
+import { feedbackStatus, UNREADABLE_FEEDBACK, type StoredFeedback } from '../feedback/stored-feedback.ts';
 import { notFound } from '../http/errors.ts';
 import { presentInterview, presentSummary } from '../interviews/presenter.ts';
 import { ListQuery } from '../interviews/schema.ts';
@@ -12,6 +12,7 @@ import { presentKeys, type PresentedKeys } from '../keys/presenter.ts';
 import { providerName } from '../keys/providers.ts';
 import { loadKeysRow } from '../keys/store.ts';
 import { interviewCard, interviewFacts, scoreChart, transcriptGroups } from './history-view.ts';
+import { originalReportView } from './original-report-view.ts';
 import { reportView } from './report-view.ts';
 import { responseTimesView } from './response-times-view.ts';
 
@@ -29,14 +30,6 @@ export const HISTORY_PER_PAGE = 20;
 const DASHBOARD_RECENT = 5;
 /** Enough rows for the recent list and the score chart's twelve points in one query. */
 const DASHBOARD_ROWS = 40;
-
-type FeedbackStatus = 'none' | 'generating' | 'ready' | 'failed';
-
-function feedbackStatus(row: InterviewRow, data: FeedbackData | undefined): FeedbackStatus {
-  if (row.feedback_status === 'generating') return 'generating';
-  if (row.feedback_status === 'failed') return 'failed';
-  return data ? 'ready' : 'none';
-}
 
 export function historyPagesRouter(deps: HistoryPagesDeps): Router {
   const { db, vault } = deps;
@@ -89,7 +82,7 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
     const user = currentUser(req);
     const found = await withUser(db, user.id, async (tx) => {
       const row = await getInterview(tx, String(req.params.id));
-      return row ? { row, data: await loadFeedback(tx, row.id) } : undefined;
+      return row ? { row, stored: await loadFeedback(tx, row.id) } : undefined;
     });
     if (!found) throw notFound('There is no such interview, or it belongs to someone else.');
     return found;
@@ -99,7 +92,7 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
   const idOnly = (req: Request, _res: Response, next: NextFunction) => (isUuid(req.params.id) ? next() : next('route'));
 
   router.get('/interviews/:id', idOnly, requireUser, async (req, res) => {
-    const { row, data } = await owned(req);
+    const { row, stored } = await owned(req);
     const interview = presentInterview(row);
     const facts = interviewFacts(interview);
     res.render('interview', {
@@ -112,14 +105,15 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
       responseTimes: responseTimesView(interview.responseTimes),
       exportJson: `/api/interviews/${row.id}/export?format=json`,
       exportMd: `/api/interviews/${row.id}/export?format=md`,
-      feedback: panel(row, data),
+      problems: row.problems,
+      feedback: panel(row, stored),
     });
   });
 
   /** The feedback panel alone, for the page's script to swap in when generation finishes. */
   router.get('/interviews/:id/feedback-panel', idOnly, requireUser, async (req, res) => {
-    const { row, data } = await owned(req);
-    res.set('Cache-Control', 'no-store').render('partials/feedback-panel', panel(row, data));
+    const { row, stored } = await owned(req);
+    res.set('Cache-Control', 'no-store').render('partials/feedback-panel', panel(row, stored));
   });
 
   return router;
@@ -129,15 +123,18 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
  * The feedback area. `status` is the latest generation's; the last good report stays shown
  * while a regeneration runs and after one fails, with a note saying so.
  */
-function panel(row: InterviewRow, data: FeedbackData | undefined) {
-  const status = row.status === 'live' ? 'live' : feedbackStatus(row, data);
+function panel(row: InterviewRow, stored: StoredFeedback | undefined) {
+  const status = row.status === 'live' ? 'live' : feedbackStatus(row, stored);
+  const shown = stored?.shape === 'mockflow' || stored?.shape === 'mockflow-ai';
   return {
     id: row.id,
     status,
     /** The reason without its closing full stop, for the template to put in a sentence. */
     error: status === 'failed' ? (row.feedback_error ?? 'Feedback could not be generated.').replace(/\.\s*$/, '') : null,
-    report: data ? reportView(data) : null,
-    progress: status === 'generating' ? (data ? 'Regenerating your feedback. The current report stays here until the new one is ready…' : 'Generating feedback…') : null,
+    report: stored?.shape === 'mockflow' ? reportView(stored.data) : null,
+    original: stored?.shape === 'mockflow-ai' ? originalReportView(stored) : null,
+    unreadable: stored?.shape === 'unreadable' ? UNREADABLE_FEEDBACK : null,
+    progress: status === 'generating' ? (shown ? 'Regenerating your feedback. The current report stays here until the new one is ready…' : 'Generating feedback…') : null,
     roomHref: `/interviews/${row.id}/room`,
     downloadHref: `/api/interviews/${row.id}/feedback/export`,
   };

@@ -23,6 +23,11 @@ function seconds(value: number): string {
   return rest === 0 ? `${Math.floor(whole / 60)} min` : `${Math.floor(whole / 60)} min ${rest} s`;
 }
 
+/** The overall score's ring: how much of the circle a score out of 5 fills. */
+export function scoreRing(score: number) {
+  return { radius: RING_RADIUS, dash: `${round1((score / 5) * RING_CIRCUMFERENCE)} ${round1(RING_CIRCUMFERENCE)}` };
+}
+
 export function reportView(data: FeedbackData) {
   const f = data.feedback;
   const a = data.analytics;
@@ -45,10 +50,7 @@ export function reportView(data: FeedbackData) {
     overall: {
       score: f.overall.score,
       headline: f.overall.headline,
-      ring: {
-        radius: RING_RADIUS,
-        dash: `${round1((f.overall.score / 5) * RING_CIRCUMFERENCE)} ${round1(RING_CIRCUMFERENCE)}`,
-      },
+      ring: scoreRing(f.overall.score),
     },
     competencies: f.competencies.map((c) => ({ ...c, width: c.score * 20 })),
     // When every competency scored the same there is no best or weakest to call out.

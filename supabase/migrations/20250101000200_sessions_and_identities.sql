@@ -1,4 +1,7 @@
--- Server-side state kept out of `public`, so Supabase's REST API never exposes it.
+-- Server-side state kept out of `public`, so Supabase's REST API never exposes it. The schema is
+-- created here too (the server's runner makes it first for its ledger), so the files apply in
+-- order with psql or the Supabase CLI alone.
+create schema if not exists mockflow;
 
 -- express-session rows (the table layout connect-pg-simple expects).
 create table if not exists mockflow.sessions (
