@@ -78,6 +78,7 @@ export interface RateLimits {
   keyTest: LimitSpec;
   interviewStart: LimitSpec;
   feedback: LimitSpec;
+  resume: LimitSpec;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -85,6 +86,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   keyTest: { windowMs: 60_000, perIp: 20, perUser: 10 },
   interviewStart: { windowMs: 10 * 60_000, perIp: 30, perUser: 10 },
   feedback: { windowMs: 10 * 60_000, perIp: 30, perUser: 10 },
+  // Each upload may hold a reader child for seconds (server/interviews/resume-reader.ts).
+  resume: { windowMs: 10 * 60_000, perIp: 30, perUser: 10 },
 };
 
 /** 429 with Retry-After and a readable message, per IP and (when signed in) per user. */

@@ -21,6 +21,7 @@ export interface InterviewRoutesDeps {
   service: InterviewService;
   interviewerName: string;
   startLimit: RequestHandler[];
+  resumeLimit: RequestHandler[];
   /** Keep-alive comments on event streams (proxies drop idle connections). */
   heartbeatMs?: number;
 }
@@ -43,7 +44,7 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
     return { user, row };
   }
 
-  router.post('/api/resume', requireUser, ...resumeUpload());
+  router.post('/api/resume', requireUser, ...deps.resumeLimit, ...resumeUpload());
 
   router.post('/api/interviews', requireUser, ...deps.startLimit, async (req, res) => {
     const input = parse(StartInterview, req.body);

@@ -2,35 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32, deflateRawSync } from 'node:zlib';
 import { Document, Packer, Paragraph, TextRun } from 'docx';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { errorHandler } from '../../server/http/error-handler.ts';
-import { HttpError } from '../../server/http/errors.ts';
-import { RESUME_MAX_CHARS, extractResumeText, type ResumeFile } from '../../server/interviews/resume.ts';
+import { RESUME_MAX_CHARS, extractResumeText } from '../../server/interviews/resume.ts';
 import { RESUME_MAX_BYTES, resumeUpload } from '../../server/interviews/resume-upload.ts';
+import { asDocx, asPdf, asText, buildPdf, buildZip, DOCX_TYPE, pdfStream, rejection } from '../helpers/documents.ts';
 import { listen, type Listening } from '../helpers/http.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Real files, built here.
-
-/** A PDF from numbered object bodies (object n is objects[n - 1]), with a correct xref table. */
-function buildPdf(objects: string[], trailerExtra = ''): Buffer {
-  let out = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n';
-  const offsets: number[] = [];
-  objects.forEach((body, i) => {
-    offsets.push(Buffer.byteLength(out, 'latin1'));
-    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
-  });
-  const xref = Buffer.byteLength(out, 'latin1');
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) out += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R ${trailerExtra}>>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
-}
-
-const pdfStream = (content: string) => `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`;
 
 const textPage = (contents: number) =>
   `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${contents} 0 R >>`;
@@ -88,72 +70,15 @@ const malformedPdf = () => Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes
 const docx = (paragraphs: string[]) =>
   Packer.toBuffer(new Document({ sections: [{ children: paragraphs.map((text) => new Paragraph({ children: [new TextRun(text)] })) }] }));
 
-/** A zip holding the given entries, deflated unless `stored`. */
-function buildZip(entries: Array<{ name: string; data: Buffer; stored?: boolean }>): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const { name, data, stored } of entries) {
-    const body = stored ? data : deflateRawSync(data);
-    const nameBytes = Buffer.from(name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(stored ? 0 : 8, 8);
-    local.writeUInt32LE(crc32(data), 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(stored ? 0 : 8, 10);
-    central.writeUInt32LE(crc32(data), 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, nameBytes, body);
-    centrals.push(central, nameBytes);
-    offset += 30 + nameBytes.length + body.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
-}
-
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(256)]);
-
-const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-const asPdf = (buffer: Buffer, originalname = 'resume.pdf'): ResumeFile => ({ buffer, originalname, mimetype: 'application/pdf' });
-const asDocx = (buffer: Buffer, originalname = 'resume.docx'): ResumeFile => ({ buffer, originalname, mimetype: DOCX_TYPE });
-const asText = (buffer: Buffer, originalname = 'resume.txt'): ResumeFile => ({ buffer, originalname, mimetype: 'text/plain' });
-
-async function rejection(promise: Promise<unknown>): Promise<HttpError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(HttpError);
-  return err as HttpError;
-}
 
 // ---------------------------------------------------------------------------------------------
 
 describe('extractResumeText', () => {
-  // Must run before any PDF is read in this file (each test file gets its own process).
-  it('loads pdf.js (a 1.6 MB bundle that also patches globals) only when the first PDF arrives', async () => {
+  it('reads PDFs in a child process: pdf.js (a 1.6 MB bundle that also patches globals) never loads here', async () => {
+    const result = await extractResumeText(asPdf(twoPagePdf()));
+    expect(result.text).toContain('Jane Doe');
     expect('pdfjsLib' in globalThis).toBe(false);
-    await extractResumeText(asText(Buffer.from('Jane Doe')));
-    expect('pdfjsLib' in globalThis).toBe(false);
-    await extractResumeText(asPdf(twoPagePdf()));
-    expect('pdfjsLib' in globalThis).toBe(true);
   });
 
   it('reads the text layer of every page of a PDF and counts the pages, fetching nothing', async () => {
@@ -316,7 +241,8 @@ describe('POST /api/resume', () => {
 
   afterEach(() => {
     expect(tmpdir()).toBe(scratch);
-    expect(readdirSync(scratch)).toEqual([]);
+    // The reader child runs from sources through tsx here, which keeps its compile cache in TMPDIR.
+    expect(readdirSync(scratch).filter((name) => !name.startsWith('tsx-'))).toEqual([]);
   });
 
   const upload = (buffer: Buffer, name: string, type: string, field = 'file') => {
