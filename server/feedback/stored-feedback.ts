@@ -63,6 +63,9 @@ function isOurs(value: Record<string, unknown>): value is Record<string, unknown
   const a = value.analytics as Record<string, unknown> | undefined;
   return (
     value.version === 1 &&
+    typeof value.generatedAt === 'string' &&
+    !Number.isNaN(Date.parse(value.generatedAt)) &&
+    typeof value.model === 'string' &&
     FeedbackSchema.safeParse(value.feedback).success &&
     isRecord(a) &&
     isRecord(a.fillerWords) &&

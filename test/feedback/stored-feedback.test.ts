@@ -44,7 +44,7 @@ describe('reading stored feedback', () => {
   });
 
   it('calls anything else unreadable, including ours with a broken answer', () => {
-    for (const value of [null, 'text', 42, [], {}, { feedback: 7 }, { ...ours, feedback: { overall: 'great' } }]) {
+    for (const value of [null, 'text', 42, [], {}, { feedback: 7 }, { ...ours, feedback: { overall: 'great' } }, { ...ours, generatedAt: 'yesterday' }]) {
       expect(readFeedback(value)).toEqual({ shape: 'unreadable' });
     }
     expect(feedbackStatus({ feedback_status: null }, { shape: 'unreadable' })).toBe('none');
