@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import { storableJson } from '../db/storable-text.ts';
 import type { SessionUser } from './session.ts';
 
 export interface Profile {
@@ -11,7 +12,8 @@ export interface Profile {
  * The app's user for a sign-in identity (a Google subject, or the single local account) on a
  * database without Supabase Auth: created on first sign-in, the same id ever after.
  */
-export async function userForIdentity(db: Database, provider: string, subject: string, profile: Profile): Promise<SessionUser> {
+export async function userForIdentity(db: Database, provider: string, subject: string, fromProvider: Profile): Promise<SessionUser> {
+  const profile = storableJson(fromProvider);
   return db.transaction(async (tx) => {
     await tx.query(`select pg_advisory_xact_lock(hashtext($1))`, [`identity:${provider}:${subject}`]);
     const found = await tx.query<{ user_id: string }>(
@@ -41,7 +43,8 @@ export async function userForIdentity(db: Database, provider: string, subject: s
  * With Supabase Auth the user row is Supabase's. When the database is not that project's
  * (a local Postgres pointed at a Supabase Auth project), the row is mirrored so foreign keys hold.
  */
-export async function ensureUserRow(db: Database, id: string, profile: Profile): Promise<SessionUser> {
+export async function ensureUserRow(db: Database, id: string, fromProvider: Profile): Promise<SessionUser> {
+  const profile = storableJson(fromProvider);
   const exists = await db.query('select 1 from auth.users where id = $1', [id]);
   if (exists.rows.length === 0) {
     await db.query('insert into auth.users (id, email, raw_user_meta_data) values ($1, $2, $3) on conflict (id) do nothing', [

@@ -10,6 +10,7 @@ import { computeAnalytics, type InterviewMode, type SpeakingAnalytics, type Stag
 import { feedbackMessages } from './prompt.ts';
 import { verifyQuotes } from './quotes.ts';
 import { describeProblems, FEEDBACK_SCHEMA_NAME, feedbackJsonSchema, FeedbackSchema, type Feedback } from './schema.ts';
+import { storableJson } from '../db/storable-text.ts';
 
 // Generates feedback with the owner's own LLM settings. The model's answer is validated, retried
 // once with the problems spelled out, and never replaced by anything made up: it is usable
@@ -68,15 +69,16 @@ export interface FeedbackData {
   droppedQuotes: number;
 }
 
+/** The model wrote the feedback: a NUL or half a surrogate pair in it must not cost the whole report. */
 export function toFeedbackData(result: GeneratedFeedback, generatedAt = new Date()): FeedbackData {
-  return {
+  return storableJson({
     version: 1,
     generatedAt: generatedAt.toISOString(),
     model: result.model,
     feedback: result.feedback,
     analytics: result.analytics,
     droppedQuotes: result.droppedQuotes,
-  };
+  });
 }
 
 export class TooShortError extends HttpError {
@@ -265,6 +267,8 @@ function toFailure(err: unknown, { sdk, provider, model, timeoutMs, deadline }: 
     return fail('timeout', `${provider} did not finish within ${Number((timeoutMs / 1000).toFixed(1))} s; ${nothingSaved}. Try again, or choose a faster model in Settings → Keys.`);
   }
   if (err instanceof sdk.APIUserAbortError) return fail('cancelled', `Feedback generation was cancelled; ${nothingSaved}.`);
+  const tooLarge = findCause(err, 'ResponseTooLargeError');
+  if (tooLarge) return fail('provider_error', `${provider} sent ${tooLarge.message}; ${nothingSaved}. Check the base URL in Settings → Keys.`);
   if (err instanceof sdk.APIConnectionError) {
     const unsafe = findCause(err, 'UnsafeUrlError');
     if (unsafe) return fail('unreachable', `Could not reach ${provider}: ${unsafe.message}; ${nothingSaved}. Check the base URL in Settings → Keys.`);

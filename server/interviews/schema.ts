@@ -1,30 +1,41 @@
 import { z } from 'zod';
 import { DEFAULT_PATIENCE, EXPERIENCE_LEVELS, PATIENCE_LEVELS, STAGES } from '../../agent/protocol.ts';
+import { hasControlCharacters, storableText } from '../db/storable-text.ts';
 
 const text = (max: number, what: string) =>
   z.string({ message: `${what} is required` }).trim().min(1, { message: `${what} is required` }).max(max, { message: `${what} must be at most ${max} characters` });
 
+/** A short line the candidate types (a name, a role): an invisible control character is a mistake to point out. */
+const line = (max: number, what: string) =>
+  text(max, what).refine((v) => !hasControlCharacters(v), {
+    message: `${what} contains an invisible control character (such as NUL): retype it without pasting`,
+  });
+
+/** Long pasted text: a stray control character is dropped rather than refused. */
+const pasted = (max: number, message: string) => z.string().trim().max(max, { message }).transform(storableText);
+
 export const StartInterview = z
   .object({
-    candidate_name: text(100, 'Your name'),
-    job_role: text(120, 'The target role'),
+    candidate_name: line(100, 'Your name'),
+    job_role: line(120, 'The target role'),
     experience_level: z.enum(EXPERIENCE_LEVELS, { message: `must be one of ${EXPERIENCE_LEVELS.join(', ')}` }),
     mode: z.enum(['voice', 'text'], { message: 'must be "voice" or "text"' }),
     patience: z.enum(PATIENCE_LEVELS, { message: `must be one of ${PATIENCE_LEVELS.join(', ')}` }).default(DEFAULT_PATIENCE),
-    resume_text: z.string().trim().max(20_000, { message: 'The résumé text must be at most 20,000 characters' }).optional(),
-    job_description: z.string().trim().max(10_000, { message: 'The job description must be at most 10,000 characters' }).optional(),
+    resume_text: pasted(20_000, 'The résumé text must be at most 20,000 characters').optional(),
+    job_description: pasted(10_000, 'The job description must be at most 10,000 characters').optional(),
   })
   .strict();
 export type StartInterviewInput = z.infer<typeof StartInterview>;
 
-export const CandidateMessage = z.object({ text: text(4_000, 'The message') }).strict();
+export const CandidateMessage = z.object({ text: text(4_000, 'The message').transform(storableText) }).strict();
 
 export const SkipStage = z.object({ stage: z.enum(STAGES).optional() }).strict();
 
 export const ListQuery = z.object({
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   perPage: z.coerce.number().int().min(1).max(100).default(20),
-  q: z.string().trim().max(200).optional(),
+  // A search box: characters that can never match are ignored, not reported.
+  q: z.string().transform(storableText).pipe(z.string().trim().max(200)).optional(),
 });
 
 export const ExportQuery = z.object({ format: z.enum(['json', 'md']).default('json') });

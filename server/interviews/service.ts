@@ -24,6 +24,7 @@ import { presentInterview } from './presenter.ts';
 import { presentTurn } from './response-times.ts';
 import type { StartInterviewInput } from './schema.ts';
 import * as store from './store.ts';
+import { storableJson } from '../db/storable-text.ts';
 
 export interface InterviewServiceDeps {
   db: Database;
@@ -215,10 +216,13 @@ export class InterviewService {
     const { db, events, logger } = this.deps;
     try {
       switch (message.type) {
-        case 'item':
-          await store.appendItem(db, userId, interviewId, message.item);
-          events.publish(interviewId, 'item', message.item);
+        case 'item': {
+          // What was said is kept even when a model or STT wrote a NUL or half a surrogate pair.
+          const item = storableJson(message.item);
+          await store.appendItem(db, userId, interviewId, item);
+          events.publish(interviewId, 'item', item);
           break;
+        }
         case 'stage':
           await store.recordStage(db, userId, interviewId, message);
           events.publish(interviewId, 'stage', { stage: message.stage, previous: message.previous, skipped: message.skipped, by: message.by, at: message.at });

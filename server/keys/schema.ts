@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasControlCharacters } from '../db/storable-text.ts';
 
 export const SECRET_FIELDS = ['livekit_url', 'livekit_api_key', 'livekit_api_secret', 'openai_key', 'deepgram_key', 'tts_key'] as const;
 export type SecretField = (typeof SECRET_FIELDS)[number];
@@ -10,7 +11,8 @@ export type SettingField = (typeof SETTING_FIELDS)[number];
 const value = z
   .string({ message: 'must be text' })
   .trim()
-  .max(512, { message: 'must be at most 512 characters' });
+  .max(512, { message: 'must be at most 512 characters' })
+  .refine((v) => !hasControlCharacters(v), { message: 'contains an invisible control character (such as NUL): paste it again from the source' });
 
 // A key is one token: pasting with a line break or a space in the middle is a mistake.
 const key = value.refine((v) => !/\s/.test(v), { message: 'must not contain spaces or line breaks' });

@@ -22,10 +22,11 @@ export interface InterviewPagesDeps {
 
 // livekit-client's package.json is not in its export map: find the build from its entry file.
 const LIVEKIT_DIST = dirname(createRequire(import.meta.url).resolve('livekit-client'));
-const VENDOR_FILES: Record<string, string> = {
-  'livekit-client.umd.js': join(LIVEKIT_DIST, 'livekit-client.umd.js'),
-  'livekit-client.umd.js.map': join(LIVEKIT_DIST, 'livekit-client.umd.js.map'),
-};
+// A Map: a plain object would answer /static/vendor/__proto__ or /constructor with its prototype's.
+const VENDOR_FILES = new Map([
+  ['livekit-client.umd.js', join(LIVEKIT_DIST, 'livekit-client.umd.js')],
+  ['livekit-client.umd.js.map', join(LIVEKIT_DIST, 'livekit-client.umd.js.map')],
+]);
 
 /** What the start form needs to know about the user's keys: which modes can run, and why not. */
 export function modeReadiness(row: KeysRow | undefined): { llmReady: boolean; voiceProblem: string | null } {
@@ -59,7 +60,7 @@ export function interviewPagesRouter(deps: InterviewPagesDeps): Router {
   const router = Router();
 
   router.get('/static/vendor/:file', (req, res, next) => {
-    const path = VENDOR_FILES[String(req.params.file)];
+    const path = VENDOR_FILES.get(String(req.params.file));
     if (!path) return next();
     res.sendFile(path, { maxAge: deps.staticMaxAgeMs ?? 0 });
   });
