@@ -175,4 +175,17 @@ describe.each(databaseKinds)('rows of the Python original on $name', (kind) => {
     )).rows;
     expect(JSON.stringify(now)).toBe(stored);
   });
+
+  it('treats an original interview as an ended voice interview: no room to rejoin, and its owner can delete it', async () => {
+    const room = await client.get(`/interviews/${rows.fragments}/room`);
+    expect(room.status).toBe(303);
+    expect(room.location).toBe(`/interviews/${rows.fragments}`);
+    const pass = await client.api('POST', `/api/interviews/${rows.fragments}/room-pass`);
+    expect(pass.status).toBe(409);
+    const deleted = await client.api('DELETE', `/api/interviews/${rows.unreadable}`);
+    expect(deleted.status).toBe(204);
+    expect((await client.get(`/interviews/${rows.unreadable}`)).status).toBe(404);
+    const feedback = await app.db.query('select 1 from public.feedback where interview_id = $1', [rows.unreadable]);
+    expect(feedback.rows).toHaveLength(0);
+  });
 });
