@@ -4,9 +4,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { addressProblem, refuseDisallowed, refusedLiteral, resolveOrExplain, systemResolve, UnsafeUrlError, type Resolver } from './net-guard.ts';
+import { capResponseBytes, ResponseTooLargeError, USER_URL_MAX_RESPONSE_BYTES } from './response-cap.ts';
 
 /**
  * A `lookup` for net/http/https agents that resolves with `resolve` and refuses the connection
@@ -37,12 +38,14 @@ export interface GuardedFetchOptions {
   signal?: AbortSignal;
   /** Reuse connections (already checked when they were opened) across requests; off by default. */
   keepAlive?: boolean;
+  /** Decoded bytes a response body may have (USER_URL_MAX_RESPONSE_BYTES by default). */
+  maxResponseBytes?: number;
 }
 
 /** A fetch whose connections go through guardedLookup; remembers its last transport failure. */
 export interface GuardedFetch {
   (input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
-  /** The error the last failed request failed with, before any SDK wrapped it. */
+  /** The error the last failed request (or response body) failed with, before any SDK wrapped it. */
   lastError: Error | undefined;
 }
 
@@ -54,6 +57,7 @@ export interface GuardedFetch {
 export function guardedFetch(options: GuardedFetchOptions): GuardedFetch {
   const lookup = guardedLookup(options.production, options.resolve);
   const keepAlive = options.keepAlive ?? false;
+  const maxBytes = options.maxResponseBytes ?? USER_URL_MAX_RESPONSE_BYTES;
   const agents = { 'http:': new http.Agent({ lookup, keepAlive }), 'https:': new https.Agent({ lookup, keepAlive }) };
 
   const fetchImpl = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
@@ -65,6 +69,8 @@ export function guardedFetch(options: GuardedFetchOptions): GuardedFetch {
     }
   };
   fetchImpl.lastError = undefined as Error | undefined;
+  // An SDK reading the body sees the error too, but may wrap it or say only that parsing failed.
+  const remember = (err: Error) => (fetchImpl.lastError = err);
 
   async function send(request: Request): Promise<Response> {
     const url = new URL(request.url);
@@ -88,7 +94,7 @@ export function guardedFetch(options: GuardedFetchOptions): GuardedFetch {
       const client = url.protocol === 'https:' ? https : http;
       const req = client.request(url, { method: request.method, headers, agent: agents[url.protocol as 'http:' | 'https:'], signal }, (res) => {
         try {
-          resolve(toResponse(res, request.method));
+          resolve(toResponse(res, request.method, maxBytes, remember));
         } catch (err) {
           res.destroy();
           reject(err);
@@ -109,24 +115,29 @@ const DECODERS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDec
   br: zlib.createBrotliDecompress,
 };
 
-function toResponse(res: http.IncomingMessage, method: string): Response {
+function toResponse(res: http.IncomingMessage, method: string, maxBytes: number, remember: (err: Error) => void): Response {
   const headers = new Headers();
   for (const [name, value] of Object.entries(res.headers)) {
     for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, v);
   }
   const status = res.statusCode ?? 0;
-  let stream: Readable = res;
+  const noBody = method === 'HEAD' || status === 204 || status === 205 || status === 304;
+  if (noBody) {
+    res.resume();
+    return new Response(null, { status, statusText: res.statusMessage ?? '', headers });
+  }
   // We ask for no compression, but a proxy in front of a provider may compress anyway.
   const decoder = DECODERS[headers.get('content-encoding')?.trim().toLowerCase() ?? '']?.();
   if (decoder) {
-    stream = res.pipe(decoder);
-    res.on('error', (err) => decoder.destroy(err));
     headers.delete('content-encoding');
     headers.delete('content-length');
+  } else if (Number(headers.get('content-length')) > maxBytes) {
+    throw remember(new ResponseTooLargeError(maxBytes));
   }
-  const noBody = method === 'HEAD' || status === 204 || status === 205 || status === 304;
-  if (noBody) res.resume();
-  return new Response(noBody ? null : (Readable.toWeb(stream) as ReadableStream<Uint8Array>), {
+  const capped = capResponseBytes(maxBytes, remember);
+  // An error anywhere (the connection, the decoder, the cap) ends up on `capped`, and so with the reader.
+  pipeline([res, ...(decoder ? [decoder] : []), capped], () => {});
+  return new Response(Readable.toWeb(capped) as ReadableStream<Uint8Array>, {
     status,
     statusText: res.statusMessage ?? '',
     headers,

@@ -20,6 +20,7 @@ import {
   type Resolver,
   type UrlKind,
 } from './url-guard.ts';
+import { ResponseTooLargeError } from '../../agent/response-cap.ts';
 
 // "Test my keys": one real, cheap call per provider through its own SDK, each with its own
 // timeout, all at once. Every outcome is a plain sentence for the settings page; nothing here
@@ -323,6 +324,7 @@ const NETWORK_REASONS: [RegExp, string][] = [
 function transportProblem(err: Error, target: string, timeoutMs: number): string {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
     if (e instanceof UnsafeUrlError) return unsafeUrlProblem(e, target);
+    if (e instanceof ResponseTooLargeError) return `${target} sent ${e.message}, far more than this check asks for: check the URL`;
     if (e.name === 'AbortError' || e.name === 'TimeoutError') return `cannot reach ${target} (timed out after ${seconds(timeoutMs)})`;
     const code = (e as NodeJS.ErrnoException).code;
     const reason = code && NETWORK_REASONS.find(([pattern]) => pattern.test(code))?.[1];
