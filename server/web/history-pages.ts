@@ -125,16 +125,17 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
  */
 function panel(row: InterviewRow, stored: StoredFeedback | undefined) {
   const status = row.status === 'live' ? 'live' : feedbackStatus(row, stored);
-  const shown = stored?.shape === 'mockflow' || stored?.shape === 'mockflow-ai';
+  const report = stored?.shape === 'mockflow' ? reportView(stored.data) : null;
+  const original = stored?.shape === 'mockflow-ai' ? originalReportView(stored) : null;
   return {
     id: row.id,
     status,
     /** The reason without its closing full stop, for the template to put in a sentence. */
     error: status === 'failed' ? (row.feedback_error ?? 'Feedback could not be generated.').replace(/\.\s*$/, '') : null,
-    report: stored?.shape === 'mockflow' ? reportView(stored.data) : null,
-    original: stored?.shape === 'mockflow-ai' ? originalReportView(stored) : null,
+    report,
+    original,
     unreadable: stored?.shape === 'unreadable' ? UNREADABLE_FEEDBACK : null,
-    progress: status === 'generating' ? (shown ? 'Regenerating your feedback. The current report stays here until the new one is ready…' : 'Generating feedback…') : null,
+    progress: status === 'generating' ? (report || original ? 'Regenerating your feedback. The current report stays here until the new one is ready…' : 'Generating feedback…') : null,
     roomHref: `/interviews/${row.id}/room`,
     downloadHref: `/api/interviews/${row.id}/feedback/export`,
   };
