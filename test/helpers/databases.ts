@@ -34,27 +34,39 @@ const pglite: DatabaseKind = {
   },
 };
 
+/** A fresh, empty database on the server at TEST_DATABASE_URL, for a test or a server process of its own. */
+export async function createThrowawayDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!url) throw new Error('TEST_DATABASE_URL is not set');
+  const name = `mockflow_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  return {
+    url: target.toString(),
+    async drop() {
+      const again = new pg.Client({ connectionString: url });
+      await again.connect();
+      await again.query(`drop database if exists ${name} with (force)`);
+      await again.end();
+    },
+  };
+}
+
 /** Each open() gets its own fresh database on the server at TEST_DATABASE_URL. */
 const postgres: DatabaseKind = {
   name: 'postgres',
   async open({ migrate: run = true } = {}) {
-    const name = `mockflow_test_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const target = new URL(url!);
-    target.pathname = `/${name}`;
-    const db = await openPostgres(target.toString(), 4);
+    const throwaway = await createThrowawayDatabase();
+    const db = await openPostgres(throwaway.url, 4);
     if (run) await migrate(db);
     return {
       db,
       async dispose() {
         await db.close();
-        const again = new pg.Client({ connectionString: url });
-        await again.connect();
-        await again.query(`drop database if exists ${name} with (force)`);
-        await again.end();
+        await throwaway.drop();
       },
     };
   },

@@ -72,9 +72,10 @@ const PACKAGE_RELS =
   '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
   '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>';
 
-/** The smallest DOCX mammoth reads, with `body` as the inside of <w:body>. */
-export function minimalDocx(body: string): Buffer {
+/** The smallest DOCX mammoth reads, with `body` as the inside of <w:body> (and any other parts). */
+export function minimalDocx(body: string, parts: Array<{ name: string; data: Buffer; stored?: boolean }> = []): Buffer {
   return buildZip([
+    ...parts,
     { name: '[Content_Types].xml', data: Buffer.from(CONTENT_TYPES) },
     { name: '_rels/.rels', data: Buffer.from(PACKAGE_RELS) },
     {

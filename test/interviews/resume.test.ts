@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { errorHandler } from '../../server/http/error-handler.ts';
 import { RESUME_MAX_CHARS, extractResumeText } from '../../server/interviews/resume.ts';
 import { RESUME_MAX_BYTES, resumeUpload } from '../../server/interviews/resume-upload.ts';
-import { asDocx, asPdf, asText, buildPdf, buildZip, DOCX_TYPE, pdfStream, rejection } from '../helpers/documents.ts';
+import { asDocx, asPdf, asText, buildPdf, buildZip, DOCX_TYPE, minimalDocx, pdfStream, rejection } from '../helpers/documents.ts';
 import { listen, type Listening } from '../helpers/http.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -160,6 +160,17 @@ describe('extractResumeText', () => {
     const err = await rejection(extractResumeText(asDocx(bomb)));
     expect(err).toMatchObject({ status: 400, code: 'unreadable_file' });
     expect(err.message).toMatch(/expands to far more than a résumé/);
+  });
+
+  it('refuses a DOCX with more XML than fits in the reader (over 1 MB), yet reads one with a picture of several MB', async () => {
+    const paragraph = '<w:p><w:r><w:t xml:space="preserve">Led the migration of the billing platform to event sourcing. </w:t></w:r></w:p>';
+    const heavy = minimalDocx(paragraph.repeat(Math.ceil((1.2 * 1024 * 1024) / paragraph.length)));
+    const err = await rejection(extractResumeText(asDocx(heavy)));
+    expect(err).toMatchObject({ status: 400, code: 'unreadable_file' });
+    expect(err.message).toMatch(/expands to far more than a résumé/);
+    const picture = { name: 'word/media/image1.png', data: randomBytes(3 * 1024 * 1024), stored: true };
+    const withPicture = minimalDocx('<w:p><w:r><w:t>Jane Doe</w:t></w:r></w:p>', [picture]);
+    expect((await extractResumeText(asDocx(withPicture))).text).toBe('Jane Doe');
   });
 
   it('reads UTF-8 text with accents, drops the BOM and tidies whitespace', async () => {
