@@ -137,9 +137,33 @@ function toResponse(res: http.IncomingMessage, method: string, maxBytes: number,
   const capped = capResponseBytes(maxBytes, remember);
   // An error anywhere (the connection, the decoder, the cap) ends up on `capped`, and so with the reader.
   pipeline([res, ...(decoder ? [decoder] : []), capped], () => {});
-  return new Response(Readable.toWeb(capped) as ReadableStream<Uint8Array>, {
+  return new Response(webStream(capped), {
     status,
     statusText: res.statusMessage ?? '',
     headers,
+  });
+}
+
+/**
+ * The body as a web stream, pulled chunk by chunk. Not Readable.toWeb: on Node 20 a reader that
+ * cancels early (the SDKs do) makes its adapter enqueue into a closed controller, which throws
+ * outside any promise and kills the process.
+ */
+function webStream(body: Readable): ReadableStream<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done } = await chunks.next();
+        if (done) controller.close();
+        else controller.enqueue(new Uint8Array(value as Buffer));
+      } catch (error) {
+        controller.error(error);
+      }
+    },
+    async cancel() {
+      await chunks.return?.();
+      body.destroy();
+    },
   });
 }
