@@ -200,11 +200,16 @@ export async function runInterview(options: RunInterviewOptions): Promise<Runnin
   let greetWhenReady: () => void;
   if (start.mode === 'voice') {
     const { buildVoiceModels, joinRoom } = await import('./voice.ts');
-    const voiceModels = await buildVoiceModels(start.keys);
-    session = createSession(model, voiceModels, start.interview.patience);
+    // The VAD's model loads while the room connects: each takes a few hundred ms.
+    const [built, connected] = await Promise.allSettled([buildVoiceModels(start.keys), joinRoom(start.livekit, interview)]);
+    if (connected.status === 'fulfilled') interview.onEnd(() => connected.value.room.disconnect());
+    if (built.status === 'rejected' || connected.status === 'rejected') {
+      if (connected.status === 'fulfilled') await connected.value.room.disconnect();
+      throw built.status === 'rejected' ? built.reason : (connected as PromiseRejectedResult).reason;
+    }
+    const joined = connected.value;
+    session = createSession(model, built.value, start.interview.patience);
     interview.attach(session);
-    const joined = await joinRoom(start.livekit, interview);
-    interview.onEnd(() => joined.room.disconnect());
     // A candidate who reloads the page or loses the connection comes back with a fresh pass from the
     // server, so leaving the room does not end the interview: the End button does, or the idle limit.
     await session.start({

@@ -18,6 +18,7 @@ import type { ChildMessage, StartMessage } from '../agent/protocol.ts';
 import { createLogger } from '../server/logger.ts';
 import { agentEntry, spawnAgent } from '../server/workers/spawn.ts';
 import { startFakeOpenAI } from '../test/fakes/openai-llm.ts';
+import { percentile } from './stats.ts';
 
 const RUNS = Number(process.env.RUNS ?? 10);
 const COMPILED = process.env.BENCH_COMPILED === '1';
@@ -46,11 +47,6 @@ function anonMb(pid: number): number {
   const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const kb = Number(/^Anonymous:\s+(\d+) kB/m.exec(text)?.[1] ?? NaN);
   return Math.round((kb / 1024) * 10) / 10;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
 // A provider across the internet answers in a few hundred ms, not the fake's one: BENCH_LLM_LATENCY_MS adds that.

@@ -21,14 +21,14 @@ import { TEST_ENCRYPTION_KEY, TEST_SECRET_KEY } from '../test/helpers/app.ts';
 import { Client } from '../test/helpers/client.ts';
 import { listen } from '../test/helpers/http.ts';
 import { localUserId, seedInterview } from '../test/web/seed.ts';
+import { percentile as nearestRank } from './stats.ts';
 
 const INTERVIEWS = 100;
 const RUNS = Number(process.env.RUNS ?? 60);
 const WARMUP = 10;
 
 function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round((sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN) * 10) / 10;
+  return Math.round(nearestRank(values, p) * 10) / 10;
 }
 
 const SENTENCE = 'Um, so in my last role I led the checkout rebuild, and you know, conversion went up by twelve percent over the quarter';

@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { guardedFetch } from '../agent/guarded-fetch.ts';
 import { SpeechTTS } from '../agent/speech.ts';
 import { startFakeOpenAISpeech } from '../test/fakes/openai-speech.ts';
+import { median } from './stats.ts';
 
 /** Milliseconds from synthesize() to the first audio frame; reads the rest so the next run starts clean. */
 export async function measureFirstAudioMs(model: tts.TTS, text: string): Promise<number> {
@@ -26,15 +27,14 @@ export async function measureFirstAudioMs(model: tts.TTS, text: string): Promise
   return firstAt - started;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+export interface TtsFirstAudio {
+  ttsFirstAudioMsP50: { streaming: number; plugin: number };
+  runs: number;
+  streamOverMs: number;
 }
 
-async function main(): Promise<void> {
-  const runs = Number(process.env.RUNS ?? 10);
-  const streamOverMs = Number(process.env.STREAM_OVER_MS ?? 1000);
+/** Median first-audio time of both ways, `runs` times each, with the fake speaking each answer over `streamOverMs`. */
+export async function ttsFirstAudio(runs: number, streamOverMs: number): Promise<TtsFirstAudio> {
   const apiKey = 'sk-bench-speech';
   const text = 'Thanks for joining me today, let us begin with your background.';
   if (!loggerOptions()) initializeLogger({ pretty: false, level: 'warn' });
@@ -51,13 +51,9 @@ async function main(): Promise<void> {
     await Promise.all([models.streaming.close(), models.plugin.close()]);
     await fake.close();
   }
-  console.log(
-    JSON.stringify({
-      ttsFirstAudioMsP50: { streaming: Math.round(median(times.streaming)), plugin: Math.round(median(times.plugin)) },
-      runs,
-      streamOverMs,
-    }),
-  );
+  return { ttsFirstAudioMsP50: { streaming: Math.round(median(times.streaming)), plugin: Math.round(median(times.plugin)) }, runs, streamOverMs };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(JSON.stringify(await ttsFirstAudio(Number(process.env.RUNS ?? 10), Number(process.env.STREAM_OVER_MS ?? 1000))));
+}

@@ -5,7 +5,7 @@ import { withUser, type Database } from '../db/database.ts';
 import { conflict, HttpError, preconditionFailed } from '../http/errors.ts';
 import {
   DEFAULT_LLM_BASE_URL,
-  DEFAULT_TTS_MODEL,
+  defaultTtsModelFor,
   DEFAULT_TTS_VOICE,
   defaultModelFor,
   isPresetUrl,
@@ -315,7 +315,7 @@ function requireKeys(keys: OpenedKeys, mode: Mode): ProviderKeys {
       ? {
           openaiTtsKey,
           ...(keys.tts_base_url ? { ttsBaseUrl: keys.tts_base_url } : {}),
-          ttsModel: keys.tts_model ?? DEFAULT_TTS_MODEL,
+          ttsModel: keys.tts_model ?? defaultTtsModelFor(keys.tts_base_url),
           ttsVoice: keys.tts_voice ?? DEFAULT_TTS_VOICE,
         }
       : {}),

@@ -4,7 +4,7 @@ import {
   DEFAULT_DEEPGRAM_BASE_URL,
   DEFAULT_LLM_BASE_URL,
   DEFAULT_TTS_BASE_URL,
-  DEFAULT_TTS_MODEL,
+  defaultTtsModelFor,
   DEFAULT_TTS_VOICE,
   openAiVoiceKey,
   providerName,
@@ -184,7 +184,7 @@ async function checkDeepgram(keys: ProviderKeys, options: CheckOptions): Promise
 
 async function checkSpeech(keys: ProviderKeys, options: CheckOptions): Promise<CheckResult> {
   if (keys.ttsProvider === 'deepgram') return notSet('Not used: the interviewer speaks with the Deepgram voice');
-  const { ttsBaseUrl: baseUrl = DEFAULT_TTS_BASE_URL, ttsModel: model = DEFAULT_TTS_MODEL, ttsVoice: voice = DEFAULT_TTS_VOICE } = keys;
+  const { ttsBaseUrl: baseUrl = DEFAULT_TTS_BASE_URL, ttsModel: model = defaultTtsModelFor(keys.ttsBaseUrl), ttsVoice: voice = DEFAULT_TTS_VOICE } = keys;
   const apiKey = openAiVoiceKey({ tts_key: keys.ttsKey, openai_key: keys.llmKey, llm_base_url: keys.llmBaseUrl, tts_base_url: keys.ttsBaseUrl });
   if (!apiKey) {
     if (!keys.llmKey) return notSet('Not set');

@@ -22,7 +22,7 @@ export type PresentedKeys = Record<SecretField, PresentedKey> & {
   deepgram_base_url: string | null;
   /** The OpenAI voice's OpenAI-compatible speech server; null means OpenAI's. */
   tts_base_url: string | null;
-  /** Null means the default (tts-1, alloy). */
+  /** Null means the default (gpt-4o-mini-tts on OpenAI's endpoint, tts-1 on another; alloy). */
   tts_model: string | null;
   tts_voice: string | null;
   needsReentry: boolean;

@@ -63,7 +63,15 @@ export function defaultModelFor(baseUrl: string): string {
 
 export const DEFAULT_DEEPGRAM_BASE_URL = 'https://api.deepgram.com';
 export const DEFAULT_TTS_BASE_URL = LLM_PRESETS.openai;
-export const DEFAULT_TTS_MODEL = 'tts-1';
+/** OpenAI's own speech: its newer model, which streams audio as it is made. */
+export const OPENAI_TTS_MODEL = 'gpt-4o-mini-tts';
+/** The model name OpenAI-compatible speech servers commonly answer to. */
+export const COMPATIBLE_TTS_MODEL = 'tts-1';
+
+/** The speech model used when none is set: OpenAI's newer one on OpenAI's own endpoint, tts-1 on any other. */
+export function defaultTtsModelFor(ttsBaseUrl: string | null | undefined): string {
+  return !ttsBaseUrl || presetOf(ttsBaseUrl) === 'openai' ? OPENAI_TTS_MODEL : COMPATIBLE_TTS_MODEL;
+}
 export const DEFAULT_TTS_VOICE = 'alloy';
 
 interface VoiceKeySettings<T> {

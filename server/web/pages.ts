@@ -5,7 +5,8 @@ import { isLocalBrowser, LOCAL_SIGN_IN_ELSEWHERE } from '../auth/local.ts';
 import {
   DEFAULT_DEEPGRAM_BASE_URL,
   DEFAULT_TTS_BASE_URL,
-  DEFAULT_TTS_MODEL,
+  COMPATIBLE_TTS_MODEL,
+  OPENAI_TTS_MODEL,
   DEFAULT_TTS_VOICE,
   LLM_DEFAULT_MODELS,
   LLM_PRESETS,
@@ -50,7 +51,7 @@ export function pagesRouter(deps: PagesDeps): Router {
         defaultModel: LLM_DEFAULT_MODELS[id],
       })),
       // Shown as placeholders: an empty field means the default.
-      speechDefaults: { deepgramBaseUrl: DEFAULT_DEEPGRAM_BASE_URL, ttsBaseUrl: DEFAULT_TTS_BASE_URL, ttsModel: DEFAULT_TTS_MODEL, ttsVoice: DEFAULT_TTS_VOICE },
+      speechDefaults: { deepgramBaseUrl: DEFAULT_DEEPGRAM_BASE_URL, ttsBaseUrl: DEFAULT_TTS_BASE_URL, ttsModel: OPENAI_TTS_MODEL, compatibleTtsModel: COMPATIBLE_TTS_MODEL, ttsVoice: DEFAULT_TTS_VOICE },
     });
   });
 

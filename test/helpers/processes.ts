@@ -85,3 +85,30 @@ function readProc(path: string): string | undefined {
     return undefined;
   }
 }
+
+export interface ProcessMemory {
+  /** Anonymous memory (heap, stacks, JIT code): what the process itself costs. */
+  anonMb: number;
+  rssMb: number;
+  /** Proportional set size: shared pages split between the processes sharing them. */
+  pssMb: number;
+}
+
+/** A process's memory from /proc/<pid>/smaps_rollup, in MB to one decimal (zeros once it is gone). */
+export function processMemory(pid: number): ProcessMemory {
+  const rollup = readProc(`/proc/${pid}/smaps_rollup`) ?? '';
+  const mb = (field: string) => Math.round(Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0) / 102.4) / 10;
+  return { anonMb: mb('Anonymous'), rssMb: mb('Rss'), pssMb: mb('Pss') };
+}
+
+/** When the process started, in clock ticks since boot (/proc/<pid>/stat field 22). */
+export function processStartTicks(pid: number): number {
+  const stat = readProc(`/proc/${pid}/stat`) ?? '';
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+}
+
+/** CPU time the process has used so far, in clock ticks (user + system). */
+export function processCpuTicks(pid: number): number {
+  const fields = (readProc(`/proc/${pid}/stat`) ?? '').split(') ').at(-1)?.split(' ') ?? [];
+  return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+}

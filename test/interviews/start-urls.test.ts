@@ -212,12 +212,15 @@ describe('interview start: the speech settings', () => {
   it('sends the speech key when there is one, and the defaults for OpenAI\'s own speech', async () => {
     await saveOnly({ ...VOICE_KEYS, llm_base_url: LLM_PRESETS.groq, tts_provider: 'openai', tts_key: 'sk-speech-key-1111' });
     const keys = await startedKeys(true, VOICE);
-    expect(keys).toMatchObject({ ttsProvider: 'openai', openaiTtsKey: 'sk-speech-key-1111', ttsModel: 'tts-1', ttsVoice: 'alloy' });
+    expect(keys).toMatchObject({ ttsProvider: 'openai', openaiTtsKey: 'sk-speech-key-1111', ttsModel: 'gpt-4o-mini-tts', ttsVoice: 'alloy' });
     expect(keys).not.toHaveProperty('ttsBaseUrl');
     expect(keys).not.toHaveProperty('deepgramBaseUrl');
     // OpenAI as the model provider: its key speaks too.
     await saveOnly({ ...VOICE_KEYS, tts_provider: 'openai' });
     expect(await startedKeys(true, VOICE)).toMatchObject({ llmBaseUrl: undefined, openaiTtsKey: 'sk-llm-key-0000' });
+    // Their own speech server gets the model name such servers answer to.
+    await saveOnly({ ...VOICE_KEYS, tts_provider: 'openai', tts_key: 'sk-speech-key-1111', tts_base_url: 'https://public-speech.example.test/v1' });
+    expect(await startedKeys(true, VOICE)).toMatchObject({ ttsBaseUrl: 'https://public-speech.example.test/v1', ttsModel: 'tts-1' });
     // The Deepgram voice gets no OpenAI key at all.
     await saveOnly({ ...VOICE_KEYS, tts_provider: 'deepgram', tts_key: 'sk-speech-key-1111', tts_base_url: 'https://public-speech.example.test/v1' });
     const deepgramVoice = await startedKeys(true, VOICE);

@@ -116,7 +116,8 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: the keys page', () => {
     const speechRow = page.locator('#test-results li[data-provider="speech"]');
     await page.getByRole('radio', { name: /OpenAI, or your own/ }).check();
     await expect(speechFields.isVisible()).resolves.toBe(true);
-    await expect(page.locator('#tts_model').getAttribute('placeholder')).resolves.toBe('tts-1');
+    await expect(page.locator('#tts_model').getAttribute('placeholder')).resolves.toBe('gpt-4o-mini-tts');
+    await expect(page.locator('#tts_model-hint').textContent()).resolves.toContain('tts-1 on your own server');
     await expect(page.locator('#deepgram_base_url').getAttribute('placeholder')).resolves.toBe('https://api.deepgram.com');
 
     await page.getByLabel('Deepgram key (speech-to-text)').fill(DG_KEY);

@@ -8,7 +8,6 @@
 // party saw, which test/voice/voice-interview.test.ts asserts on (and prints when an assertion fails).
 // A step that waits too long throws with what it was waiting for; the report then carries `failure`.
 
-import { readFileSync } from 'node:fs';
 import { Room as NodeRoom } from '@livekit/rtc-node';
 import { AccessToken, RoomServiceClient } from 'livekit-server-sdk';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -23,6 +22,7 @@ import { startFakeOpenAI, type ChatCompletionRequestBody, type FakeOpenAI, type 
 import { startFakeOpenAISpeech, type FakeOpenAISpeech } from '../fakes/openai-speech.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { captureLogs } from '../helpers/logs.ts';
+import { isRunning, processMemory } from '../helpers/processes.ts';
 import { openEvents, type SseEvent, type SseStream } from '../helpers/sse.ts';
 import { DEV_API_KEY, DEV_API_SECRET, startLiveKitServer, type LiveKitServer } from './livekit-server.ts';
 import { NODE_IP } from './namespace.ts';
@@ -165,6 +165,72 @@ function lastUserText(body: ChatCompletionRequestBody | null): string {
   return typeof user.content === 'string' ? user.content : JSON.stringify(user.content ?? '');
 }
 
+/** The keys a candidate saves to talk to the local fakes with `voice`. */
+export function voiceKeys(voice: VoiceProvider, urls: { livekit: string; llm: string; deepgram: string; speech: string }): Record<string, string> {
+  return {
+    livekit_url: urls.livekit,
+    livekit_api_key: DEV_API_KEY,
+    livekit_api_secret: DEV_API_SECRET,
+    openai_key: LLM_KEY,
+    llm_base_url: urls.llm,
+    llm_model: 'fake-model',
+    deepgram_key: DEEPGRAM_KEY,
+    deepgram_base_url: urls.deepgram,
+    tts_provider: voice,
+    tts_base_url: urls.speech,
+    tts_model: SPEECH_MODEL,
+    tts_voice: SPEECH_VOICE,
+    tts_key: SPEECH_KEY,
+  };
+}
+
+/** Saves the keys from the signed-in page, as the keys form does. */
+export async function saveKeys(page: Page, keys: Record<string, string>): Promise<void> {
+  const status = await page.evaluate(async (body) => {
+    const response = await fetch('/api/keys', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '' },
+      body: JSON.stringify(body),
+    });
+    return `${response.status} ${await response.text()}`;
+  }, keys);
+  if (!status.startsWith('200')) throw new Error(`saving the keys answered ${status}`);
+}
+
+/** Fills the start form as the candidate does and starts a voice interview; the page lands in its room. */
+export async function startFromForm(page: Page, baseUrl: string, patience?: Patience) {
+  await page.goto(`${baseUrl}/interviews/new`);
+  await page.getByLabel('Your name').fill('Grace Hopper');
+  await page.getByLabel('Target role').fill('Platform Engineer');
+  await page.getByLabel('Experience level').selectOption('senior');
+  await page.locator('input[name="mode"][value="voice"]').check();
+  if (patience) await page.locator(`input[name="patience"][value="${patience}"]`).check();
+  const startClicked = Date.now();
+  const started = page.waitForResponse((r) => r.url().endsWith('/api/interviews') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Start interview' }).click();
+  const startResponse = await started;
+  const startMs = Date.now() - startClicked;
+  if (startResponse.status() !== 201) throw new Error(`POST /api/interviews answered ${startResponse.status()}`);
+  await page.waitForURL(/\/interviews\/[0-9a-f-]{36}\/room$/);
+  const id = /\/interviews\/([0-9a-f-]{36})\/room$/.exec(page.url())![1]!;
+  const livekit = await page.evaluate((key) => JSON.parse(sessionStorage.getItem(key) ?? 'null') as { room: string }, `mockflow.livekit.${id}`);
+  return { id, livekit, startResponse, startMs, startClicked };
+}
+
+/** Presses join and waits for the interviewer to be in the call. */
+export async function joinRoom(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Allow microphone and join' }).click();
+  await page.waitForFunction(() => document.getElementById('call-status')?.textContent?.includes('The interviewer is here'), undefined, { timeout: 30_000 });
+  // Anything the SDK's remote-session host would send the candidate arrives on this topic.
+  await page.evaluate(() => {
+    const w = window as unknown as { __rooms: { registerByteStreamHandler(topic: string, fn: () => void): void }[]; __sessionStreams: number };
+    w.__sessionStreams ??= 0;
+    w.__rooms.at(-1)!.registerByteStreamHandler('lk.agent.session', () => {
+      w.__sessionStreams += 1;
+    });
+  });
+}
+
 class Run {
   livekit!: LiveKitServer;
   llm!: FakeOpenAI;
@@ -220,31 +286,8 @@ class Run {
     await this.page.waitForURL(/\/dashboard$/);
   }
 
-  async saveKeys(voice: VoiceProvider): Promise<void> {
-    const keys: Record<string, string> = {
-      livekit_url: this.livekit.url,
-      livekit_api_key: DEV_API_KEY,
-      livekit_api_secret: DEV_API_SECRET,
-      openai_key: LLM_KEY,
-      llm_base_url: this.llm.url,
-      llm_model: 'fake-model',
-      deepgram_key: DEEPGRAM_KEY,
-      deepgram_base_url: this.deepgram.url,
-      tts_provider: voice,
-      tts_base_url: this.speech.url,
-      tts_model: SPEECH_MODEL,
-      tts_voice: SPEECH_VOICE,
-      tts_key: SPEECH_KEY,
-    };
-    const status = await this.page.evaluate(async (body) => {
-      const response = await fetch('/api/keys', {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json', 'x-csrf-token': document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '' },
-        body: JSON.stringify(body),
-      });
-      return `${response.status} ${await response.text()}`;
-    }, keys);
-    if (!status.startsWith('200')) throw new Error(`saving the keys answered ${status}`);
+  saveKeys(voice: VoiceProvider): Promise<void> {
+    return saveKeys(this.page, voiceKeys(voice, { livekit: this.livekit.url, llm: this.llm.url, deepgram: this.deepgram.url, speech: this.speech.url }));
   }
 
   audioIn(): Promise<AudioIn> {
@@ -255,17 +298,8 @@ class Run {
     return this.page.$$eval('#captions .message:not(.live) .text', (els) => els.map((el) => el.textContent ?? ''));
   }
 
-  async join(): Promise<void> {
-    await this.page.getByRole('button', { name: 'Allow microphone and join' }).click();
-    await this.page.waitForFunction(() => document.getElementById('call-status')?.textContent?.includes('The interviewer is here'), undefined, { timeout: 30_000 });
-    // Anything the SDK's remote-session host would send the candidate arrives on this topic.
-    await this.page.evaluate(() => {
-      const w = window as unknown as { __rooms: { registerByteStreamHandler(topic: string, fn: () => void): void }[]; __sessionStreams: number };
-      w.__sessionStreams ??= 0;
-      w.__rooms.at(-1)!.registerByteStreamHandler('lk.agent.session', () => {
-        w.__sessionStreams += 1;
-      });
-    });
+  join(): Promise<void> {
+    return joinRoom(this.page);
   }
 
   /** Speaks one answer into the microphone; resolves with the interviewer's reply as saved. */
@@ -295,24 +329,10 @@ class Run {
     };
   }
 
-  /** Fills the start form as the candidate does and starts a voice interview; the page lands in its room. */
+  /** Saves the keys for `voice`, starts from the form and opens the interview's event stream. */
   async start(voice: VoiceProvider, patience?: Patience) {
     await this.saveKeys(voice);
-    await this.page.goto(`${this.app.url}/interviews/new`);
-    await this.page.getByLabel('Your name').fill('Grace Hopper');
-    await this.page.getByLabel('Target role').fill('Platform Engineer');
-    await this.page.getByLabel('Experience level').selectOption('senior');
-    await this.page.locator('input[name="mode"][value="voice"]').check();
-    if (patience) await this.page.locator(`input[name="patience"][value="${patience}"]`).check();
-    const startClicked = Date.now();
-    const started = this.page.waitForResponse((r) => r.url().endsWith('/api/interviews') && r.request().method() === 'POST');
-    await this.page.getByRole('button', { name: 'Start interview' }).click();
-    const startResponse = await started;
-    const startMs = Date.now() - startClicked;
-    if (startResponse.status() !== 201) throw new Error(`POST /api/interviews answered ${startResponse.status()}`);
-    await this.page.waitForURL(/\/interviews\/[0-9a-f-]{36}\/room$/);
-    const id = /\/interviews\/([0-9a-f-]{36})\/room$/.exec(this.page.url())![1]!;
-    const livekit = await this.page.evaluate((key) => JSON.parse(sessionStorage.getItem(key) ?? 'null') as { room: string }, `mockflow.livekit.${id}`);
+    const { id, livekit, startResponse, startMs, startClicked } = await startFromForm(this.page, this.app.url, patience);
     const cookies = (await this.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
     const stream = await openEvents(`${this.app.url}/api/interviews/${id}/events`, { cookie: cookies });
     return { id, livekit, startResponse, startMs, startClicked, stream };
@@ -338,7 +358,7 @@ class Run {
       await this.page.getByRole('button', { name: 'End interview' }).click();
       await this.page.waitForURL(new RegExp(`/interviews/${id}$`));
       const ended = await stream.next((e) => e.event === 'ended', { timeoutMs: 30_000 });
-      const childExited = await until('the agent child to exit', () => pid !== undefined && !processAlive(pid) && this.app.pool.active() === 0)
+      const childExited = await until('the agent child to exit', () => pid !== undefined && !isRunning(pid) && this.app.pool.active() === 0)
         .then(() => true)
         .catch(() => false);
       return { patience, userLines, end: { endedBy: String(ended.data.reason), childExited } };
@@ -414,7 +434,7 @@ class Run {
       await this.page.getByRole('button', { name: 'End interview' }).click();
       await this.page.waitForURL(new RegExp(`/interviews/${id}$`));
       const ended = await stream.next((e) => e.event === 'ended', { timeoutMs: 30_000 }).catch(() => undefined);
-      const childExited = await until('the agent child to exit', () => pid !== undefined && !processAlive(pid) && this.app.pool.active() === 0, 30_000)
+      const childExited = await until('the agent child to exit', () => pid !== undefined && !isRunning(pid) && this.app.pool.active() === 0, 30_000)
         .then(() => true)
         .catch(() => false);
       const rooms = new RoomServiceClient(this.livekit.httpUrl, DEV_API_KEY, DEV_API_SECRET);
@@ -507,18 +527,7 @@ class Run {
 
 /** A child's memory from /proc (smaps_rollup), in MB. */
 function childMemory(child: { pid?: number; readyMs?: number } | undefined): InterviewReport['child'] {
-  const rollup = child?.pid ? readFileSync(`/proc/${child.pid}/smaps_rollup`, 'utf8') : '';
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0);
-  const mb = (value: number) => Math.round(value / 102.4) / 10;
-  return { readyMs: Math.round(child?.readyMs ?? 0), anonMb: mb(kb('Anonymous')), rssMb: mb(kb('Rss')), pssMb: mb(kb('Pss')) };
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]?.startsWith('Z');
-  } catch {
-    return false;
-  }
+  return { readyMs: Math.round(child?.readyMs ?? 0), ...(child?.pid ? processMemory(child.pid) : { anonMb: 0, rssMb: 0, pssMb: 0 }) };
 }
 
 export async function runVoiceInterviews(options: VoiceRunOptions): Promise<VoiceRunReport> {
