@@ -100,6 +100,9 @@ export function createApp(deps: AppDeps): MockFlowApp {
   app.use(csrf.exposeToken);
   app.use((req, res, next) => {
     res.locals.user = req.session.user;
+    // What a signed-in user is shown is theirs alone: no browser history or shared cache keeps
+    // it. Static files (the vendored livekit-client among them) stay cacheable.
+    if ((req.session.user && !req.path.startsWith('/static/')) || req.path.startsWith('/api/')) res.set('Cache-Control', 'no-store');
     next();
   });
   // Disabled local sign-in is absent whether or not a token comes with it: 404, not CSRF's 403.

@@ -1,4 +1,5 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import { clearSignedOutCookie, readCookie, setSignedOutCookie } from '../http/cookies.ts';
 import { unauthorized } from '../http/errors.ts';
 import { wantsJson } from '../http/error-handler.ts';
 import type { SessionUser } from './session.ts';
@@ -11,9 +12,20 @@ export const requireUser: RequestHandler = (req, res, next) => {
     return next();
   }
   if (wantsJson(req)) return next(unauthorized());
-  if (req.method === 'GET') req.session.returnTo = req.originalUrl;
+  if (req.method === 'GET') setSignedOutCookie(req, res, RETURN_TO_COOKIE, req.originalUrl);
   res.redirect(303, '/');
 };
+
+/** Where a signed-out visitor was going: a cookie, so a crawler's visits leave no session rows. */
+const RETURN_TO_COOKIE = 'mockflow.return';
+
+export function returnToAfterSignIn(req: Request): string | undefined {
+  return readCookie(req, RETURN_TO_COOKIE);
+}
+
+export function forgetReturnTo(req: Request, res: Response): void {
+  clearSignedOutCookie(req, res, RETURN_TO_COOKIE);
+}
 
 export function currentUser(req: Request): SessionUser {
   const user = req.session?.user;

@@ -2,6 +2,7 @@ import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import type { RequestHandler } from 'express';
 import type { Database } from '../db/database.ts';
+import { SIGNED_OUT_MAX_AGE_MS } from '../http/cookies.ts';
 
 export interface SessionUser {
   id: string;
@@ -13,8 +14,6 @@ export interface SessionUser {
 declare module 'express-session' {
   interface SessionData {
     user?: SessionUser;
-    /** Where to go after signing in (a local path). */
-    returnTo?: string;
   }
 }
 
@@ -28,10 +27,11 @@ export interface Sessions {
 /** A signed-in session lasts 30 days from the last request (the cookie rolls). */
 export const SIGNED_IN_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
 /**
- * A signed-out session (a CSRF token for the sign-in form, OAuth state, where to return) lasts
- * an hour, so visitors who never sign in, crawlers included, leave rows that are soon pruned.
+ * A signed-out session exists only while Google sign-in is under way (passport's OAuth state,
+ * behind the sign-in rate limit) and lasts an hour; the sign-in form's CSRF token and where to
+ * return are cookies of their own (http/cookies.ts), so a mere visit stores nothing.
  */
-export const SIGNED_OUT_MAX_AGE_MS = 60 * 60 * 1000;
+export { SIGNED_OUT_MAX_AGE_MS };
 
 /**
  * Sessions live in Postgres (PGlite or pg, through the same Database), so they survive

@@ -1,10 +1,11 @@
 import type { Request, Response } from 'express';
-import { safeReturnPath } from './require-user.ts';
+import { forgetReturnTo, returnToAfterSignIn, safeReturnPath } from './require-user.ts';
 import { SIGNED_IN_MAX_AGE_MS, type SessionUser } from './session.ts';
 
 /** Starts a fresh session for `user` (a new id, so a planted session id is worthless). */
 export async function signIn(req: Request, res: Response, user: SessionUser): Promise<void> {
-  const returnTo = safeReturnPath(req.session.returnTo);
+  const returnTo = safeReturnPath(returnToAfterSignIn(req));
+  forgetReturnTo(req, res);
   await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
   req.session.user = user;
   // The long life starts here; the store keeps it (originalMaxAge) for the rolling cookie.

@@ -25,7 +25,7 @@ export function loadOrCreateDevSecrets(dataDir: string, warn: (message: string) 
     encryptionKey: randomBytes(32).toString('base64url') + '=',
     secretKey: randomBytes(32).toString('hex'),
   };
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writeFileSync(path, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   warn(
     `ENCRYPTION_KEY and SECRET_KEY were not set: generated them into ${path}. ` +

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Database } from './database.ts';
+import { makePrivate } from './private-files.ts';
 
 /** Postgres at DATABASE_URL when set, otherwise embedded PGlite kept in DATA_DIR. */
 export async function openDatabase(config: Config): Promise<Database> {
@@ -10,7 +11,11 @@ export async function openDatabase(config: Config): Promise<Database> {
     return openPostgres(config.database.url, config.database.poolSize);
   }
   const dir = join(config.dataDir, 'pgdata');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Before opening too: a directory left world-readable by an earlier version closes first.
+  makePrivate(config.dataDir);
   const { openPglite } = await import('./pglite.ts');
-  return openPglite(dir);
+  const db = await openPglite(dir);
+  makePrivate(config.dataDir);
+  return db;
 }

@@ -1,7 +1,8 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import helmet from 'helmet';
 import { csrfSync } from 'csrf-sync';
+import { readCookie, setSignedOutCookie } from './cookies.ts';
 import { HttpError } from './errors.ts';
 
 /** Strict headers: scripts and styles from this origin only, no framing. */
@@ -39,12 +40,27 @@ export class CsrfError extends HttpError {
   }
 }
 
+const SIGNED_OUT_CSRF_COOKIE = 'mockflow.csrf';
+
 /**
- * Synchronizer-token CSRF protection: the token lives in the session; JSON requests send it
- * as X-CSRF-Token, forms as the hidden field `_csrf`.
+ * Synchronizer-token CSRF protection: a signed-in user's token lives in the session; JSON
+ * requests send it as X-CSRF-Token, forms as the hidden field `_csrf`. A signed-out visitor's
+ * token (the sign-in form's) lives in an HttpOnly cookie instead, compared with the field the
+ * same way, so showing the sign-in page stores no session row.
  */
 export function createCsrf() {
+  const signedIn = (req: Request) => Boolean(req.session?.user);
   const csrf = csrfSync({
+    getTokenFromState: (req) =>
+      signedIn(req) ? req.session.csrfToken : ((req.res?.locals.signedOutCsrf as string | undefined) ?? readCookie(req, SIGNED_OUT_CSRF_COOKIE)),
+    storeTokenInState: (req, token) => {
+      if (signedIn(req)) req.session.csrfToken = token;
+      else if (typeof token === 'string' && req.res) {
+        // Read back within this request too: the request's Cookie header does not have it yet.
+        req.res.locals.signedOutCsrf = token;
+        setSignedOutCookie(req, req.res, SIGNED_OUT_CSRF_COOKIE, token);
+      }
+    },
     getTokenFromRequest: (req) => {
       const header = req.headers['x-csrf-token'];
       if (typeof header === 'string') return header;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { HttpError } from '../http/errors.ts';
 
 export interface InterviewEvent {
   /** Increases across every interview in this process; see `eventId` for what a browser sees. */
@@ -18,6 +19,8 @@ export interface Follower {
 }
 
 const KEEP_AFTER_END_MS = 10 * 60_000;
+/** Open event streams per user: a few tabs and reconnects, not a way to hold the server's sockets. */
+export const MAX_STREAMS_PER_USER = 8;
 const MAX_BUFFERED = 2_000;
 
 interface Log {
@@ -38,6 +41,7 @@ export class InterviewEvents {
   private lastId = 0;
   private readonly logs = new Map<string, Log>();
   private readonly emitter = new EventEmitter();
+  private readonly streamsPerUser = new Map<string, number>();
   private readonly streams = new Set<() => void>();
 
   constructor() {
@@ -114,6 +118,31 @@ export class InterviewEvents {
   }
 
   /** Registers an open event stream so a shutdown can end it; returns the unregister function. */
+  /**
+   * Holds one of the user's event streams until the returned release (safe to call twice) is
+   * called; beyond MAX_STREAMS_PER_USER throws a 429 that says what to do.
+   */
+  claimStream(userId: string): () => void {
+    const open = this.streamsPerUser.get(userId) ?? 0;
+    if (open >= MAX_STREAMS_PER_USER) {
+      throw new HttpError(
+        429,
+        'too_many_streams',
+        `You have ${MAX_STREAMS_PER_USER} live views of interviews open already. Close other MockFlow tabs, then reload this page.`,
+        { details: { max: MAX_STREAMS_PER_USER } },
+      );
+    }
+    this.streamsPerUser.set(userId, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.streamsPerUser.get(userId) ?? 1) - 1;
+      if (left > 0) this.streamsPerUser.set(userId, left);
+      else this.streamsPerUser.delete(userId);
+    };
+  }
+
   trackStream(end: () => void): () => void {
     this.streams.add(end);
     return () => this.streams.delete(end);

@@ -115,6 +115,7 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
   router.get('/api/interviews/:id/events', requireUser, async (req, res) => {
     await streamEvents(req, res, {
       interviewId: String(req.params.id),
+      userId: currentUser(req).id,
       events,
       heartbeatMs: deps.heartbeatMs ?? 15_000,
       load: async () => {

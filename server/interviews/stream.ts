@@ -4,6 +4,8 @@ import type { PresentedInterview } from './presenter.ts';
 
 export interface EventSourceOptions {
   interviewId: string;
+  /** Whose stream it is: each user holds at most MAX_STREAMS_PER_USER at once. */
+  userId: string;
   /** The interview as stored; throws (before anything is sent) when it is not the caller's. */
   load(): Promise<{ interview: PresentedInterview; live: boolean }>;
   events: InterviewEvents;
@@ -19,6 +21,7 @@ export interface EventSourceOptions {
 export async function streamEvents(req: Request, res: Response, options: EventSourceOptions): Promise<void> {
   const { interviewId, events } = options;
   const lastEventId = req.get('last-event-id') || (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : '');
+  const release = events.claimStream(options.userId);
   // Following starts before the read, so an event published while it runs is buffered, not lost.
   const follower = events.follow(interviewId);
   let loaded: Awaited<ReturnType<EventSourceOptions['load']>>;
@@ -26,10 +29,12 @@ export async function streamEvents(req: Request, res: Response, options: EventSo
     loaded = await options.load();
   } catch (err) {
     follower.close();
+    release();
     throw err;
   }
   if (!res.socket || res.socket.destroyed) {
     follower.close();
+    release();
     return;
   }
 
@@ -56,6 +61,7 @@ export async function streamEvents(req: Request, res: Response, options: EventSo
       events.keepFrom(interviewId, follower.position);
       if (lastEventId) {
         follower.close();
+        release();
         res.end();
         return;
       }
@@ -69,6 +75,7 @@ export async function streamEvents(req: Request, res: Response, options: EventSo
     clearInterval(heartbeat);
     follower.close();
     untrack();
+    release();
   };
   req.on('close', close);
   res.on('close', close);

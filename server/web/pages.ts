@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireUser } from '../auth/require-user.ts';
+import { requireUser, returnToAfterSignIn } from '../auth/require-user.ts';
 import { DELETE_CONFIRMATION } from '../auth/account.ts';
 import { isLocalBrowser, LOCAL_SIGN_IN_ELSEWHERE } from '../auth/local.ts';
 import {
@@ -37,7 +37,7 @@ export function pagesRouter(deps: PagesDeps): Router {
       deleted: req.query.deleted === '1',
       signedOut: req.query.signed_out === '1',
       // Set by requireUser when a signed-out visitor asked for a page.
-      signInToContinue: Boolean(req.session.returnTo),
+      signInToContinue: returnToAfterSignIn(req) !== undefined,
     });
   });
 
