@@ -43,6 +43,7 @@ const schema = z.object({
   INTERVIEW_MAX_MINUTES: positiveInt(20, 240),
   INTERVIEW_IDLE_MINUTES: positiveInt(3, 60),
   AGENT_HEAP_MB: positiveInt(192, 4096),
+  AGENT_USER: optionalText,
   AGENT_WARM_SPARE: z
     .enum(['true', 'false', '1', '0'])
     .default('true')
@@ -84,6 +85,7 @@ const EXPECTED: Record<Name, string> = {
   INTERVIEW_MAX_MINUTES: wholeNumber(1, 240),
   INTERVIEW_IDLE_MINUTES: wholeNumber(1, 60),
   AGENT_HEAP_MB: wholeNumber(1, 4096),
+  AGENT_USER: 'a user name or numeric uid to run interview children as, e.g. nobody',
   AGENT_WARM_SPARE: 'true or false',
   INTERVIEWER_NAME: 'a name of 1 to 40 characters',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
@@ -100,6 +102,22 @@ const REQUIRED_IN_PRODUCTION: Name[] = [
   // HTTPS ends at a proxy (this server speaks plain HTTP), and only the operator knows how many.
   'TRUST_PROXY_HOPS',
 ];
+
+/**
+ * Settings that are secrets (or hold one: DATABASE_URL's password). Once read into the config
+ * they are removed from process.env (see forgetSecrets).
+ */
+export const SECRET_SETTINGS = ['ENCRYPTION_KEY', 'SECRET_KEY', 'GOOGLE_CLIENT_SECRET', 'SUPABASE_SERVICE_ROLE_KEY', 'DATABASE_URL'] as const;
+
+/**
+ * Deletes the secret settings from `env` once the config holds them, so nothing started later
+ * (a child that forgets the allow-list, a library that reads the environment) sees them. Linux
+ * still shows the environment the process started with in /proc/<pid>/environ: only a child
+ * running as another user (AGENT_USER) is kept from that.
+ */
+export function forgetSecrets(env: Env): void {
+  for (const name of SECRET_SETTINGS) delete env[name];
+}
 
 /** Laptop mode listens on loopback only unless HOST says otherwise. */
 export const LOOPBACK_HOST = '127.0.0.1';
@@ -136,7 +154,8 @@ export interface Config {
   supabase?: { url: string; anonKey: string; serviceRoleKey?: string };
   /** Deepgram's API, for key tests (a setting, not user input). */
   deepgramApiUrl: string;
-  workers: { max: number; heapMb: number; warmSpare: boolean };
+  /** `user`: AGENT_USER as set (server/workers/child-user.ts decides what it means). */
+  workers: { max: number; heapMb: number; warmSpare: boolean; user?: string };
   interview: { maxMinutes: number; idleMinutes: number; interviewerName: string };
   logLevel: string;
 }
@@ -241,7 +260,7 @@ export function parseConfig(env: Env, loadSecrets?: (dataDir: string) => Generat
         ? { url: e.SUPABASE_URL, anonKey: e.SUPABASE_ANON_KEY, serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY }
         : undefined,
     deepgramApiUrl: e.DEEPGRAM_API_URL.replace(/\/+$/, ''),
-    workers: { max: e.MAX_CONCURRENT_WORKERS, heapMb: e.AGENT_HEAP_MB, warmSpare: e.AGENT_WARM_SPARE },
+    workers: { max: e.MAX_CONCURRENT_WORKERS, heapMb: e.AGENT_HEAP_MB, warmSpare: e.AGENT_WARM_SPARE, user: e.AGENT_USER },
     interview: {
       maxMinutes: e.INTERVIEW_MAX_MINUTES,
       idleMinutes: e.INTERVIEW_IDLE_MINUTES,

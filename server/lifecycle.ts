@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
-import { parseConfig, type Config, type Env } from './config.ts';
+import { forgetSecrets, parseConfig, type Config, type Env } from './config.ts';
 import { loadOrCreateDevSecrets } from './crypto/dev-secrets.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
@@ -31,6 +31,7 @@ export interface StartOptions {
 export async function startServer(env: Env, options: StartOptions = {}): Promise<RunningServer> {
   const warnings: string[] = [];
   const config = parseConfig(env, (dataDir) => loadOrCreateDevSecrets(dataDir, (m) => warnings.push(m)));
+  forgetSecrets(env);
   const logger =
     options.logger ??
     createLogger({ level: config.logLevel, pretty: !config.isProduction && process.stdout.isTTY === true });

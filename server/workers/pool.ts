@@ -10,6 +10,7 @@
 import type { StartMessage } from '../../agent/protocol.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { resolveChildUser, type ChildUser } from './child-user.ts';
 import { PoolClosedError, PoolFullError } from './errors.ts';
 import type { ChildProcess } from 'node:child_process';
 import { redactor, startSecrets, type Redact } from './redact.ts';
@@ -47,11 +48,14 @@ export interface WorkerPoolOptions {
   env?: NodeJS.ProcessEnv;
   /** Keep one child forked ahead of time while a slot is free (default false). */
   warmSpare?: boolean;
+  /** Run children as this user (a root server's AGENT_USER); default: the server's own. */
+  user?: ChildUser;
 }
 
 /** The pool's settings from the validated config. */
-export function workerPoolOptions(config: Config): Pick<WorkerPoolOptions, 'max' | 'heapMb' | 'idleMs' | 'maxDurationMs' | 'warmSpare'> {
+export function workerPoolOptions(config: Config): Pick<WorkerPoolOptions, 'max' | 'heapMb' | 'idleMs' | 'maxDurationMs' | 'warmSpare' | 'user'> {
   return {
+    user: resolveChildUser(config.workers.user),
     max: config.workers.max,
     heapMb: config.workers.heapMb,
     warmSpare: config.workers.warmSpare,
@@ -153,7 +157,7 @@ export class WorkerPool {
   }
 
   private spawn(logger: Logger, redact?: Redact): SpawnedAgent {
-    return spawnAgent({ entry: this.entry, heapMb: this.options.heapMb, logger, redact, env: this.options.env ?? process.env });
+    return spawnAgent({ entry: this.entry, heapMb: this.options.heapMb, logger, redact, env: this.options.env ?? process.env, user: this.options.user });
   }
 
   private refillSpare(): void {

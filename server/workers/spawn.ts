@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../logger.ts';
 import { COMPILED, ROOT } from '../paths.ts';
+import type { ChildUser } from './child-user.ts';
 import { redactShapes, type Redact } from './redact.ts';
 
 /** The file to fork and the node flags it needs in order to load. */
@@ -59,6 +60,8 @@ export interface SpawnAgentOptions {
   redact?: Redact;
   /** The server's environment, filtered through the allow-list. */
   env: NodeJS.ProcessEnv;
+  /** Another user to run as (the server is root); its groups are dropped too. */
+  user?: ChildUser;
 }
 
 export interface SpawnedAgent {
@@ -67,7 +70,7 @@ export interface SpawnedAgent {
   setOutput(logger: Logger, redact: Redact): void;
 }
 
-export function spawnAgent({ entry, heapMb, logger, env, redact = redactShapes }: SpawnAgentOptions): SpawnedAgent {
+export function spawnAgent({ entry, heapMb, logger, env, user, redact = redactShapes }: SpawnAgentOptions): SpawnedAgent {
   let log = logger;
   let clean = redact;
   const child = fork(entry.path, [], {
@@ -77,6 +80,8 @@ export function spawnAgent({ entry, heapMb, logger, env, redact = redactShapes }
     execArgv: [...entry.execArgv, ...heapFlags(heapMb)],
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // libuv drops the supplementary groups as well when it switches.
+    ...(user ? { uid: user.uid, gid: user.gid } : {}),
   });
   logLines(child.stdout, (line) => log.debug({ stream: 'stdout' }, shorten(clean(line))));
   logLines(child.stderr, (line) => log.warn({ stream: 'stderr' }, shorten(clean(line))));
