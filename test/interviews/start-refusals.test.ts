@@ -45,18 +45,16 @@ async function signedIn(options: Parameters<typeof startTestApp>[0] = {}) {
 }
 
 describe('starting an interview that does not run', () => {
-  it('answers 502 with the reason when the child never becomes ready, and keeps the interview as ended by error', async () => {
+  it('answers 502 with the reason when the child never becomes ready, and leaves no interview behind', async () => {
     const client = await signedIn({ pool: silentPool(300) });
     await saveTextKeys(client, llm.url);
     const reply = await client.api('POST', '/api/interviews', START_TEXT);
     expect(reply.status).toBe(502);
     expect(reply.json()).toMatchObject({ error: 'bad_gateway', message: 'The interviewer did not start in time — try again in a moment.' });
     expect(app!.pool.active()).toBe(0);
-
-    const list = (await client.request('GET', '/api/interviews', { headers: json })).json();
-    expect(list.interviews).toHaveLength(1);
-    const record = (await client.request('GET', `/api/interviews/${list.interviews[0].id}`, { headers: json })).json();
-    expect(record).toMatchObject({ status: 'ended', endedBy: 'error', error: 'The interviewer did not start in time — try again in a moment.' });
+    expect((await client.request('GET', '/api/interviews', { headers: json })).json().interviews).toHaveLength(0);
+    const { rows } = await app!.db.query<{ n: number }>('select count(*)::int as n from public.interviews');
+    expect(rows[0]!.n).toBe(0);
     // Not left live: the next attempt is another start, not a 409.
     expect((await client.api('POST', '/api/interviews', START_TEXT)).status).toBe(502);
   });
@@ -69,11 +67,10 @@ describe('starting an interview that does not run', () => {
     expect(reply.status).toBe(502);
     expect(reply.json().message).toMatch(/^The LLM provider \(127\.0\.0\.1:\d+\) rejected the key — check Settings → Keys\.$/);
     expect(reply.text).not.toContain('sk-not-the-right-key-1');
-    const [summary] = (await client.request('GET', '/api/interviews', { headers: json })).json().interviews;
-    expect(summary).toMatchObject({ status: 'ended', endedBy: 'error' });
+    expect((await client.request('GET', '/api/interviews', { headers: json })).json().interviews).toHaveLength(0);
   }, 60_000);
 
-  it('answers 503 with Retry-After to a start cut short by shutdown, and records it as ended by shutdown', async () => {
+  it('answers 503 with Retry-After to a start cut short by shutdown, and leaves no interview behind', async () => {
     const client = await signedIn({ pool: silentPool(60_000) });
     await saveTextKeys(client, llm.url);
     const starting = client.api('POST', '/api/interviews', START_TEXT);
@@ -84,9 +81,7 @@ describe('starting an interview that does not run', () => {
     expect(reply.status).toBe(503);
     expect(reply.headers.get('retry-after')).toBe('30');
     expect(reply.json()).toMatchObject({ error: 'unavailable', message: 'The server is restarting — try again in a moment.', retryAfterSeconds: 30 });
-    const [summary] = (await client.request('GET', '/api/interviews', { headers: json })).json().interviews;
-    const record = (await client.request('GET', `/api/interviews/${summary.id}`, { headers: json })).json();
-    expect(record).toMatchObject({ status: 'ended', endedBy: 'shutdown', error: null });
+    expect((await client.request('GET', '/api/interviews', { headers: json })).json().interviews).toHaveLength(0);
   });
 
   it('answers 429 with Retry-After once the start rate limit is used up', async () => {
