@@ -126,7 +126,6 @@ export function createApp(deps: AppDeps): MockFlowApp {
       interviewerName: config.interview.interviewerName,
       startLimit: limit(limits.interviewStart, 'interview starts'),
       resumeLimit: limit(limits.resume, 'résumé uploads'),
-      resumeLimit: limit(limits.resume, 'résumé uploads'),
     }),
   );
   app.use(

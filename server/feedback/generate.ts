@@ -269,8 +269,6 @@ function toFailure(err: unknown, { sdk, provider, model, timeoutMs, deadline }: 
   if (err instanceof sdk.APIUserAbortError) return fail('cancelled', `Feedback generation was cancelled; ${nothingSaved}.`);
   const tooLarge = findCause(err, 'ResponseTooLargeError');
   if (tooLarge) return fail('provider_error', `${provider} sent ${tooLarge.message}; ${nothingSaved}. Check the base URL in Settings → Keys.`);
-  const tooLarge = findCause(err, 'ResponseTooLargeError');
-  if (tooLarge) return fail('provider_error', `${provider} sent ${tooLarge.message}; ${nothingSaved}. Check the base URL in Settings → Keys.`);
   if (err instanceof sdk.APIConnectionError) {
     const unsafe = findCause(err, 'UnsafeUrlError');
     if (unsafe) return fail('unreachable', `Could not reach ${provider}: ${unsafe.message}; ${nothingSaved}. Check the base URL in Settings → Keys.`);
