@@ -101,8 +101,7 @@ function originalLines(list: unknown, role: TranscriptItem['role']): { lines: Or
 function readOriginal(stored: Record<string, unknown>): ConversationReading {
   const agent = originalLines(stored.agent, 'assistant');
   const user = originalLines(stored.user, 'user');
-  const byTime = (a: OriginalLine, b: OriginalLine) => a.at - b.at || a.index - b.index;
-  const lines = [...agent.lines.sort(byTime), ...user.lines.sort(byTime)].sort(
+  const lines = [...agent.lines, ...user.lines].sort(
     (a, b) => a.at - b.at || (a.role === b.role ? a.index - b.index : a.role === 'assistant' ? -1 : 1),
   );
 
