@@ -5,7 +5,7 @@ import { forbidden, HttpError, validation } from '../http/errors.ts';
 import { wantsJson } from '../http/error-handler.ts';
 import type { Logger } from '../logger.ts';
 import { DELETE_CONFIRMATION, deleteAccount } from './account.ts';
-import { isLocalBrowser, LOCAL_SIGN_IN_ELSEWHERE } from './local.ts';
+import { isLocalBrowser, LOCAL_SIGN_IN_ELSEWHERE, LOCAL_USER_NAME } from './local.ts';
 import { currentUser, requireUser } from './require-user.ts';
 import { signIn } from './sign-in.ts';
 import { SupabaseAuthError, type SupabaseAuth } from './supabase.ts';
@@ -32,7 +32,7 @@ export function authRouter(deps: AuthRoutesDeps): Router {
     router.post('/auth/local', ...deps.signInLimit, async (req, res, next) => {
       try {
         if (!isLocalBrowser(req)) throw forbidden(LOCAL_SIGN_IN_ELSEWHERE);
-        const user = await userForIdentity(db, 'local', 'local', { name: 'Local user' });
+        const user = await userForIdentity(db, 'local', 'local', { name: LOCAL_USER_NAME });
         await signIn(req, res, user);
       } catch (err) {
         next(err);

@@ -6,6 +6,7 @@ import { Router, type Request } from 'express';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DEFAULT_PATIENCE, END_OF_TURN_WAIT_MS, EXPERIENCE_LEVELS, PATIENCE_LABELS, PATIENCE_LEVELS, STAGE_LIMITS_MS, STAGES, type Stage } from '../../agent/protocol.ts';
+import { LOCAL_USER_NAME } from '../auth/local.ts';
 import { currentUser, requireUser } from '../auth/require-user.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { notFound } from '../http/errors.ts';
@@ -75,7 +76,8 @@ export function interviewPagesRouter(deps: InterviewPagesDeps): Router {
       title: 'Start an interview',
       styles: ['/static/css/room.css'],
       scripts: ['/static/js/api.js', '/static/js/start.js'],
-      candidateName: user.name ?? '',
+      // Only a real name: the local user's placeholder would have the interviewer say "Hi Local".
+      candidateName: user.name && user.name !== LOCAL_USER_NAME ? user.name : '',
       levels: EXPERIENCE_LEVELS.map((id) => ({ id, label: LEVEL_LABELS[id] })),
       patience: PATIENCE_LEVELS.map((id) => ({
         id,

@@ -62,6 +62,8 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: starting and running intervie
   }
 
   async function fillStartForm(page: Page, role = 'Backend Engineer') {
+    const name = page.getByLabel('Your name');
+    if ((await name.inputValue()) === '') await name.fill('Sam Rivera');
     await page.getByLabel('Target role').fill(role);
     await page.getByLabel('Experience level').selectOption('senior');
   }
@@ -98,7 +100,8 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: starting and running intervie
   it('shows the start form with voice unavailable and why, at phone and desktop widths, with no serious a11y problems', async () => {
     const { page, errors } = await signedIn(360);
     await page.goto(`${app.url}/interviews/new`);
-    await expect(page.getByLabel('Your name').inputValue()).resolves.toBe('Local user');
+    // "Local user" is the local sign-in's placeholder, not a name to greet the candidate by.
+    await expect(page.getByLabel('Your name').inputValue()).resolves.toBe('');
     await expect(page.getByRole('radio', { name: /Voice/ }).isDisabled()).resolves.toBe(true);
     await expect(page.getByRole('radio', { name: /Text/ }).isChecked()).resolves.toBe(true);
     await expect(page.locator('#voice-reason').textContent()).resolves.toContain('Voice needs LiveKit and Deepgram keys');
@@ -272,6 +275,7 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: starting and running intervie
       const { page } = await signedIn(1280, voiceApp.url);
       await page.goto(`${voiceApp.url}/interviews/new`);
       await expect(page.getByRole('radio', { name: /Voice/ }).isChecked()).resolves.toBe(true);
+      await page.getByLabel('Your name').fill('Sam Rivera');
       await page.getByLabel('Target role').fill('Site Reliability Engineer');
       await page.getByLabel('Experience level').selectOption('mid');
       await page.getByRole('button', { name: 'Start interview' }).click();

@@ -32,10 +32,11 @@ describe('the start form page', () => {
     expect(reply.location).toBe('/');
   });
 
-  it('prefills the name, lists the levels, and says the model key is missing', async () => {
+  it('does not prefill the local user\'s placeholder name, lists the levels, and says the model key is missing', async () => {
     const reply = await client.get('/interviews/new');
     expect(reply.status).toBe(200);
-    expect(reply.text).toContain('value="Local user"');
+    expect(reply.text).toMatch(/id="candidate_name"[^>]* value=""/);
+    expect(reply.text).not.toContain('value="Local user"');
     for (const level of ['entry', 'junior', 'mid', 'senior', 'lead', 'staff']) expect(reply.text).toContain(`value="${level}"`);
     expect(reply.text).toContain('Interviews need a language-model key');
     expect(reply.text).toContain('href="/settings/keys"');
@@ -68,6 +69,13 @@ describe('the start form page', () => {
     page = (await client.get('/interviews/new')).text;
     expect(page).toMatch(/name="mode" value="voice" checked/);
     expect(page).not.toContain('id="voice-reason"');
+  });
+
+  it('prefills a real signed-in name', async () => {
+    await app.db.query(`update mockflow.sessions set sess = jsonb_set(sess::jsonb, '{user,name}', to_jsonb('Priya Natarajan'::text))::json`);
+    const page = (await client.get('/interviews/new')).text;
+    expect(page).toMatch(/id="candidate_name"[^>]* value="Priya Natarajan"/);
+    await app.db.query(`update mockflow.sessions set sess = jsonb_set(sess::jsonb, '{user,name}', to_jsonb('Local user'::text))::json`);
   });
 
   it('escapes the signed-in name in the prefill', async () => {
