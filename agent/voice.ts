@@ -28,7 +28,9 @@ export async function buildVoiceModels(keys: ProviderKeys, options: Pick<Intervi
     const http = `${url.origin}${url.pathname}`.replace(/\/+$/, '');
     deepgramUrl = { http, ws: http.replace(/^http/, 'ws') };
   }
-  const stt = new deepgram.STT({ apiKey: keys.deepgramKey, model: 'nova-3', language: 'en-US', ...(deepgramUrl && { baseUrl: deepgramUrl.ws }) });
+  // fillerWords: Deepgram drops "um" and "uh" from transcripts unless asked to keep them, and
+  // the feedback counts them (server/feedback/fillers.ts).
+  const stt = new deepgram.STT({ apiKey: keys.deepgramKey, model: 'nova-3', language: 'en-US', fillerWords: true, ...(deepgramUrl && { baseUrl: deepgramUrl.ws }) });
 
   let tts: VoiceModels['tts'];
   if (keys.ttsProvider === 'deepgram') {

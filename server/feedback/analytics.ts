@@ -1,4 +1,5 @@
 import { STAGES, type Stage, type TranscriptItem } from '../../agent/protocol.ts';
+import { countFillers, type Filler } from './fillers.ts';
 
 // Speaking analytics, computed from the transcript by code (never by the model), so the same
 // transcript always gives the same numbers.
@@ -30,9 +31,10 @@ export interface AnalyticsInput {
   endedAt?: number;
 }
 
-/** The fillers counted, in display order. Two-word fillers are matched as phrases. */
-export const FILLERS = ['um', 'uh', 'like', 'you know', 'basically', 'actually', 'kind of', 'sort of', 'I mean', 'so'] as const;
-export type Filler = (typeof FILLERS)[number];
+/** Fillers and pace describe speech; a text interview's answers are typed, so it has neither. */
+export function measuresSpeech(mode: InterviewMode): boolean {
+  return mode === 'voice';
+}
 
 export interface SpeakingAnalytics {
   /** Words in all candidate items. */
@@ -42,14 +44,15 @@ export interface SpeakingAnalytics {
    * mode, or when no candidate item has a duration.
    */
   candidateSpeakingSeconds: number | null;
+  /** Null in text mode (see measuresSpeech). */
   fillerWords: {
-    /** Fillers in all candidate items. */
+    /** Fillers in all candidate items (see fillers.ts for what counts). */
     total: number;
     /** total ÷ minutes of candidate speech (1 decimal); null whenever candidateSpeakingSeconds is. */
     perMinute: number | null;
     /** Every filler in FILLERS, with 0 for those never said. */
     byWord: Record<Filler, number>;
-  };
+  } | null;
   /** candidateWords ÷ minutes of candidate speech (1 decimal); null whenever candidateSpeakingSeconds is. */
   wordsPerMinute: number | null;
   /**
@@ -93,7 +96,8 @@ export function computeAnalytics(input: AnalyticsInput): SpeakingAnalytics {
   const interviewerWords = sum(interviewerItems.map((item) => wordsOf(item.text).length));
   const candidateMs = totalDuration(candidateItems);
   const interviewerMs = totalDuration(interviewerItems);
-  const speakingMs = input.mode === 'voice' && candidateMs > 0 ? candidateMs : null;
+  const speech = measuresSpeech(input.mode);
+  const speakingMs = speech && candidateMs > 0 ? candidateMs : null;
   const perMinute = (count: number) => (speakingMs === null ? null : round(count / (speakingMs / 60_000), 1));
 
   const byWord = countFillers(candidateItems.map((item) => item.text));
@@ -102,54 +106,16 @@ export function computeAnalytics(input: AnalyticsInput): SpeakingAnalytics {
   return {
     candidateWords,
     candidateSpeakingSeconds: speakingMs === null ? null : round(speakingMs / 1000, 1),
-    fillerWords: { total: fillerTotal, perMinute: perMinute(fillerTotal), byWord },
+    fillerWords: speech ? { total: fillerTotal, perMinute: perMinute(fillerTotal), byWord } : null,
     wordsPerMinute: perMinute(candidateWords),
     talkTimeShare:
-      input.mode === 'voice' && candidateMs > 0 && interviewerMs > 0
+      speech && candidateMs > 0 && interviewerMs > 0
         ? share('time', candidateMs, interviewerMs)
         : share('words', candidateWords, interviewerWords),
     answers: answerLengths(input.items),
     questionsPerStage: questionsPerStage(interviewerItems),
     timePerStageSeconds: timePerStage(input),
   };
-}
-
-/**
- * Fillers said, by filler. Whole words, case-insensitive. A two-word filler counts when its
- * words follow each other with only spaces between (so "kind. Of course" is not "kind of"),
- * and its words then do not count again on their own. "like" and "so" count at every
- * occurrence. Drawn-out spellings count as the filler: "umm" as "um", "uhh" as "uh".
- */
-export function countFillers(texts: string[]): Record<Filler, number> {
-  const counts = Object.fromEntries(FILLERS.map((f) => [f, 0])) as Record<Filler, number>;
-  const phrases = new Map<string, Filler>(FILLERS.filter((f) => f.includes(' ')).map((f) => [f.toLowerCase(), f]));
-  const singles = new Map<string, Filler>(FILLERS.filter((f) => !f.includes(' ')).map((f) => [f, f]));
-
-  for (const text of texts) {
-    const tokens = [...text.matchAll(WORD)].map((m) => ({ word: canonical(m[0]), start: m.index, end: m.index + m[0].length }));
-    for (let i = 0; i < tokens.length; i += 1) {
-      const here = tokens[i]!;
-      const next = tokens[i + 1];
-      if (next && /^\s+$/.test(text.slice(here.end, next.start))) {
-        const phrase = phrases.get(`${here.word} ${next.word}`);
-        if (phrase) {
-          counts[phrase] += 1;
-          i += 1;
-          continue;
-        }
-      }
-      const single = singles.get(here.word);
-      if (single) counts[single] += 1;
-    }
-  }
-  return counts;
-}
-
-function canonical(word: string): string {
-  const lower = word.toLowerCase().replace(/’/g, "'");
-  if (/^u+m+$/.test(lower)) return 'um';
-  if (/^u+h+$/.test(lower)) return 'uh';
-  return lower;
 }
 
 function answerLengths(items: TranscriptItem[]): SpeakingAnalytics['answers'] {

@@ -1,5 +1,6 @@
 import { STAGES, type ExperienceLevel } from '../../agent/protocol.ts';
-import { FILLERS, type InterviewMode, type SpeakingAnalytics } from './analytics.ts';
+import type { InterviewMode, SpeakingAnalytics } from './analytics.ts';
+import { FILLERS } from './fillers.ts';
 import { STAGE_TITLES } from './prompt.ts';
 import type { Competency, Feedback } from './schema.ts';
 import type { StoredFeedback } from './stored-feedback.ts';
@@ -120,11 +121,15 @@ export function originalFeedbackToMarkdown(meta: FeedbackDocumentMeta, stored: E
 }
 
 function analyticsSection(a: SpeakingAnalytics): string[] {
-  const lines = ['## Speaking analytics', '', '_Counted from the transcript by code, not by the model._', ''];
-  const perMinute = a.fillerWords.perMinute === null ? '' : ` (${a.fillerWords.perMinute} per minute of your speech)`;
-  lines.push(`- Filler words: ${a.fillerWords.total}${perMinute}`);
-  const said = FILLERS.filter((f) => a.fillerWords.byWord[f] > 0).map((f) => `"${f}" ${a.fillerWords.byWord[f]}`);
-  if (said.length > 0) lines.push(`  - ${said.join(', ')}`);
+  const f = a.fillerWords;
+  const lines = [f ? '## Speaking analytics' : '## Answer analytics', '', '_Counted from the transcript by code, not by the model._', ''];
+  // A text interview has no fillers or pace: they would describe typing.
+  if (f) {
+    const perMinute = f.perMinute === null ? '' : ` (${f.perMinute} per minute of your speech)`;
+    lines.push(`- Filler words: ${f.total}${perMinute}`);
+    const said = FILLERS.filter((w) => f.byWord[w] > 0).map((w) => `"${w}" ${f.byWord[w]}`);
+    if (said.length > 0) lines.push(`  - ${said.join(', ')}`);
+  }
   if (a.wordsPerMinute !== null) lines.push(`- Speaking pace: ${a.wordsPerMinute} words per minute`);
   if (a.talkTimeShare) {
     const basis = a.talkTimeShare.basis === 'time' ? 'speaking time' : 'words';

@@ -10,7 +10,7 @@ import { DEFAULT_LLM_BASE_URL, defaultModelFor, presetOf } from '../keys/provide
 import { readUserKeys, UnreadableSecret } from '../keys/store.ts';
 import { guardedFetch } from '../keys/url-guard.ts';
 import type { Logger } from '../logger.ts';
-import { computeAnalytics } from './analytics.ts';
+import { computeAnalytics, type SpeakingAnalytics } from './analytics.ts';
 import { generateFeedback, MIN_CANDIDATE_ANSWERS, toFeedbackData, TooShortError } from './generate.ts';
 import { feedbackToMarkdown, originalFeedbackToMarkdown } from './markdown.ts';
 import { feedbackStatus, presentFeedback, UNREADABLE_FEEDBACK } from './stored-feedback.ts';
@@ -39,6 +39,14 @@ export function interviewInput(row: InterviewRow) {
   };
 }
 
+/**
+ * The interview's analytics as the current rules count them. Shown instead of the copy saved with
+ * the feedback, so a corrected rule (what counts as a filler) reaches earlier reports too.
+ */
+export function analyticsOf(row: InterviewRow): SpeakingAnalytics {
+  return computeAnalytics(interviewInput(row));
+}
+
 /** Our level, or what the row says (the prompt and the document show an unknown one as written). */
 function experienceLevel(row: InterviewRow): ExperienceLevel {
   return (row.experience_level ?? 'mid') as ExperienceLevel;
@@ -65,7 +73,7 @@ export function feedbackRouter(deps: FeedbackRoutesDeps): Router {
   router.get('/api/interviews/:id/feedback', requireUser, async (req, res) => {
     const { row, stored } = await owned(req);
     const status = feedbackStatus(row, stored);
-    res.json({ status, ...presentFeedback(stored), ...(status === 'failed' ? { error: row.feedback_error } : {}) });
+    res.json({ status, ...presentFeedback(stored, analyticsOf(row)), ...(status === 'failed' ? { error: row.feedback_error } : {}) });
   });
 
   router.get('/api/interviews/:id/feedback/export', requireUser, async (req, res) => {
@@ -81,7 +89,7 @@ export function feedbackRouter(deps: FeedbackRoutesDeps): Router {
     };
     const markdown =
       stored.shape === 'mockflow'
-        ? feedbackToMarkdown({ ...meta, generatedAt: stored.data.generatedAt, model: stored.data.model }, stored.data.feedback, stored.data.analytics)
+        ? feedbackToMarkdown({ ...meta, generatedAt: stored.data.generatedAt, model: stored.data.model }, stored.data.feedback, analyticsOf(row))
         : originalFeedbackToMarkdown(meta, stored);
     res.attachment(`mockflow-feedback-${new Date(row.started_at).toISOString().slice(0, 10)}.md`).type('text/markdown; charset=utf-8').send(markdown);
   });
@@ -89,7 +97,7 @@ export function feedbackRouter(deps: FeedbackRoutesDeps): Router {
   router.post('/api/interviews/:id/feedback', requireUser, ...deps.feedbackLimit, async (req, res) => {
     const { user, row } = await owned(req);
     if (row.status === 'live') throw conflict('Feedback is ready to generate once the interview has ended.');
-    const answers = computeAnalytics(interviewInput(row)).answers.count;
+    const answers = analyticsOf(row).answers.count;
     if (answers < MIN_CANDIDATE_ANSWERS) throw new TooShortError(answers);
     // Claimed with no await between the check and the add, so two quick requests start one
     // generation; the second gets the same answer as the first. Released on every failure below.

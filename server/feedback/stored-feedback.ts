@@ -1,3 +1,4 @@
+import type { SpeakingAnalytics } from './analytics.ts';
 import type { FeedbackData } from './generate.ts';
 import { FeedbackSchema } from './schema.ts';
 
@@ -68,8 +69,7 @@ function isOurs(value: Record<string, unknown>): value is Record<string, unknown
     typeof value.model === 'string' &&
     FeedbackSchema.safeParse(value.feedback).success &&
     isRecord(a) &&
-    isRecord(a.fillerWords) &&
-    isRecord((a.fillerWords as Record<string, unknown>).byWord) &&
+    (a.fillerWords === null || (isRecord(a.fillerWords) && isRecord(a.fillerWords.byWord))) &&
     isRecord(a.answers) &&
     isRecord(a.questionsPerStage) &&
     isRecord(a.timePerStageSeconds)
@@ -115,9 +115,9 @@ export function feedbackStatus(row: { feedback_status: 'generating' | 'failed' |
 export const UNREADABLE_FEEDBACK = 'The feedback saved for this interview could not be read. Generating feedback replaces it.';
 
 /** What the feedback API says about the stored feedback, beside the status. */
-export function presentFeedback(stored: StoredFeedback | undefined) {
+export function presentFeedback(stored: StoredFeedback | undefined, analytics: SpeakingAnalytics) {
   if (!stored) return {};
-  if (stored.shape === 'mockflow') return { feedback: stored.data };
+  if (stored.shape === 'mockflow') return { feedback: { ...stored.data, analytics } };
   if (stored.shape === 'mockflow-ai') return { original: { markdown: stored.markdown, scores: stored.scores } };
   return { unreadable: UNREADABLE_FEEDBACK };
 }

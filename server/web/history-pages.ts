@@ -2,6 +2,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { currentUser, requireUser } from '../auth/require-user.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { isUuid, withUser, type Database } from '../db/database.ts';
+import { analyticsOf } from '../feedback/routes.ts';
 import { loadFeedback } from '../feedback/store.ts';
 import { feedbackStatus, UNREADABLE_FEEDBACK, type StoredFeedback } from '../feedback/stored-feedback.ts';
 import { notFound } from '../http/errors.ts';
@@ -125,7 +126,7 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
  */
 function panel(row: InterviewRow, stored: StoredFeedback | undefined) {
   const status = row.status === 'live' ? 'live' : feedbackStatus(row, stored);
-  const report = stored?.shape === 'mockflow' ? reportView(stored.data) : null;
+  const report = stored?.shape === 'mockflow' ? reportView(stored.data, analyticsOf(row)) : null;
   const original = stored?.shape === 'mockflow-ai' ? originalReportView(stored) : null;
   return {
     id: row.id,

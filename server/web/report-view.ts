@@ -1,5 +1,6 @@
 import { STAGES } from '../../agent/protocol.ts';
-import { FILLERS } from '../feedback/analytics.ts';
+import type { SpeakingAnalytics } from '../feedback/analytics.ts';
+import { FILLERS } from '../feedback/fillers.ts';
 import type { FeedbackData } from '../feedback/generate.ts';
 import { bestAndWeakest } from '../feedback/markdown.ts';
 import { STAGE_LABELS } from '../interviews/presenter.ts';
@@ -28,12 +29,15 @@ export function scoreRing(score: number) {
   return { radius: RING_RADIUS, dash: `${round1((score / 5) * RING_CIRCUMFERENCE)} ${round1(RING_CIRCUMFERENCE)}` };
 }
 
-export function reportView(data: FeedbackData) {
+/**
+ * `analytics` are the interview's as counted now (analyticsOf), not the copy saved with the
+ * feedback, so a corrected counting rule reaches reports made before it.
+ */
+export function reportView(data: FeedbackData, a: SpeakingAnalytics) {
   const f = data.feedback;
-  const a = data.analytics;
   const extremes = bestAndWeakest(f.competencies);
 
-  const fillers = FILLERS.map((word) => ({ word, count: a.fillerWords.byWord[word] ?? 0 }))
+  const fillers = FILLERS.map((word) => ({ word, count: a.fillerWords?.byWord[word] ?? 0 }))
     .filter((x) => x.count > 0)
     .sort((x, y) => y.count - x.count);
   const maxFiller = Math.max(1, ...fillers.map((x) => x.count));
@@ -63,10 +67,15 @@ export function reportView(data: FeedbackData) {
     stageNotes: f.stageNotes.map((n) => ({ label: STAGE_LABELS[n.stage], note: n.note })),
     days: f.practicePlan.days,
     analytics: {
-      fillerTotal: a.fillerWords.total,
-      fillerPerMinute: a.fillerWords.perMinute,
-      fillers: fillers.map((x) => ({ ...x, width: round1((x.count / maxFiller) * 100) })),
-      wordsPerMinute: a.wordsPerMinute,
+      // Null in a text interview: fillers and pace would describe typing.
+      speech: a.fillerWords
+        ? {
+            fillerTotal: a.fillerWords.total,
+            fillerPerMinute: a.fillerWords.perMinute,
+            fillers: fillers.map((x) => ({ ...x, width: round1((x.count / maxFiller) * 100) })),
+            wordsPerMinute: a.wordsPerMinute,
+          }
+        : null,
       candidateWords: a.candidateWords,
       talk: a.talkTimeShare
         ? {

@@ -25,7 +25,7 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function signedInWithEndedInterview(items = interviewItems, db?: Database): Promise<{ client: Client; id: string; userId: string }> {
+async function signedInWithEndedInterview(items = interviewItems, db?: Database, mode: 'voice' | 'text' = 'voice'): Promise<{ client: Client; id: string; userId: string }> {
   app = await startTestApp({ db });
   const client = app.client();
   await client.signInLocally();
@@ -35,9 +35,9 @@ async function signedInWithEndedInterview(items = interviewItems, db?: Database)
     const { rows } = await tx.query<{ id: string }>(
       `insert into interviews (user_id, candidate_name, job_role, experience_level, mode, status, conversation, stage_events,
                                started_at, ended_at, ended_by, final_stage)
-       values ($1, 'Priya', 'Frontend Engineer', 'mid', 'voice', 'ended', $2, $3, to_timestamp($4 / 1000.0), to_timestamp($5 / 1000.0), 'completed', 'closing')
+       values ($1, 'Priya', 'Frontend Engineer', 'mid', $6, 'ended', $2, $3, to_timestamp($4 / 1000.0), to_timestamp($5 / 1000.0), 'completed', 'closing')
        returning id`,
-      [userId, JSON.stringify(items), JSON.stringify(interviewStageEvents), T0, T0 + 45_000],
+      [userId, JSON.stringify(items), JSON.stringify(interviewStageEvents), T0, T0 + 45_000, mode],
     );
     return rows[0]!.id;
   });
@@ -233,5 +233,46 @@ describe('feedback over HTTP', () => {
     expect(forged.status).toBe(403);
     expect(chatCalls()).toBe(before);
     expect((await client.request('GET', `/api/interviews/${id}/feedback`, { headers: json })).json()).toEqual({ status: 'none' });
+  });
+
+  it('shows no filler words or speaking pace for a text interview, on the page, in the API or in the Markdown', async () => {
+    const { client, id } = await signedInWithEndedInterview(interviewItems, undefined, 'text');
+    replies = [JSON.stringify(validFeedback())];
+    expect((await client.api('POST', `/api/interviews/${id}/feedback`)).status).toBe(202);
+    const body = await waitForFeedback(client, id);
+    expect(body.status).toBe('ready');
+    expect(body.feedback.analytics.fillerWords).toBeNull();
+    expect(body.feedback.analytics.wordsPerMinute).toBeNull();
+    expect(body.feedback.analytics.answers.count).toBe(4);
+
+    const md = (await client.request('GET', `/api/interviews/${id}/feedback/export`)).text;
+    expect(md).toContain('## Answer analytics');
+    expect(md).toContain('- Answers: 4;');
+    expect(md).not.toMatch(/- Filler words|Speaking pace|Speaking analytics/);
+
+    const page = (await client.request('GET', `/interviews/${id}`)).text;
+    expect(page).toContain('Answer analytics');
+    expect(page).toContain('measured in voice interviews only: these answers were typed');
+    expect(page).not.toMatch(/<dt>Filler words|Filler words by word|<dt>Speaking pace/);
+  });
+
+  it('counts a voice interview\'s fillers by the current rules, also in feedback saved under the old ones', async () => {
+    const { client, id } = await signedInWithEndedInterview();
+    replies = [JSON.stringify(validFeedback())];
+    expect((await client.api('POST', `/api/interviews/${id}/feedback`)).status).toBe(202);
+    await waitForFeedback(client, id);
+    // What the old rules saved for this transcript: "so" and every "like" counted.
+    await app!.db.query(
+      `update feedback set feedback_data = jsonb_set(feedback_data, '{analytics,fillerWords}', $2::jsonb) where interview_id = $1`,
+      [id, JSON.stringify({ total: 9, perMinute: 27, byWord: { um: 1, uh: 0, like: 3, 'you know': 1, basically: 0, actually: 0, 'kind of': 0, 'sort of': 0, 'I mean': 0, so: 4 } })],
+    );
+    // The transcript says "Um" and ", you know," once each.
+    const body = (await client.request('GET', `/api/interviews/${id}/feedback`, { headers: json })).json();
+    expect(body.feedback.analytics.fillerWords).toEqual({ total: 2, perMinute: 6, byWord: { um: 1, uh: 0, er: 0, erm: 0, like: 0, 'you know': 1 } });
+    const md = (await client.request('GET', `/api/interviews/${id}/feedback/export`)).text;
+    expect(md).toContain('- Filler words: 2 (6 per minute of your speech)\n  - "um" 1, "you know" 1');
+    const page = (await client.request('GET', `/interviews/${id}`)).text;
+    expect(page).toMatch(/<dt>Filler words<\/dt><dd>2 /);
+    expect(page).toContain('Speaking analytics');
   });
 });

@@ -59,7 +59,7 @@ describe('generating feedback', () => {
     expect(result.feedback).toEqual(validFeedback());
     expect(result).toMatchObject({ model: MODEL, attempts: 1, droppedQuotes: 0 });
     expect(result.analytics.answers.count).toBe(4);
-    expect(result.analytics.fillerWords.byWord).toMatchObject({ um: 1, 'you know': 1 });
+    expect(result.analytics.fillerWords?.byWord).toMatchObject({ um: 1, 'you know': 1 });
     expect(progress).toEqual(['analysing', 'asking_model', 'checking_quotes']);
 
     expect(f.requests).toHaveLength(1);
