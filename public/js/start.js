@@ -3,9 +3,10 @@
 // server is set with textContent.
 (function () {
   'use strict';
-  const { api, csrfToken } = window.MockFlow;
+  const { api, csrfToken, formatDate } = window.MockFlow;
   const form = document.getElementById('start-form');
   if (!form) return;
+  for (const el of form.querySelectorAll('time[data-local]')) el.textContent = formatDate(el.getAttribute('datetime'));
   const startButton = document.getElementById('start-button');
   const formStatus = document.getElementById('form-status');
   const problem = document.getElementById('start-problem');

@@ -4,6 +4,7 @@ import type { Vault } from '../crypto/vault.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { testProviderKeys, type CheckResult, type ProviderCheckResults } from './checks.ts';
 import { checkHostsBeforeSaving, parseKeysBody } from './input.ts';
+import { recordKeyTests } from './key-tests.ts';
 import { presentKeys } from './presenter.ts';
 import { DEFAULT_LLM_BASE_URL, defaultModelFor } from './providers.ts';
 import { SaveKeys, SECRET_FIELDS, SETTING_FIELDS, TestKeys, type SaveKeysInput, type SecretField, type SettingField } from './schema.ts';
@@ -89,10 +90,26 @@ export function keysRouter(deps: KeysRoutesDeps): Router {
     for (const provider of Object.keys(reentry) as (keyof ProviderCheckResults)[]) {
       if (reentry[provider].length > 0) results[provider] = reentryResult(reentry[provider]);
     }
+    if (row) await withUser(db, id, (tx) => recordKeyTests(tx, id, results, differingFromSaved(typed, saved)));
     res.set('Cache-Control', 'no-store').json(results);
   });
 
   return router;
+}
+
+/** What the test form sent that is not what is saved: an empty secret keeps the saved one, an empty setting is the default. */
+function differingFromSaved(typed: Partial<SaveKeysInput>, saved: Partial<OpenedKeys>): Partial<SaveKeysInput> {
+  const differing: Partial<SaveKeysInput> = {};
+  for (const field of SECRET_FIELDS) {
+    const value = typed[field];
+    if (value && value !== saved[field]) differing[field] = value;
+  }
+  for (const field of SETTING_FIELDS) {
+    const value = typed[field];
+    if (value !== undefined && (value || undefined) !== (saved[field] || undefined)) differing[field] = value;
+  }
+  if (typed.tts_provider !== undefined && typed.tts_provider !== (saved.tts_provider ?? 'openai')) differing.tts_provider = typed.tts_provider;
+  return differing;
 }
 
 function isSetting(field: string): field is SettingField {

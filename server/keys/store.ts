@@ -1,12 +1,14 @@
 import type { Database, Queryable } from '../db/database.ts';
 import { withUser } from '../db/database.ts';
 import { UnreadableSecret, type Vault } from '../crypto/vault.ts';
+import { staleKeyTestsRemoval, type KeyTests } from './key-tests.ts';
 import { SECRET_FIELDS, SETTING_FIELDS, type SaveKeysInput, type SecretField, type SettingField } from './schema.ts';
 
 /** Secrets as Fernet tokens; settings as they were saved. */
 export type KeysRow = Record<SecretField | SettingField, string | null> & {
   tts_provider: 'openai' | 'deepgram';
   key_updated_at: Partial<Record<SecretField, string>>;
+  key_tests: KeyTests;
   updated_at: Date;
 };
 
@@ -15,7 +17,7 @@ export type OpenedKeys = Partial<Record<SecretField, string>> & Partial<Record<S
   tts_provider: 'openai' | 'deepgram';
 };
 
-const COLUMNS = `${SECRET_FIELDS.join(', ')}, ${SETTING_FIELDS.join(', ')}, tts_provider, key_updated_at, updated_at`;
+const COLUMNS = `${SECRET_FIELDS.join(', ')}, ${SETTING_FIELDS.join(', ')}, tts_provider, key_updated_at, key_tests, updated_at`;
 
 export async function loadKeysRow(tx: Queryable, userId: string): Promise<KeysRow | undefined> {
   const { rows } = await tx.query<KeysRow>(`select ${COLUMNS} from public.user_api_keys where user_id = $1`, [userId]);
@@ -55,6 +57,11 @@ export async function saveKeys(db: Database, userId: string, input: SaveKeysInpu
     }
     params.push(JSON.stringify(stamped));
     sets.push(`key_updated_at = key_updated_at || $${params.length}::jsonb`, 'updated_at = now()');
+    const stale = staleKeyTestsRemoval(input, params.length + 1);
+    if (stale) {
+      params.push(stale.value);
+      sets.push(stale.sql);
+    }
     const { rows } = await tx.query<KeysRow>(
       `update public.user_api_keys set ${sets.join(', ')} where user_id = $1 returning ${COLUMNS}`,
       params,

@@ -16,6 +16,7 @@ import { interviewCard, interviewFacts, scoreChart, transcriptGroups } from './h
 import { originalReportView } from './original-report-view.ts';
 import { reportView } from './report-view.ts';
 import { responseTimesView } from './response-times-view.ts';
+import { modeReadiness, type ModeReadiness } from './readiness.ts';
 
 // The pages about past interviews: the dashboard, the history list and one interview with its
 // transcript and feedback. Server-rendered; small scripts add filtering, deleting and feedback
@@ -47,7 +48,7 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
       title: 'Dashboard',
       scripts: ['/static/js/api.js', '/static/js/dashboard.js'],
       styles: ['/static/css/history.css'],
-      keys: keysStatus(presentKeys(keysRow, vault)),
+      keys: keysStatus(presentKeys(keysRow, vault), modeReadiness(keysRow)),
       live: cards.find((c) => c.live) ?? null,
       recent: cards.slice(0, DASHBOARD_RECENT),
       total: list.total,
@@ -153,7 +154,7 @@ function pageHref(page: number, q: string | undefined): string {
 type KeyState = 'set' | 'partly' | 'unset' | 'unreadable';
 
 /** Which keys are saved (never their values) and what the user can start with them. */
-function keysStatus(keys: PresentedKeys) {
+function keysStatus(keys: PresentedKeys, readiness: ModeReadiness) {
   const livekitFields = [keys.livekit_url, keys.livekit_api_key, keys.livekit_api_secret];
   const stateOf = (fields: PresentedKeys['openai_key'][]): KeyState => {
     if (fields.some((f) => f.unreadable)) return 'unreadable';
@@ -164,15 +165,18 @@ function keysStatus(keys: PresentedKeys) {
   const llm = stateOf([keys.openai_key]);
   const deepgram = stateOf([keys.deepgram_key]);
   const label: Record<KeyState, string> = { set: 'Set', partly: 'Partly set', unset: 'Not set', unreadable: 'Needs re-entering' };
-  const openAiVoiceOk = keys.tts_provider !== 'openai' || keys.llm_provider === 'openai';
   return {
     rows: [
       { name: 'LiveKit (voice rooms)', state: livekit, text: label[livekit], detail: livekit === 'set' ? keys.livekit_host : null },
       { name: 'Language model', state: llm, text: label[llm], detail: llm === 'set' ? `${providerName(keys.llm_base_url)} · ${keys.llm_model}` : null },
       { name: 'Deepgram (speech-to-text)', state: deepgram, text: label[deepgram], detail: null },
     ],
-    textReady: llm === 'set',
-    voiceReady: llm === 'set' && livekit === 'set' && deepgram === 'set' && openAiVoiceOk,
+    // Unreadable keys count as missing; the rest (the OpenAI voice's key, failed tests) is modeReadiness's.
+    textReady: llm === 'set' && readiness.textReady,
+    voiceReady: llm === 'set' && livekit === 'set' && deepgram === 'set' && readiness.voiceReady,
+    textFailedTest: readiness.textFailedTest,
+    voiceFailedTest: readiness.voiceFailedTest,
+    voiceProblem: readiness.voiceProblem,
     needsReentry: keys.needsReentry,
   };
 }

@@ -10,10 +10,10 @@ import { LOCAL_USER_NAME } from '../auth/local.ts';
 import { currentUser, requireUser } from '../auth/require-user.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { notFound } from '../http/errors.ts';
-import { OPENAI_VOICE_PROBLEM, openAiVoiceKey } from '../keys/providers.ts';
 import { loadKeysRow, type KeysRow } from '../keys/store.ts';
 import { LEVEL_LABELS, STAGE_LABELS } from '../interviews/presenter.ts';
 import * as store from '../interviews/store.ts';
+import { modeReadiness } from './readiness.ts';
 
 export interface InterviewPagesDeps {
   db: Database;
@@ -28,21 +28,6 @@ const VENDOR_FILES = new Map([
   ['livekit-client.umd.js', join(LIVEKIT_DIST, 'livekit-client.umd.js')],
   ['livekit-client.umd.js.map', join(LIVEKIT_DIST, 'livekit-client.umd.js.map')],
 ]);
-
-/** What the start form needs to know about the user's keys: which modes can run, and why not. */
-export function modeReadiness(row: KeysRow | undefined): { llmReady: boolean; voiceProblem: string | null } {
-  const llmReady = Boolean(row?.openai_key);
-  const missing: string[] = [];
-  if (!row?.livekit_url || !row.livekit_api_key || !row.livekit_api_secret) missing.push('LiveKit');
-  if (!row?.deepgram_key) missing.push('Deepgram');
-  let voiceProblem: string | null = null;
-  if (missing.length > 0) {
-    voiceProblem = `Voice needs ${missing.join(' and ')} keys — add them in Settings → Keys.`;
-  } else if (row?.tts_provider !== 'deepgram' && !openAiVoiceKey(row ?? {})) {
-    voiceProblem = `${OPENAI_VOICE_PROBLEM} — add a speech key or your own speech server, or choose the Deepgram voice, in Settings → Keys.`;
-  }
-  return { llmReady, voiceProblem };
-}
 
 /** When the current stage began: the agent restarts the welcome clock at its first line. */
 function stageStartedAt(row: store.InterviewRow): { stage: Stage; at: number } {
