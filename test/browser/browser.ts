@@ -75,3 +75,32 @@ export async function overflowingElements(page: Page): Promise<string[]> {
     return described;
   });
 }
+
+/** Headings that skip a level after the one before them (h1 → h3), in document order, hidden ones included. */
+export async function headingJumps(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const jumps: string[] = [];
+    let previous = 0;
+    for (const h of Array.from(document.querySelectorAll('h1, h2, h3, h4, h5, h6'))) {
+      const level = Number(h.tagName[1]);
+      if (level > previous + 1) jumps.push(`h${previous} → h${level} "${h.textContent?.trim()}"`);
+      previous = level;
+    }
+    return jumps;
+  });
+}
+
+/** Accessible names that more than one form field has, with how many share each. */
+export async function sharedFieldNames(page: Page): Promise<Record<string, number>> {
+  const names = await page.locator('input:not([type=hidden]), select, textarea').evaluateAll((fields) =>
+    fields.map((f) => {
+      const el = f as HTMLInputElement;
+      const labelledBy = el.getAttribute('aria-labelledby');
+      if (labelledBy) return labelledBy.split(/\s+/).map((id) => document.getElementById(id)?.textContent?.trim() ?? '').join(' ');
+      return (el.getAttribute('aria-label') ?? Array.from(el.labels ?? []).map((l) => l.textContent?.trim()).join(' ')).trim();
+    }),
+  );
+  const counts: Record<string, number> = {};
+  for (const name of names) counts[name] = (counts[name] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 1));
+}
