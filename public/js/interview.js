@@ -24,6 +24,19 @@
   let pollTimer = null;
   let running = false;
 
+  // A text answer still being written when the interview ended (room-text.js keeps it until sent).
+  const DRAFT_KEY = `mockflow.draft.${id}`;
+  const draft = localStorage.getItem(DRAFT_KEY);
+  const draftBox = document.getElementById('unsent-draft');
+  if (draft && draftBox && section.dataset.live !== 'true') {
+    document.getElementById('unsent-draft-text').textContent = draft;
+    draftBox.hidden = false;
+    document.getElementById('discard-draft').addEventListener('click', () => {
+      localStorage.removeItem(DRAFT_KEY);
+      draftBox.hidden = true;
+    });
+  }
+
   function localizeTimes(root) {
     for (const el of root.querySelectorAll('time[data-local]')) el.textContent = formatDate(el.getAttribute('datetime'));
   }

@@ -11,6 +11,10 @@
   const send = document.getElementById('send');
   const MAX = 4000;
   const seen = new Set();
+  // The answer being written, kept in this browser until it is sent: a reload or an end loses nothing.
+  const DRAFT_KEY = `mockflow.draft.${room.id}`;
+  const savedDraft = localStorage.getItem(DRAFT_KEY);
+  if (savedDraft && !message.value) message.value = savedDraft;
 
   function setTyping(on, text) {
     typing.textContent = on ? text || 'The interviewer is typing…' : '';
@@ -52,6 +56,13 @@
     send.disabled = true;
   });
 
+  message.addEventListener('input', () => {
+    if (message.value) localStorage.setItem(DRAFT_KEY, message.value);
+    else localStorage.removeItem(DRAFT_KEY);
+    // Writing an answer is being there.
+    void room.stillHere(false);
+  });
+
   message.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
@@ -74,6 +85,7 @@
     try {
       await api('POST', `/api/interviews/${encodeURIComponent(room.id)}/messages`, { text });
       message.value = '';
+      localStorage.removeItem(DRAFT_KEY);
       setTyping(true);
     } catch (error) {
       messageError.textContent = error.message;

@@ -22,6 +22,9 @@
   const skipButton = document.getElementById('skip-stage');
   const endButton = document.getElementById('end-interview');
   const actionsStatus = document.getElementById('actions-status');
+  const idleWarning = document.getElementById('idle-warning');
+  const idleWarningText = document.getElementById('idle-warning-text');
+  const stillHereButton = document.getElementById('still-here');
 
   let stage = root.dataset.stage;
   let stageAt = Number(root.dataset.stageStartedAt);
@@ -142,6 +145,7 @@
       if (item) emit('item', item);
     });
     source.addEventListener('metrics', (event) => showLastTurn(data(event)));
+    source.addEventListener('idle_warning', (event) => warnIdle(data(event) || {}));
     source.addEventListener('stage', (event) => {
       const change = data(event);
       if (change) setStage(change.stage, change.at);
@@ -167,6 +171,39 @@
       leave();
     });
   }
+
+  // ---- Presence: the idle limit ends an interview nobody is in ----------------------------
+
+  let lastPresence = 0;
+  /** Tells the server the candidate is there; the idle limit starts again. While typing (`now` false): at most every 20 s. */
+  async function stillHere(now) {
+    if (leaving) return;
+    if (!now) {
+      if (Date.now() - lastPresence < 20_000) return;
+      lastPresence = Date.now();
+    }
+    try {
+      await api('POST', `/api/interviews/${encodeURIComponent(id)}/presence`);
+      idleWarning.hidden = true;
+    } catch (error) {
+      // 409: it has ended; the event stream says so and the page leaves.
+      if (error.status !== 409) actionsStatus.textContent = error.message;
+    }
+  }
+
+  function warnIdle({ endsAt }) {
+    const seconds = Math.max(1, Math.round((Number(endsAt) - Date.now()) / 1000));
+    idleWarningText.textContent = `Are you still there? After a long silence the interview ends in about ${seconds} seconds.`;
+    idleWarning.hidden = false;
+    announce(idleWarningText.textContent);
+  }
+
+  stillHereButton.addEventListener('click', () => void stillHere(true));
+  // Opening (or reloading) the room is being there.
+  void stillHere(true);
+  listeners.item.push((item) => {
+    if (item && item.role === 'user') idleWarning.hidden = true;
+  });
 
   // ---- Leaving, ending, skipping --------------------------------------------------------
 
@@ -232,6 +269,7 @@
     },
     setStage,
     announce,
+    stillHere,
     showProblem,
     leave,
     openEvents,

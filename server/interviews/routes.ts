@@ -95,6 +95,13 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
     res.set('Cache-Control', 'no-store').json(await service.roomPass(user.id, row));
   });
 
+  // The page says the candidate is there (typing, or answering the idle warning): the idle limit starts again.
+  router.post('/api/interviews/:id/presence', requireUser, async (req, res) => {
+    const { row } = await owned(req);
+    if (row.status !== 'live' || !pool.get(row.id)?.stillHere()) throw conflict('This interview has ended.');
+    res.status(204).end();
+  });
+
   router.post('/api/interviews/:id/end', requireUser, async (req, res) => {
     const { user, row } = await owned(req);
     // Answers once the end is recorded, so the page the room goes to next shows it ended.

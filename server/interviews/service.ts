@@ -117,6 +117,7 @@ export class InterviewService {
           ended = true;
           return this.finish(userId, interviewId, end);
         },
+        onIdleSoon: (endsAt) => events.publish(interviewId, 'idle_warning', { endsAt }),
       });
       logger.info({ interviewId, mode: input.mode, pid: child.pid, readyMs: child.readyMs }, 'interview started');
     } catch (err) {

@@ -107,7 +107,7 @@ export class WorkerPool {
    * A child that was forked is gone and its `onEnd` has run before the start rejects.
    * Messages are delivered through the callbacks from `ready` on.
    */
-  async start({ start, onMessage, onEnd }: StartInterview): Promise<InterviewChild> {
+  async start({ start, onMessage, onEnd, onIdleSoon }: StartInterview): Promise<InterviewChild> {
     // Everything up to launch() runs synchronously, so concurrent starts cannot pass the cap.
     if (this.closing) throw new PoolClosedError();
     if (this.children.size >= this.max) throw new PoolFullError(this.options.retryAfterSeconds ?? 60, this.max);
@@ -125,6 +125,7 @@ export class WorkerPool {
       redact,
       onMessage,
       onEnd,
+      onIdleSoon,
       limits: {
         readyTimeoutMs: this.options.readyTimeoutMs ?? 15_000,
         idleMs: this.options.idleMs ?? 3 * MINUTE,

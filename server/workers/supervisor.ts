@@ -29,6 +29,13 @@ export interface InterviewEnd {
 export interface InterviewCallbacks {
   onMessage?: (message: LiveMessage) => void | Promise<void>;
   onEnd?: (end: InterviewEnd) => void | Promise<void>;
+  /** The idle limit will end the interview at `endsAt` (epoch ms) unless the candidate answers or is present. */
+  onIdleSoon?: (endsAt: number) => void;
+}
+
+/** How long before the idle limit the candidate is warned: a third of it, at most a minute. */
+export function idleWarningMs(idleMs: number): number {
+  return Math.min(60_000, Math.round(idleMs / 3));
 }
 
 /** A live interview's child, as the routes see it. */
@@ -39,6 +46,8 @@ export interface InterviewChild {
   readonly readyMs: number;
   /** Candidate input; false when the child is already ending (the message is dropped). */
   send(message: Extract<ParentMessage, { type: 'user_text' | 'skip_stage' }>): boolean;
+  /** The candidate is there (typing, or answered the idle warning): the idle limit starts again. */
+  stillHere(): boolean;
   /**
    * Asks the child to end with this reason (killed after a grace period); resolves once the
    * process has exited and `onEnd` has run, so the end is recorded by then.
@@ -74,7 +83,7 @@ const COULD_NOT_START = 'The interviewer could not start — try again in a mome
 const SHUTTING_DOWN = 'The server is restarting — try again in a moment.';
 const ENDED_BEFORE_READY = 'The interview was ended before the interviewer was ready.';
 
-type TimerName = 'ready' | 'idle' | 'duration' | 'kill';
+type TimerName = 'ready' | 'idle' | 'idleWarning' | 'duration' | 'kill';
 type FailedStart = { reason: string; kind: StartFailure; provider?: AgentStartError['provider'] };
 
 export class ChildSupervisor {
@@ -124,6 +133,7 @@ export class ChildSupervisor {
         return self.readyMs;
       },
       send: (message: Parameters<InterviewChild['send']>[0]) => this.send(message),
+      stillHere: () => this.stillHere(),
       stop: (reason?: EndReason) => this.stop(reason),
       ended: this.ended,
     });
@@ -159,6 +169,12 @@ export class ChildSupervisor {
     return ready;
   }
 
+  stillHere(): boolean {
+    if (!this.live || this.gone || this.childEndReason || this.stopReason) return false;
+    this.armIdle();
+    return true;
+  }
+
   send(message: Parameters<InterviewChild['send']>[0]): boolean {
     if (!this.live || this.gone || this.childEndReason || this.stopReason || !this.child?.connected) return false;
     if (message.type === 'user_text') this.armIdle();
@@ -175,7 +191,7 @@ export class ChildSupervisor {
     if (this.gone || this.failure) return this.done;
     if (!this.stopReason) {
       this.stopReason = reason;
-      this.clear('idle', 'duration');
+      this.clear('idle', 'idleWarning', 'duration');
       if (this.child?.connected) this.child.send({ type: 'stop', reason } satisfies ParentMessage, undefined, {}, () => undefined);
     }
     this.armKill(killAt);
@@ -203,7 +219,7 @@ export class ChildSupervisor {
         break;
       case 'ended':
         this.childEndReason = message.reason;
-        this.clear('idle', 'duration');
+        this.clear('idle', 'idleWarning', 'duration');
         this.armKill(performance.now() + this.options.limits.stopGraceMs);
         break;
     }
@@ -248,7 +264,7 @@ export class ChildSupervisor {
   private onGone(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.gone) return;
     this.gone = true;
-    this.clear('ready', 'idle', 'duration', 'kill');
+    this.clear('ready', 'idle', 'idleWarning', 'duration', 'kill');
     this.options.onExit();
     const durationMs = Math.round(performance.now() - this.forkedAt);
     this.markExited();
@@ -300,8 +316,12 @@ export class ChildSupervisor {
 
   private armIdle(): void {
     const { idleMs } = this.options.limits;
-    this.clear('idle');
-    if (idleMs > 0 && !this.stopReason && !this.childEndReason) this.timers.idle = setTimeout(() => void this.stop('idle'), idleMs);
+    this.clear('idle', 'idleWarning');
+    if (idleMs <= 0 || this.stopReason || this.childEndReason) return;
+    this.timers.idle = setTimeout(() => void this.stop('idle'), idleMs);
+    const { onIdleSoon } = this.options;
+    const warnMs = idleWarningMs(idleMs);
+    if (onIdleSoon) this.timers.idleWarning = setTimeout(() => onIdleSoon(Date.now() + warnMs), idleMs - warnMs);
   }
 
   private armKill(at: number): void {

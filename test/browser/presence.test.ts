@@ -1,0 +1,91 @@
+// A text interview in a real browser, at 1280 and 360 px: an answer being written survives a
+// reload and the end of the interview, writing counts as being there, and the idle limit warns
+// first and is put off by "I'm still here".
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { WorkerPool } from '../../server/workers/pool.ts';
+import { agentEntry } from '../../server/workers/spawn.ts';
+import type { FakeOpenAI } from '../fakes/openai-llm.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { captureLogs } from '../helpers/logs.ts';
+import { LLM_KEY, startInterviewModel } from '../interviews/helpers.ts';
+import { HAS_CHROMIUM, launchBrowser, newContext } from './browser.ts';
+
+const ROOM_URL = /\/interviews\/([0-9a-f-]{36})\/room$/;
+const DRAFT = 'I was in the middle of explaining the migration when';
+
+describe.skipIf(!HAS_CHROMIUM)('in a real browser: presence and the unsent answer', () => {
+  let browser: Browser;
+  let app: TestApp;
+  let llm: FakeOpenAI;
+
+  beforeAll(async () => {
+    llm = await startInterviewModel();
+    // A short idle limit: the warning comes 2 s before the end.
+    const pool = new WorkerPool({ max: 2, heapMb: 192, idleMs: 6_000, readyTimeoutMs: 60_000, warmSpare: false, logger: captureLogs().logger, entry: agentEntry(false) });
+    [browser, app] = await Promise.all([launchBrowser(), startTestApp({ pool })]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await llm?.close();
+  });
+
+  it.each([1280, 360])('at %i px', async (width) => {
+    const context = await newContext(browser, width);
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    page.on('dialog', (d) => void (d.type() === 'confirm' ? d.accept() : d.dismiss()));
+    await page.goto(app.url);
+    await page.getByRole('button', { name: 'Continue as local user' }).click();
+    await page.waitForURL(/\/dashboard$/);
+    await page.evaluate(
+      (body) => (window as unknown as { MockFlow: { api(m: string, p: string, b: unknown): Promise<unknown> } }).MockFlow.api('PUT', '/api/keys', body),
+      { openai_key: LLM_KEY, llm_base_url: llm.url, llm_model: 'fake-model' },
+    );
+    await page.goto(`${app.url}/interviews/new`);
+    await page.getByLabel('Your name').fill('Sam Rivera');
+    await page.getByLabel('Target role').fill('Backend Engineer');
+    await page.getByLabel('Experience level').selectOption('senior');
+    await page.locator('input[name="mode"][value="text"]').check();
+    await page.getByRole('button', { name: 'Start interview' }).click();
+    await page.waitForURL(ROOM_URL);
+    const id = ROOM_URL.exec(page.url())![1]!;
+    await page.waitForSelector('#chat .from-interviewer');
+
+    // Writing is being there: the page tells the server.
+    const presence = page.waitForResponse((r) => r.url().endsWith(`/api/interviews/${id}/presence`));
+    await page.getByLabel('Your answer').pressSequentially(DRAFT.slice(0, 12));
+    expect((await presence).status()).toBe(204);
+    await page.getByLabel('Your answer').fill(DRAFT);
+    await page.getByLabel('Your answer').dispatchEvent('input');
+
+    await page.reload();
+    await page.waitForSelector('#chat .from-interviewer');
+    expect(await page.getByLabel('Your answer').inputValue()).toBe(DRAFT);
+
+    // Nothing more typed: the warning comes, and "I'm still here" keeps the interview going.
+    const warning = page.locator('#idle-warning');
+    await warning.waitFor({ state: 'visible' });
+    await expect(page.locator('#idle-warning-text').textContent()).resolves.toMatch(/^Are you still there\? After a long silence the interview ends in about \d+ seconds?\.$/);
+    expect(await page.getByRole('button', { name: "I'm still here" }).isVisible()).toBe(true);
+    const answered = page.waitForResponse((r) => r.url().endsWith(`/api/interviews/${id}/presence`));
+    await page.getByRole('button', { name: "I'm still here" }).click();
+    expect((await answered).status()).toBe(204);
+    await warning.waitFor({ state: 'hidden' });
+    // It warns again (the limit started over) instead of having ended.
+    await warning.waitFor({ state: 'visible' });
+    expect(page.url()).toMatch(ROOM_URL);
+
+    // Ended with the answer unsent: the interview page keeps it for the candidate.
+    await page.getByRole('button', { name: 'End interview' }).click();
+    await page.waitForURL(new RegExp(`/interviews/${id}$`));
+    const unsent = page.locator('#unsent-draft');
+    await unsent.waitFor({ state: 'visible' });
+    expect(await page.locator('#unsent-draft-text').textContent()).toBe(DRAFT);
+    await page.getByRole('button', { name: 'Discard it' }).click();
+    await unsent.waitFor({ state: 'hidden' });
+    expect(await page.evaluate((key) => localStorage.getItem(key), `mockflow.draft.${id}`)).toBeNull();
+    await context.close();
+  }, 120_000);
+});
