@@ -39,6 +39,9 @@ async function startLaptopServer(env: Record<string, string> = {}) {
   return { server: running, logs, port: (running.server.address() as AddressInfo).port };
 }
 
+// Each test starts the real server on a fresh embedded database (initdb in its own process).
+const SERVER_TEST_MS = 120_000;
+
 describe('laptop mode (no Google client) and the network', () => {
   it('listens on 127.0.0.1 only when HOST is unset', async () => {
     const { server, port, logs } = await startLaptopServer();
@@ -56,7 +59,7 @@ describe('laptop mode (no Google client) and the network', () => {
       (err: { cause?: { code?: string } }) => err.cause?.code,
     );
     expect(refused).toBe('ECONNREFUSED');
-  });
+  }, SERVER_TEST_MS);
 
   it('with HOST set to every interface, warns loudly and still signs in only a browser on this machine', async () => {
     const external = externalAddress();
@@ -85,7 +88,7 @@ describe('laptop mode (no Google client) and the network', () => {
     expect((await local.get('/')).text).toContain('Continue as local user');
     await local.signInLocally();
     expect((await local.get('/dashboard')).status).toBe(200);
-  });
+  }, SERVER_TEST_MS);
 });
 
 describe('local sign-in answers a loopback client that asked for a loopback name', () => {

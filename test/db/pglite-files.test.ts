@@ -63,5 +63,5 @@ describe('the embedded database on disk', () => {
     expect(notPrivate(dataDir)).toEqual([]);
     expect((await db.query<{ x: number }>('select x from scratch')).rows).toEqual([{ x: 1 }]);
     await db.close();
-  });
+  }, 120_000); // two opens of an on-disk database, the first with initdb in its own process
 });

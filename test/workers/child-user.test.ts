@@ -100,5 +100,5 @@ describe('a root server and its interview children', () => {
     await stream.next((e) => e.event === 'item' && e.data.role === 'assistant' && /^Question/.test(e.data.text));
     await client.api('POST', `/api/interviews/${id}/end`);
     stream.close();
-  });
+  }, 90_000);
 });
