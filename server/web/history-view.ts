@@ -6,7 +6,6 @@ import { groupByStage, LEVEL_LABELS, STAGE_LABELS, type PresentedInterview, type
 // them in the reader's own time zone.
 
 const DATE_TIME = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
-const SHORT_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 
 export function dateText(iso: string): string {
   return `${DATE_TIME.format(new Date(iso))} UTC`;
@@ -73,23 +72,39 @@ export function interviewCard(s: Summary): InterviewCard {
   };
 }
 
+export interface ChartPoint {
+  /** Position among all the chart's points, oldest first. */
+  index: number;
+  x: number;
+  y: number;
+  score: number;
+  role: string;
+  series: number;
+  dateIso: string;
+  /** Date and time in UTC; the page's script puts the reader's own date, with the time where a date repeats. */
+  label: string;
+}
+
 export interface ScoreChart {
   width: number;
   height: number;
   left: number;
   right: number;
   summary: string;
-  line: string;
   grid: { y: number; label: string }[];
-  points: { x: number; y: number; score: number; title: string }[];
-  xLabels: { x: number; label: string; anchor: 'start' | 'middle' | 'end' }[];
+  /** One line per role, in the order the roles first appear (oldest first). */
+  roles: { name: string; series: number; line: string; points: ChartPoint[] }[];
+  xLabels: { x: number; point: number; label: string; anchor: 'start' | 'middle' | 'end' }[];
 }
 
+/** Distinct line styles (colour and dash); a sixth role takes the first style again. */
+export const CHART_SERIES = 5;
 const CHART = { width: 320, height: 150, left: 30, right: 14, top: 12, bottom: 28, maxPoints: 12 };
 
 /**
  * Overall score over time for the newest scored interviews (given newest first), oldest on the
- * left. Null until there are two scores to draw a line between.
+ * left, a line per role (scores for different roles are not one progression). Null until there
+ * are two scores.
  */
 export function scoreChart(cards: InterviewCard[]): ScoreChart | null {
   const scored = cards.filter((c) => c.score !== null).slice(0, CHART.maxPoints).reverse();
@@ -98,26 +113,35 @@ export function scoreChart(cards: InterviewCard[]): ScoreChart | null {
   const plotW = width - left - right;
   const plotH = height - top - bottom;
   const y = (score: number) => round1(top + ((5 - score) / 4) * plotH);
-  const points = scored.map((c, i) => ({
-    x: round1(left + (i * plotW) / (scored.length - 1)),
-    y: y(c.score!),
-    score: c.score!,
-    title: `${c.role}, ${c.dateText}: ${c.score} out of 5`,
-  }));
-  const first = points[0]!;
-  const last = points.at(-1)!;
+
+  const roles: ScoreChart['roles'] = [];
+  const byKey = new Map<string, ScoreChart['roles'][number]>();
+  const points = scored.map((c, i): ChartPoint => {
+    const key = c.role.trim().toLowerCase();
+    let role = byKey.get(key);
+    if (!role) {
+      role = { name: c.role, series: roles.length % CHART_SERIES, line: '', points: [] };
+      byKey.set(key, role);
+      roles.push(role);
+    }
+    const point = { index: i, x: round1(left + (i * plotW) / (scored.length - 1)), y: y(c.score!), score: c.score!, role: role.name, series: role.series, dateIso: c.dateIso, label: dateText(c.dateIso) };
+    role.points.push(point);
+    return point;
+  });
+  for (const role of roles) role.line = role.points.map((p) => `${p.x},${p.y}`).join(' ');
+
+  const last = points.length - 1;
   return {
     width,
     height,
     left,
     right,
-    summary: `Overall score of your last ${scored.length} scored interviews, oldest first: ${scored.map((c) => c.score).join(', ')} out of 5.`,
-    line: points.map((p) => `${p.x},${p.y}`).join(' '),
+    summary: `Overall score of your last ${scored.length} scored interviews, oldest first, out of 5: ${roles.map((r) => `${r.name} ${r.points.map((p) => p.score).join(', ')}`).join('; ')}.`,
     grid: [1, 2, 3, 4, 5].map((s) => ({ y: y(s), label: String(s) })),
-    points,
+    roles,
     xLabels: [
-      { x: first.x, label: SHORT_DATE.format(new Date(scored[0]!.dateIso)), anchor: 'start' },
-      { x: last.x, label: SHORT_DATE.format(new Date(scored.at(-1)!.dateIso)), anchor: 'end' },
+      { x: points[0]!.x, point: 0, label: points[0]!.label, anchor: 'start' },
+      { x: points[last]!.x, point: last, label: points[last]!.label, anchor: 'end' },
     ],
   };
 }

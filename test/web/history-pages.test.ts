@@ -62,7 +62,7 @@ describe('the dashboard', () => {
     await seedInterview(app.db, userId, { jobRole: 'No Feedback Role', startedAt: T0 + 2 * DAY });
     page = await client.get('/dashboard');
     expect(page.text).toContain('class="score-chart"');
-    expect(page.text).toContain('oldest first: 2, 4 out of 5');
+    expect(page.text).toContain('oldest first, out of 5: Data Analyst 2; Platform Engineer 4.');
     expect(page.text.match(/<circle class="chart-point"/g)).toHaveLength(2);
     expect(page.text).toContain('No feedback yet');
     const recent = page.text.slice(page.text.indexOf('id="recent-heading"'));
