@@ -37,7 +37,10 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     createLogger({ level: config.logLevel, pretty: !config.isProduction && process.stdout.isTTY === true });
   for (const warning of warnings) logger.warn(warning);
 
-  const db = await openDatabase(config);
+  // A newcomer's first `npm start` would otherwise print nothing for the many seconds this takes.
+  const db = await openDatabase(config, {
+    onCreating: (dataDir) => logger.info({ dataDir }, 'Setting up the embedded database (first start only, 5 to 20 s)…'),
+  });
   try {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');

@@ -25,9 +25,17 @@ function wrap(conn: PgliteLike): Queryable {
   };
 }
 
+export interface PgliteHooks {
+  /** Called before a fresh data directory is set up, which takes 5 to 20 s, once. */
+  onCreating?: (dataDir: string) => void;
+}
+
 /** Embedded Postgres (WASM). `dataDir` undefined keeps everything in memory (tests). */
-export async function openPglite(dataDir?: string): Promise<Database> {
-  if (dataDir && !existsSync(join(dataDir, 'PG_VERSION'))) await initInOwnProcess(dataDir);
+export async function openPglite(dataDir?: string, hooks: PgliteHooks = {}): Promise<Database> {
+  if (dataDir && !existsSync(join(dataDir, 'PG_VERSION'))) {
+    hooks.onCreating?.(dataDir);
+    await initInOwnProcess(dataDir);
+  }
   const pg = await PGlite.create(dataDir, PGLITE_OPTIONS);
   let closed = false;
   return {

@@ -22,6 +22,10 @@ describe('the server process', () => {
     expect(await health.json()).toMatchObject({ status: 'healthy', database: 'connected', workers: { active: 0, max: 3 } });
     expect(first.output()).toMatch(/generated them into/);
     expect(first.output()).toMatch(/migrations applied/);
+    // The first start says why it is quiet for a while, before it goes quiet.
+    const setup = first.output().search(/Setting up the embedded database \(first start only, 5 to 20 s\)/);
+    expect(setup).toBeGreaterThan(-1);
+    expect(setup).toBeLessThan(first.output().search(/migrations applied/));
     const secrets = JSON.parse(await readFile(join(dataDir, 'secrets.json'), 'utf8'));
     // The generated secrets are never logged.
     expect(first.output()).not.toContain(secrets.encryptionKey);
@@ -35,6 +39,7 @@ describe('the server process', () => {
     expect((await fetch(`${second.url}/health`)).status).toBe(200);
     expect(second.output()).not.toMatch(/generated them into/);
     expect(second.output()).not.toMatch(/migrations applied/);
+    expect(second.output()).not.toMatch(/Setting up the embedded database/);
     expect(JSON.parse(await readFile(join(dataDir, 'secrets.json'), 'utf8'))).toEqual(secrets);
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
