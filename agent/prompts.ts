@@ -78,9 +78,11 @@ function stageGoal(stage: Stage, params: InterviewParams): string {
       );
     case 'closing':
       return (
-        'In one short turn: thank the candidate, tell them that written feedback will be ready on the ' +
-        'interview page shortly after the call, and say goodbye. Do not ask anything. The call ends ' +
-        'by itself after you speak.'
+        'In one short turn: thank the candidate, tell them that ' +
+        (params.feedbackAfterInterview === false
+          ? 'their transcript is on the interview page, where they can ask for written feedback'
+          : 'written feedback is being written now and will be on the interview page in a minute or two') +
+        ', and say goodbye. Do not ask anything. The call ends by itself after you speak.'
       );
   }
 }

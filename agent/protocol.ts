@@ -61,6 +61,8 @@ export interface InterviewParams {
   maxDurationSeconds?: number;
   /** Voice: how long a pause ends an answer (DEFAULT_PATIENCE when absent). */
   patience?: Patience;
+  /** Feedback is written as soon as the interview ends (else the candidate asks for it on the interview page). */
+  feedbackAfterInterview?: boolean;
 }
 
 export type StartMessage = {

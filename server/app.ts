@@ -18,6 +18,7 @@ import { historyPagesRouter } from './web/history-pages.ts';
 import { createVault } from './crypto/vault.ts';
 import { keysRouter } from './keys/routes.ts';
 import { feedbackRouter } from './feedback/routes.ts';
+import { FeedbackWriter } from './feedback/writer.ts';
 import { InterviewEvents } from './interviews/events.ts';
 import { interviewsRouter } from './interviews/routes.ts';
 import { InterviewService } from './interviews/service.ts';
@@ -116,7 +117,8 @@ export function createApp(deps: AppDeps): MockFlowApp {
   }
   app.use(authRouter({ db, logger, supabase, localSignIn, signInLimit, generateCsrfToken: csrf.generateToken }));
   const vault = createVault(config.encryptionKeys);
-  const service = new InterviewService({ db, pool, events, vault, config, logger });
+  const feedbackWriter = new FeedbackWriter({ db, vault, events, logger, production: config.isProduction, timeoutMs: deps.feedbackTimeoutMs });
+  const service = new InterviewService({ db, pool, events, vault, config, logger, feedbackWriter });
   app.use(
     interviewsRouter({
       db,
@@ -131,12 +133,8 @@ export function createApp(deps: AppDeps): MockFlowApp {
   app.use(
     feedbackRouter({
       db,
-      vault,
-      events,
-      logger,
-      production: config.isProduction,
       feedbackLimit: limit(limits.feedback, 'feedback requests'),
-      timeoutMs: deps.feedbackTimeoutMs,
+      writer: feedbackWriter,
     }),
   );
   app.use(
@@ -151,7 +149,7 @@ export function createApp(deps: AppDeps): MockFlowApp {
   );
   app.use(interviewPagesRouter({ db, staticMaxAgeMs: config.isProduction ? 3_600_000 : 0 }));
   app.use(historyPagesRouter({ db, vault, interviewerName: config.interview.interviewerName }));
-  app.use(pagesRouter({ googleSignIn: Boolean(config.google), localSignIn }));
+  app.use(pagesRouter({ db, googleSignIn: Boolean(config.google), localSignIn }));
 
   app.use(notFoundHandler);
   app.use(errorHandler({ exposeInternals: !config.isProduction }));

@@ -23,6 +23,8 @@
   const endButton = document.getElementById('end-interview');
   const actionsStatus = document.getElementById('actions-status');
   const idleWarning = document.getElementById('idle-warning');
+  const goodbye = document.getElementById('goodbye');
+  const goodbyeText = document.getElementById('goodbye-text');
   const idleWarningText = document.getElementById('idle-warning-text');
   const stillHereButton = document.getElementById('still-here');
 
@@ -168,7 +170,9 @@
     source.addEventListener('ended', (event) => {
       const ended = data(event) || {};
       emit('ended', ended);
-      leave();
+      // The interviewer said goodbye: the candidate stays on it until they go.
+      if (ended.reason === 'completed') void sayGoodbye(ended);
+      else leave();
     });
   }
 
@@ -206,6 +210,23 @@
   });
 
   // ---- Leaving, ending, skipping --------------------------------------------------------
+
+  /** Shows the end of the interview where the call was, and leaves the call; the candidate opens their interview when ready. */
+  async function sayGoodbye({ feedbackComing }) {
+    if (leaving) return;
+    leaving = true;
+    renderStage();
+    if (source) source.close();
+    idleWarning.hidden = true;
+    document.querySelector('.room-actions').hidden = true;
+    goodbyeText.textContent = feedbackComing
+      ? 'Thank you. Your feedback is being written now: it will be on your interview page in a minute or two.'
+      : 'Thank you. Your transcript is on your interview page, where you can ask for written feedback.';
+    goodbye.hidden = false;
+    announce(goodbyeText.textContent);
+    document.getElementById('goodbye-open').focus();
+    await beforeLeave();
+  }
 
   /** Goes to the interview's page (transcript and feedback), once. */
   async function leave() {

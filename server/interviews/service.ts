@@ -2,6 +2,8 @@ import type { EndReason, ProviderKeys, StartMessage } from '../../agent/protocol
 import type { Config } from '../config.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { withUser, type Database } from '../db/database.ts';
+import { wantsFeedbackAfterInterview } from '../feedback/preference.ts';
+import type { FeedbackWriter } from '../feedback/writer.ts';
 import { conflict, HttpError, preconditionFailed } from '../http/errors.ts';
 import {
   DEFAULT_LLM_BASE_URL,
@@ -35,6 +37,8 @@ export interface InterviewServiceDeps {
   logger: Logger;
   /** Host lookups when the saved URLs are re-checked at start (the system resolver by default). */
   resolveHost?: Resolver;
+  /** Writes feedback when an interview ends, for users who want that (the default). */
+  feedbackWriter?: FeedbackWriter;
 }
 
 /** What the browser needs to join a voice interview's room. */
@@ -60,6 +64,9 @@ const SAVED_URL_LOOKUP_TIMEOUT_MS = 5000;
  * The interview lifecycle on the server: start a child with the owner's keys, write every
  * line it reports to the owner's row at once (RLS), publish it live, and end it in every case.
  */
+/** Ends after which feedback is written at once (not after an error or a restart: the candidate may start again). */
+const WRITES_FEEDBACK_AFTER = new Set<EndReason>(['completed', 'candidate', 'idle', 'timeout']);
+
 export class InterviewService {
   constructor(private readonly deps: InterviewServiceDeps) {}
 
@@ -100,6 +107,7 @@ export class InterviewService {
         interviewerName: config.interview.interviewerName,
         maxDurationSeconds: config.interview.maxMinutes * 60,
         ...(input.mode === 'voice' ? { patience: input.patience } : {}),
+        feedbackAfterInterview: await withUser(db, userId, (tx) => wantsFeedbackAfterInterview(tx, userId)),
       },
     };
     const start: StartMessage =
@@ -254,7 +262,9 @@ export class InterviewService {
       if (row) {
         logger.info({ interviewId, reason, durationMs: Date.now() - new Date(row.started_at).getTime() }, 'interview ended');
         events.publish(interviewId, 'status', { status: row.status, endedBy: row.ended_by });
-        events.publish(interviewId, 'ended', { reason, error: end.error ?? row.error_message ?? null, interview: presentInterview(row) });
+        const feedbackComing = end.ready && WRITES_FEEDBACK_AFTER.has(reason) && this.deps.feedbackWriter !== undefined && (await withUser(db, userId, (tx) => wantsFeedbackAfterInterview(tx, userId)));
+        events.publish(interviewId, 'ended', { reason, error: end.error ?? row.error_message ?? null, interview: presentInterview(row), feedbackComing });
+        if (feedbackComing) void this.deps.feedbackWriter!.afterEnd(userId, interviewId);
       }
     } catch (err) {
       logger.error({ err, interviewId }, 'could not record the end of an interview');

@@ -1,5 +1,7 @@
 import { Router } from 'express';
-import { requireUser, returnToAfterSignIn } from '../auth/require-user.ts';
+import { currentUser, requireUser, returnToAfterSignIn } from '../auth/require-user.ts';
+import { withUser, type Database } from '../db/database.ts';
+import { setFeedbackAfterInterview, wantsFeedbackAfterInterview } from '../feedback/preference.ts';
 import { DELETE_CONFIRMATION } from '../auth/account.ts';
 import { isLocalBrowser, LOCAL_SIGN_IN_ELSEWHERE } from '../auth/local.ts';
 import {
@@ -20,6 +22,7 @@ const PRESET_LABELS: Record<keyof typeof LLM_PRESETS, string> = {
 };
 
 export interface PagesDeps {
+  db: Database;
   googleSignIn: boolean;
   localSignIn: boolean;
 }
@@ -55,12 +58,21 @@ export function pagesRouter(deps: PagesDeps): Router {
     });
   });
 
-  router.get('/settings', requireUser, (req, res) => {
+  router.get('/settings', requireUser, async (req, res) => {
+    const { id } = currentUser(req);
     res.render('settings', {
       title: 'Settings',
       deleteConfirmation: DELETE_CONFIRMATION,
       confirmMismatch: req.query.confirm === 'mismatch',
+      feedbackAfterInterview: await withUser(deps.db, id, (tx) => wantsFeedbackAfterInterview(tx, id)),
+      feedbackSaved: req.query.saved === 'feedback',
     });
+  });
+
+  // A plain form (no script): the checkbox is sent only when ticked.
+  router.post('/settings/feedback', requireUser, async (req, res) => {
+    await setFeedbackAfterInterview(deps.db, currentUser(req).id, (req.body as { after_interview?: unknown })?.after_interview === 'on');
+    res.redirect(303, '/settings?saved=feedback');
   });
 
   return router;

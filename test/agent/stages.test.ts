@@ -80,6 +80,13 @@ describe('prompts', () => {
     firstTurnInStage: false,
   });
 
+  it('says at the goodbye what happens to feedback: written now, or asked for on the interview page', () => {
+    expect(prompts.instructions(params, status('closing'))).toContain('written feedback is being written now and will be on the interview page');
+    const off = prompts.instructions({ ...params, feedbackAfterInterview: false }, status('closing'));
+    expect(off).toContain('where they can ask for written feedback');
+    expect(off).not.toContain('being written now');
+  });
+
   it('greets by first name with the configured interviewer', () => {
     expect(prompts.greeting(params)).toMatch(/^Hi Priya, I'm Jordan/);
     expect(prompts.greeting({ ...params, interviewerName: undefined })).toContain("I'm Alex");

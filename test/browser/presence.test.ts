@@ -8,10 +8,10 @@ import { agentEntry } from '../../server/workers/spawn.ts';
 import type { FakeOpenAI } from '../fakes/openai-llm.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { captureLogs } from '../helpers/logs.ts';
-import { LLM_KEY, startInterviewModel } from '../interviews/helpers.ts';
+import { startInterviewModel } from '../interviews/helpers.ts';
 import { HAS_CHROMIUM, launchBrowser, newContext } from './browser.ts';
+import { ROOM_URL, signedInWithTextKeys, startTextInterview } from './text-interview.ts';
 
-const ROOM_URL = /\/interviews\/([0-9a-f-]{36})\/room$/;
 const DRAFT = 'I was in the middle of explaining the migration when';
 
 describe.skipIf(!HAS_CHROMIUM)('in a real browser: presence and the unsent answer', () => {
@@ -33,24 +33,8 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: presence and the unsent answe
 
   it.each([1280, 360])('at %i px', async (width) => {
     const context = await newContext(browser, width);
-    const page = await context.newPage();
-    page.setDefaultTimeout(30_000);
-    page.on('dialog', (d) => void (d.type() === 'confirm' ? d.accept() : d.dismiss()));
-    await page.goto(app.url);
-    await page.getByRole('button', { name: 'Continue as local user' }).click();
-    await page.waitForURL(/\/dashboard$/);
-    await page.evaluate(
-      (body) => (window as unknown as { MockFlow: { api(m: string, p: string, b: unknown): Promise<unknown> } }).MockFlow.api('PUT', '/api/keys', body),
-      { openai_key: LLM_KEY, llm_base_url: llm.url, llm_model: 'fake-model' },
-    );
-    await page.goto(`${app.url}/interviews/new`);
-    await page.getByLabel('Your name').fill('Sam Rivera');
-    await page.getByLabel('Target role').fill('Backend Engineer');
-    await page.getByLabel('Experience level').selectOption('senior');
-    await page.locator('input[name="mode"][value="text"]').check();
-    await page.getByRole('button', { name: 'Start interview' }).click();
-    await page.waitForURL(ROOM_URL);
-    const id = ROOM_URL.exec(page.url())![1]!;
+    const page = await signedInWithTextKeys(context, app.url, llm.url);
+    const id = await startTextInterview(page, app.url);
     await page.waitForSelector('#chat .from-interviewer');
 
     // Writing is being there: the page tells the server.
