@@ -63,8 +63,12 @@
     void room.stillHere(false);
   });
 
+  // On a touch screen Enter is a new line (the keyboard has no Shift): Send sends.
+  const enterSends = !window.matchMedia('(pointer: coarse)').matches;
+  if (!enterSends) document.getElementById('message-hint').textContent = 'Send sends your answer · Enter starts a new line';
+
   message.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    if (enterSends && event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       composer.requestSubmit();
     }
@@ -79,6 +83,7 @@
     if (text.length > MAX) {
       messageError.textContent = `An answer can be at most ${MAX.toLocaleString()} characters (this one has ${text.length.toLocaleString()}).`;
       message.setAttribute('aria-invalid', 'true');
+      messageError.scrollIntoView({ block: 'nearest' });
       return;
     }
     send.disabled = true;

@@ -1,6 +1,7 @@
-// A text interview in a real browser, at 1280 and 360 px: an answer being written survives a
-// reload and the end of the interview, writing counts as being there, and the idle limit warns
-// first and is put off by "I'm still here".
+// The text room in a real browser, at 1280 and 360 px: every stage name whole and Send on the
+// first screen; an answer being written survives a reload and the end of the interview, writing
+// counts as being there, and the idle limit warns first and is put off by "I'm still here"; on a
+// touch screen Enter is a new line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { WorkerPool } from '../../server/workers/pool.ts';
@@ -36,6 +37,10 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: presence and the unsent answe
     const page = await signedInWithTextKeys(context, app.url, llm.url);
     const id = await startTextInterview(page, app.url);
     await page.waitForSelector('#chat .from-interviewer');
+    // Layout: every stage name whole (none cut off), and Send on the first screen.
+    expect(await page.$$eval('.stage-steps li', (items) => items.filter((li) => li.scrollWidth > li.clientWidth + 1 && getComputedStyle(li).fontSize !== '0px').map((li) => li.textContent))).toEqual([]);
+    const send = await page.getByRole('button', { name: 'Send' }).boundingBox();
+    expect(send!.y + send!.height).toBeLessThanOrEqual(page.viewportSize()!.height);
 
     // Writing is being there: the page tells the server.
     const presence = page.waitForResponse((r) => r.url().endsWith(`/api/interviews/${id}/presence`));
@@ -70,6 +75,22 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: presence and the unsent answe
     await page.getByRole('button', { name: 'Discard it' }).click();
     await unsent.waitFor({ state: 'hidden' });
     expect(await page.evaluate((key) => localStorage.getItem(key), `mockflow.draft.${id}`)).toBeNull();
+    await context.close();
+  }, 120_000);
+
+  it('on a touch screen, Enter starts a new line and Send sends', async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+    const page = await signedInWithTextKeys(context, app.url, llm.url);
+    await startTextInterview(page, app.url);
+    await page.waitForSelector('#chat .from-interviewer');
+    expect(await page.locator('#message-hint').textContent()).toBe('Send sends your answer · Enter starts a new line');
+    await page.getByLabel('Your answer').pressSequentially('First line');
+    await page.getByLabel('Your answer').press('Enter');
+    await page.getByLabel('Your answer').pressSequentially('second line');
+    expect(await page.getByLabel('Your answer').inputValue()).toBe('First line\nsecond line');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.waitForSelector('#chat .from-user');
+    expect(await page.locator('#chat .from-user .text').textContent()).toBe('First line\nsecond line');
     await context.close();
   }, 120_000);
 });
