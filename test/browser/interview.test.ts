@@ -159,7 +159,7 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: starting and running intervie
     const id = ROOM_URL.exec(page.url())![1]!;
 
     await countMessages(page, '#chat .from-interviewer', 1);
-    await expect(page.locator('#chat .from-interviewer .text').first().textContent()).resolves.toContain('Local');
+    await expect(page.locator('#chat .from-interviewer .text').first().textContent()).resolves.toContain('Hi Sam');
     await expect(page.locator('#stage-name').textContent()).resolves.toBe('Welcome');
     await expect(page.locator('#stage-clock').textContent()).resolves.toMatch(/^\d+:\d\d left in this stage$/);
 
