@@ -129,8 +129,10 @@ export class InterviewService {
       });
       logger.info({ interviewId, mode: input.mode, pid: child.pid, readyMs: child.readyMs }, 'interview started');
     } catch (err) {
-      // A forked child's end is already recorded (kept, so the candidate sees what went wrong in
-      // their history). One never forked (slots filled up meanwhile, or the server is stopping) leaves no trace.
+      // A start that never reached ready leaves no interview behind (no ghost card in the history,
+      // the chart or the counts): the answer to this request says what went wrong. A forked
+      // child's end has already deleted the row; one never forked (slots filled up meanwhile, or
+      // the server is stopping) is deleted here.
       if (!ended) {
         await store.deleteInterview(db, userId, interviewId);
         events.forget(interviewId);
@@ -256,13 +258,16 @@ export class InterviewService {
     const { db, events, logger } = this.deps;
     const { reason } = end;
     try {
-      // A live child's errors were recorded as they came; a failed start's reason was not.
-      if (!end.ready && end.error) await store.recordError(db, userId, interviewId, end.error);
+      if (!end.ready) {
+        // The start's own answer carries the reason; see start().
+        await store.deleteInterview(db, userId, interviewId);
+        return;
+      }
       const row = await store.endInterview(db, userId, interviewId, reason);
       if (row) {
         logger.info({ interviewId, reason, durationMs: Date.now() - new Date(row.started_at).getTime() }, 'interview ended');
         events.publish(interviewId, 'status', { status: row.status, endedBy: row.ended_by });
-        const feedbackComing = end.ready && WRITES_FEEDBACK_AFTER.has(reason) && this.deps.feedbackWriter !== undefined && (await withUser(db, userId, (tx) => wantsFeedbackAfterInterview(tx, userId)));
+        const feedbackComing = WRITES_FEEDBACK_AFTER.has(reason) && this.deps.feedbackWriter !== undefined && (await withUser(db, userId, (tx) => wantsFeedbackAfterInterview(tx, userId)));
         events.publish(interviewId, 'ended', { reason, error: end.error ?? row.error_message ?? null, interview: presentInterview(row), feedbackComing });
         if (feedbackComing) void this.deps.feedbackWriter!.afterEnd(userId, interviewId);
       }

@@ -289,7 +289,7 @@ describe('GET /api/interviews/:id/events', { timeout: 90_000 }, () => {
     const witness = await stream(target, client, id);
     await witness.next((e) => e.event === 'item' || (e.event === 'snapshot' && e.data.items.length > 0));
 
-    const append = gate.arm(/set conversation = conversation \|\|/);
+    const append = gate.arm(/set conversation = coalesce\(conversation, '\[\]'::jsonb\) \|\|/);
     const text = 'I build payment systems.';
     expect((await client.api('POST', `/api/interviews/${id}/messages`, { text })).status).toBe(202);
     await append.caught; // the answer is saved; publishing it waits
