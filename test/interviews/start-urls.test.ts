@@ -46,8 +46,12 @@ const vault = createVault([TEST_ENCRYPTION_KEY]);
 /** The real pool (its child never answers), remembering each start message it was given. */
 class RecordingPool extends WorkerPool {
   readonly starts: StartMessage[] = [];
-  override start(interview: Parameters<WorkerPool['start']>[0]) {
+  /** The patience stored on each started interview's row, read while it was starting (a failed start deletes it). */
+  readonly storedPatience: (string | undefined)[] = [];
+  override async start(interview: Parameters<WorkerPool['start']>[0]) {
     this.starts.push(interview.start);
+    const { rows } = await db.query<{ patience: string }>('select patience from public.interviews where id = $1', [interview.start.interview.interviewId]);
+    this.storedPatience.push(rows[0]?.patience);
     return super.start(interview);
   }
 }
@@ -203,8 +207,7 @@ describe('interview start: the speech settings', () => {
     await saveOnly({ ...VOICE_KEYS, tts_provider: 'deepgram' });
     await startedKeys(false, { ...VOICE, patience: 'patient' });
     expect(pool.starts.at(-1)!.interview.patience).toBe('patient');
-    const { rows } = await db.query<{ patience: string }>('select patience from public.interviews order by created_at desc limit 1');
-    expect(rows[0]?.patience).toBe('patient');
+    expect(pool.storedPatience.at(-1)).toBe('patient');
     await startedKeys(false, TEXT);
     expect(pool.starts.at(-1)!.interview.patience).toBeUndefined();
   });
