@@ -4,7 +4,7 @@
 import { llm, voice } from '@livekit/agents';
 import { describeFailure, type Provider, type ProviderFailure } from './errors.ts';
 import * as prompts from './prompts.ts';
-import type { ChildMessage, EndReason, InterviewParams, ProviderKeys, Stage, TranscriptItem, TurnMetrics } from './protocol.ts';
+import { DEFAULT_PROVIDER_PAUSE_SECONDS, type ChildMessage, type EndReason, type InterviewParams, type ProviderKeys, type Stage, type TranscriptItem, type TurnMetrics } from './protocol.ts';
 import { StageMachine, type StageChange } from './stages.ts';
 
 export interface InterviewOptions {
@@ -38,6 +38,8 @@ export class Interview {
   private readonly cleanups: Array<() => unknown> = [];
   private lastUserMetrics: llm.MetricsReport | undefined;
   private endReason: EndReason | undefined;
+  /** A model or voice failure the interview is waiting out; it ends at `endsAt` if nothing works by then. */
+  private pause: { failure: ProviderFailure; endsAt: number; timer: NodeJS.Timeout } | undefined;
   private readonly endedPromise: Promise<EndReason>;
   private resolveEnded!: (reason: EndReason) => void;
 
@@ -141,6 +143,22 @@ export class Interview {
     this.queueTurn(() => session.generateReply({ userInput: text }));
   }
 
+  /**
+   * The candidate's "Try again" while paused: the turn that failed runs again. Their answer is
+   * already in the conversation (the SDK adds it before the model is called), so the model is
+   * asked for the reply it owes; before any interviewer line, the greeting is said again.
+   */
+  retry(): void {
+    const session = this.session;
+    if (!session || this.isEnding || !this.pause) return;
+    const messages = session.history.items.filter((item) => item.type === 'message');
+    if (!messages.some((item) => item.role === 'assistant')) {
+      this.queueTurn(() => session.say(prompts.greeting(this.params)));
+      return;
+    }
+    this.queueTurn(() => session.generateReply());
+  }
+
   /** Turns we start ourselves run one after another. */
   private queueTurn(startTurn: () => voice.SpeechHandle): void {
     this.turns = this.turns.then(async () => {
@@ -169,6 +187,7 @@ export class Interview {
   async end(reason: EndReason, failure?: ProviderFailure): Promise<void> {
     if (this.endReason !== undefined) return;
     this.endReason = reason;
+    clearTimeout(this.pause?.timer);
     if (failure) this.send({ type: 'error', provider: failure.provider, message: failure.message });
     await this.closeDown();
     this.send({ type: 'ended', reason });
@@ -236,6 +255,11 @@ export class Interview {
       this.lastUserMetrics = m;
       return;
     }
+    if (this.pause) {
+      clearTimeout(this.pause.timer);
+      this.pause = undefined;
+      this.send({ type: 'resumed' });
+    }
     this.reportMetrics(stage, m);
     this.machine.recordInterviewerLine(stage, text);
     this.questionStage = stage;
@@ -259,14 +283,28 @@ export class Interview {
 
   /**
    * An error the SDK gives up on (it has already retried it, see CONNECTION_OPTIONS in
-   * session.ts) ends the interview at once, with one plain sentence naming the provider. Waiting
-   * for the SDK's own limit would leave the candidate talking to silence for many turns.
+   * session.ts), in one plain sentence naming the provider. A model or voice failure pauses the
+   * interview: the candidate can try again, and only a failure that lasts the pause limit ends
+   * it. A speech-to-text failure ends it at once: the SDK closes the session for it.
    */
   private onError(ev: voice.ErrorEvent): void {
     const error = ev.error as { type?: string; recoverable?: boolean; error?: unknown };
     if (error.recoverable || this.isEnding) return;
     const provider = providerOf(error.type);
-    void this.end('error', describeFailure(provider, error.error ?? error, this.keys, { cause: this.networkCause?.(provider) }));
+    const failure = describeFailure(provider, error.error ?? error, this.keys, { cause: this.networkCause?.(provider) });
+    if (provider === 'stt') void this.end('error', failure);
+    else this.paused(failure);
+  }
+
+  private paused(failure: ProviderFailure): void {
+    if (!this.pause) {
+      const limitMs = (this.params.providerPauseSeconds ?? DEFAULT_PROVIDER_PAUSE_SECONDS) * SECONDS;
+      const timer = setTimeout(() => void this.end('error', this.pause?.failure ?? failure), limitMs);
+      timer.unref();
+      this.pause = { failure, endsAt: Date.now() + limitMs, timer };
+    }
+    this.pause.failure = failure;
+    this.send({ type: 'paused', provider: failure.provider as 'llm' | 'tts', message: failure.message, endsAt: this.pause.endsAt });
   }
 
   private onClose(ev: voice.CloseEvent): void {

@@ -65,6 +65,9 @@ function deliver(message: ParentMessage): void {
     case 'skip_stage':
       running.skip(message.stage);
       break;
+    case 'retry':
+      running.retry();
+      break;
     case 'stop':
       void running.stop(message.reason ?? 'candidate');
       break;

@@ -63,7 +63,12 @@ export interface InterviewParams {
   patience?: Patience;
   /** Feedback is written as soon as the interview ends (else the candidate asks for it on the interview page). */
   feedbackAfterInterview?: boolean;
+  /** How long a provider failure may pause the interview before it ends it (DEFAULT_PROVIDER_PAUSE_SECONDS when absent). */
+  providerPauseSeconds?: number;
 }
+
+/** A model or voice that keeps failing for this long ends the interview; until then it is paused. */
+export const DEFAULT_PROVIDER_PAUSE_SECONDS = 120;
 
 export type StartMessage = {
   type: 'start';
@@ -79,6 +84,8 @@ export type ParentMessage =
   | StartMessage
   | { type: 'user_text'; text: string }
   | { type: 'skip_stage'; stage?: Stage }
+  /** The candidate's "Try again" while a provider failure pauses the interview. */
+  | { type: 'retry' }
   | { type: 'stop'; reason?: EndReason };
 
 export interface TranscriptItem {
@@ -112,7 +119,15 @@ export type ChildMessage =
   | { type: 'stage'; stage: Stage; previous: Stage | null; skipped: Stage[]; at: number; by: 'agent' | 'timer' | 'candidate' }
   | { type: 'metrics'; metrics: TurnMetrics }
   | { type: 'ended'; reason: EndReason }
-  | { type: 'error'; provider?: 'llm' | 'stt' | 'tts' | 'livekit'; message: string };
+  | { type: 'error'; provider?: 'llm' | 'stt' | 'tts' | 'livekit'; message: string }
+  /**
+   * A provider failed after its retries: the interview waits for the candidate's `retry` (or a
+   * reply that works) and ends at `endsAt` (epoch ms) if the failure lasts. Sent again for each
+   * retry that fails.
+   */
+  | { type: 'paused'; provider: 'llm' | 'tts'; message: string; endsAt: number }
+  /** A reply came through after a pause. */
+  | { type: 'resumed' };
 
 export function isParentMessage(value: unknown): value is ParentMessage {
   return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
@@ -145,6 +160,7 @@ export function startMessageProblem(value: unknown): string | null {
   if (!EXPERIENCE_LEVELS.includes(interview.experienceLevel as ExperienceLevel)) return 'interview.experienceLevel is not a known level';
   if (interview.maxDurationSeconds !== undefined && !(Number(interview.maxDurationSeconds) > 0)) return 'interview.maxDurationSeconds must be positive';
   if (interview.patience !== undefined && !PATIENCE_LEVELS.includes(interview.patience)) return 'interview.patience is not a known patience';
+  if (interview.providerPauseSeconds !== undefined && !(Number(interview.providerPauseSeconds) > 0)) return 'interview.providerPauseSeconds must be positive';
   if (msg.mode === 'voice' && (!msg.livekit || !isText(msg.livekit.url) || !isText(msg.livekit.token) || !isText(msg.livekit.candidateIdentity))) {
     return 'voice mode needs livekit.url, livekit.token and livekit.candidateIdentity';
   }

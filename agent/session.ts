@@ -31,8 +31,12 @@ export const CONNECTION_OPTIONS = {
   sttConnOptions: { maxRetry: 2, retryIntervalMs: 500, timeoutMs: 10_000 },
   llmConnOptions: { maxRetry: 2, retryIntervalMs: 500, timeoutMs: 10_000 },
   ttsConnOptions: { maxRetry: 2, retryIntervalMs: 500, timeoutMs: 10_000 },
-  /** Close on the first error that survived its retries (Interview ends the interview with a message first). */
-  maxUnrecoverableErrors: 0,
+  /**
+   * The SDK never closes the session for a model or voice failure that survived its retries:
+   * Interview pauses the interview and ends it only if the failure lasts (speech-to-text
+   * failures still close it: the SDK gives no way to resume its input).
+   */
+  maxUnrecoverableErrors: Number.MAX_SAFE_INTEGER,
 } as const satisfies SessionConnectOptions;
 
 export interface InterviewLLMOptions {
@@ -166,6 +170,7 @@ export interface RunningInterview {
   begin(): void;
   userText(text: string): void;
   skip(stage?: Stage): void;
+  retry(): void;
   stop(reason: EndReason): Promise<void>;
 }
 
@@ -249,6 +254,7 @@ export async function runInterview(options: RunInterviewOptions): Promise<Runnin
     },
     userText: (text) => interview.userText(text),
     skip: (stage) => interview.skip(stage),
+    retry: () => interview.retry(),
     stop: (reason) => interview.end(reason),
   };
 }

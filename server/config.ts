@@ -42,6 +42,7 @@ const schema = z.object({
   MAX_CONCURRENT_WORKERS: positiveInt(3, 64),
   INTERVIEW_MAX_MINUTES: positiveInt(20, 240),
   INTERVIEW_IDLE_MINUTES: positiveInt(3, 60),
+  INTERVIEW_PAUSE_SECONDS: positiveInt(120, 900),
   AGENT_HEAP_MB: positiveInt(192, 4096),
   AGENT_USER: optionalText,
   AGENT_WARM_SPARE: z
@@ -84,6 +85,7 @@ const EXPECTED: Record<Name, string> = {
   MAX_CONCURRENT_WORKERS: wholeNumber(1, 64),
   INTERVIEW_MAX_MINUTES: wholeNumber(1, 240),
   INTERVIEW_IDLE_MINUTES: wholeNumber(1, 60),
+  INTERVIEW_PAUSE_SECONDS: wholeNumber(1, 900),
   AGENT_HEAP_MB: wholeNumber(1, 4096),
   AGENT_USER: 'a user name or numeric uid to run interview children as, e.g. nobody',
   AGENT_WARM_SPARE: 'true or false',
@@ -156,7 +158,7 @@ export interface Config {
   deepgramApiUrl: string;
   /** `user`: AGENT_USER as set (server/workers/child-user.ts decides what it means). */
   workers: { max: number; heapMb: number; warmSpare: boolean; user?: string };
-  interview: { maxMinutes: number; idleMinutes: number; interviewerName: string };
+  interview: { maxMinutes: number; idleMinutes: number; pauseSeconds: number; interviewerName: string };
   logLevel: string;
 }
 
@@ -264,6 +266,7 @@ export function parseConfig(env: Env, loadSecrets?: (dataDir: string) => Generat
     interview: {
       maxMinutes: e.INTERVIEW_MAX_MINUTES,
       idleMinutes: e.INTERVIEW_IDLE_MINUTES,
+      pauseSeconds: e.INTERVIEW_PAUSE_SECONDS,
       interviewerName: e.INTERVIEWER_NAME,
     },
     logLevel: e.LOG_LEVEL,

@@ -27,6 +27,9 @@
   const goodbyeText = document.getElementById('goodbye-text');
   const idleWarningText = document.getElementById('idle-warning-text');
   const stillHereButton = document.getElementById('still-here');
+  const pausedPanel = document.getElementById('provider-paused');
+  const pausedText = document.getElementById('provider-paused-text');
+  const tryAgainButton = document.getElementById('try-again');
 
   let stage = root.dataset.stage;
   let stageAt = Number(root.dataset.stageStartedAt);
@@ -140,6 +143,8 @@
       const last = (interview.stages || []).at(-1);
       if (last) setStage(last.stage, interview.stages.length > 1 ? last.at : undefined);
       showLastTurn(((interview.responseTimes || {}).turns || []).at(-1));
+      if (interview.paused) showPause(interview.paused);
+      else hidePause();
       emit('snapshot', interview);
     });
     source.addEventListener('item', (event) => {
@@ -148,6 +153,8 @@
     });
     source.addEventListener('metrics', (event) => showLastTurn(data(event)));
     source.addEventListener('idle_warning', (event) => warnIdle(data(event) || {}));
+    source.addEventListener('paused', (event) => showPause(data(event) || {}));
+    source.addEventListener('resumed', () => hidePause());
     source.addEventListener('stage', (event) => {
       const change = data(event);
       if (change) setStage(change.stage, change.at);
@@ -209,6 +216,39 @@
     if (item && item.role === 'user') idleWarning.hidden = true;
   });
 
+  // ---- A failing provider pauses the interview ------------------------------------------
+
+  function showPause({ message, endsAt }) {
+    const minutes = Math.max(1, Math.round((Number(endsAt) - now()) / 60000));
+    pausedText.textContent = `${message || 'The interviewer could not answer.'} The interview is paused and your last answer is kept. Try again when you are ready; if this goes on, the interview ends by itself in about ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+    tryAgainButton.disabled = false;
+    tryAgainButton.textContent = 'Try again';
+    pausedPanel.hidden = false;
+    idleWarning.hidden = true;
+    pausedPanel.scrollIntoView({ block: 'nearest' });
+    announce(pausedText.textContent);
+  }
+
+  function hidePause() {
+    if (pausedPanel.hidden) return;
+    pausedPanel.hidden = true;
+    announce('The interviewer is back.');
+  }
+
+  tryAgainButton.addEventListener('click', async () => {
+    tryAgainButton.disabled = true;
+    tryAgainButton.textContent = 'Trying again…';
+    try {
+      await api('POST', `/api/interviews/${encodeURIComponent(id)}/retry`);
+    } catch (error) {
+      // 409: it ended meanwhile (the stream says so) or it is no longer paused.
+      tryAgainButton.disabled = false;
+      tryAgainButton.textContent = 'Try again';
+      if (error.status === 409) hidePause();
+      else actionsStatus.textContent = error.message;
+    }
+  });
+
   // ---- Leaving, ending, skipping --------------------------------------------------------
 
   /** Shows the end of the interview where the call was, and leaves the call; the candidate opens their interview when ready. */
@@ -218,6 +258,7 @@
     renderStage();
     if (source) source.close();
     idleWarning.hidden = true;
+    pausedPanel.hidden = true;
     document.querySelector('.room-actions').hidden = true;
     goodbyeText.textContent = feedbackComing
       ? 'Thank you. Your feedback is being written now: it will be on your interview page in a minute or two.'

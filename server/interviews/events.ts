@@ -5,7 +5,7 @@ import { HttpError } from '../http/errors.ts';
 export interface InterviewEvent {
   /** Increases across every interview in this process; see `eventId` for what a browser sees. */
   id: number;
-  type: 'item' | 'stage' | 'metrics' | 'status' | 'ended' | 'error' | 'feedback' | 'idle_warning';
+  type: 'item' | 'stage' | 'metrics' | 'status' | 'ended' | 'error' | 'feedback' | 'idle_warning' | 'paused' | 'resumed';
   data: unknown;
 }
 

@@ -90,6 +90,16 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
     res.status(202).json({ accepted: true });
   });
 
+  // "Try again" while a failing provider pauses the interview: the turn that failed runs again.
+  router.post('/api/interviews/:id/retry', requireUser, async (req, res) => {
+    const { row } = await owned(req);
+    const child = pool.get(row.id);
+    if (row.status !== 'live' || !child) throw conflict('This interview has ended.');
+    if (!service.pauseOf(row.id)) throw conflict('The interviewer is not waiting for anything: carry on with the interview.');
+    if (!child.send({ type: 'retry' })) throw conflict('This interview is ending.');
+    res.status(202).json({ accepted: true });
+  });
+
   router.post('/api/interviews/:id/room-pass', requireUser, async (req, res) => {
     const { user, row } = await owned(req);
     res.set('Cache-Control', 'no-store').json(await service.roomPass(user.id, row));
@@ -127,7 +137,8 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
       heartbeatMs: deps.heartbeatMs ?? 15_000,
       load: async () => {
         const { row } = await owned(req);
-        return { interview: presentInterview(row), live: row.status === 'live' && Boolean(pool.get(row.id)) };
+        const live = row.status === 'live' && Boolean(pool.get(row.id));
+        return { interview: { ...presentInterview(row), paused: (live && service.pauseOf(row.id)) || null }, live };
       },
     });
   });

@@ -57,6 +57,13 @@ export interface Started {
 
 type Mode = StartInterviewInput['mode'];
 
+export interface ProviderPause {
+  provider: 'llm' | 'tts';
+  message: string;
+  /** Epoch ms: the interview ends then if the provider is still failing. */
+  endsAt: number;
+}
+
 /** A host lookup that hangs must not hold a start until the browser gives up. */
 const SAVED_URL_LOOKUP_TIMEOUT_MS = 5000;
 
@@ -68,7 +75,15 @@ const SAVED_URL_LOOKUP_TIMEOUT_MS = 5000;
 const WRITES_FEEDBACK_AFTER = new Set<EndReason>(['completed', 'candidate', 'idle', 'timeout']);
 
 export class InterviewService {
+  /** Live interviews paused by a failing provider, for a page that opens (or reloads) meanwhile. */
+  private readonly pauses = new Map<string, ProviderPause>();
+
   constructor(private readonly deps: InterviewServiceDeps) {}
+
+  /** What is failing in a live interview that is waiting for a provider, if anything. */
+  pauseOf(interviewId: string): ProviderPause | undefined {
+    return this.pauses.get(interviewId);
+  }
 
   async start(userId: string, input: StartInterviewInput): Promise<Started> {
     const { db, pool, events, config, logger } = this.deps;
@@ -106,6 +121,7 @@ export class InterviewService {
         jobDescription: input.job_description || undefined,
         interviewerName: config.interview.interviewerName,
         maxDurationSeconds: config.interview.maxMinutes * 60,
+        providerPauseSeconds: config.interview.pauseSeconds,
         ...(input.mode === 'voice' ? { patience: input.patience } : {}),
         feedbackAfterInterview: await withUser(db, userId, (tx) => wantsFeedbackAfterInterview(tx, userId)),
       },
@@ -246,6 +262,16 @@ export class InterviewService {
           await store.recordError(db, userId, interviewId, message.message);
           events.publish(interviewId, 'error', { message: message.message, provider: message.provider ?? null });
           break;
+        case 'paused': {
+          const pause = { provider: message.provider, message: message.message, endsAt: message.endsAt };
+          this.pauses.set(interviewId, pause);
+          events.publish(interviewId, 'paused', pause);
+          break;
+        }
+        case 'resumed':
+          this.pauses.delete(interviewId);
+          events.publish(interviewId, 'resumed', {});
+          break;
         case 'ended':
           break; // the pool's end notification follows and carries the reason
       }
@@ -257,6 +283,7 @@ export class InterviewService {
   private async finish(userId: string, interviewId: string, end: Pick<InterviewEnd, 'reason' | 'error' | 'ready'>): Promise<void> {
     const { db, events, logger } = this.deps;
     const { reason } = end;
+    this.pauses.delete(interviewId);
     try {
       if (!end.ready) {
         // The start's own answer carries the reason; see start().

@@ -45,7 +45,7 @@ export interface InterviewChild {
   /** Fork → `ready`, measured by the parent. */
   readonly readyMs: number;
   /** Candidate input; false when the child is already ending (the message is dropped). */
-  send(message: Extract<ParentMessage, { type: 'user_text' | 'skip_stage' }>): boolean;
+  send(message: Extract<ParentMessage, { type: 'user_text' | 'skip_stage' | 'retry' }>): boolean;
   /** The candidate is there (typing, or answered the idle warning): the idle limit starts again. */
   stillHere(): boolean;
   /**
@@ -104,6 +104,7 @@ export class ChildSupervisor {
   private gone = false;
   private failure?: FailedStart;
   private lastError?: Extract<ChildMessage, { type: 'error' }>;
+  private providerPaused = false;
   private childEndReason?: EndReason;
   private stopReason?: EndReason;
   private early: LiveMessage[] = [];
@@ -177,7 +178,7 @@ export class ChildSupervisor {
 
   send(message: Parameters<InterviewChild['send']>[0]): boolean {
     if (!this.live || this.gone || this.childEndReason || this.stopReason || !this.child?.connected) return false;
-    if (message.type === 'user_text') this.armIdle();
+    if (message.type === 'user_text' || message.type === 'retry') this.armIdle();
     this.child.send(message, undefined, {}, () => undefined);
     return true;
   }
@@ -216,6 +217,15 @@ export class ChildSupervisor {
         break;
       case 'error':
         this.lastError = message;
+        break;
+      // The candidate cannot answer an interviewer that is not there: no idle end while a provider is failing.
+      case 'paused':
+        this.providerPaused = true;
+        this.clear('idle', 'idleWarning');
+        break;
+      case 'resumed':
+        this.providerPaused = false;
+        this.armIdle();
         break;
       case 'ended':
         this.childEndReason = message.reason;
@@ -317,7 +327,7 @@ export class ChildSupervisor {
   private armIdle(): void {
     const { idleMs } = this.options.limits;
     this.clear('idle', 'idleWarning');
-    if (idleMs <= 0 || this.stopReason || this.childEndReason) return;
+    if (idleMs <= 0 || this.stopReason || this.childEndReason || this.providerPaused) return;
     this.timers.idle = setTimeout(() => void this.stop('idle'), idleMs);
     const { onIdleSoon } = this.options;
     const warnMs = idleWarningMs(idleMs);

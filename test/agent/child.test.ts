@@ -88,38 +88,57 @@ describe('agent child process (text mode)', () => {
     expect(agent.stderr()).not.toContain(KEY);
   });
 
-  it('ends at once when the LLM starts answering 503 mid-interview, after a few quick retries', async () => {
+  it('pauses when the LLM starts answering 503 mid-interview, after a few quick retries, and carries on when the candidate tries again', async () => {
+    let failing = false;
     fake = await startFakeOpenAI({
       apiKey: KEY,
-      replies: ['Nice to meet you, Ana. Tell me about yourself.'],
-      defaultReply: { status: 503, message: `Service unavailable for key ${KEY}` },
+      defaultReply: (body) =>
+        failing
+          ? { status: 503, message: `Service unavailable for key ${KEY}` }
+          : JSON.stringify(body.messages?.at(-1)).includes('statistics')
+            ? 'Statistics! What did you like most about it?'
+            : 'Nice to meet you, Ana. Tell me about yourself.',
     });
     agent = forkAgent();
     agent.send(start(fake.url));
     await agent.next('ready');
     agent.send({ type: 'user_text', text: 'Doing well.' });
     await waitForItems(agent, 3);
+    const answered = fake.requests.filter((r) => r.path === '/v1/chat/completions').length;
+    failing = true;
     agent.send({ type: 'user_text', text: 'I studied statistics.' });
 
-    const error = await agent.next('error');
-    expect(error.provider).toBe('llm');
-    expect(error.message).toBe(
-      `The LLM provider (${new URL(fake.url).host}) answered HTTP 503 (a problem on the provider's side) — try again in a moment.`,
-    );
-    expect(await agent.next('ended')).toEqual({ type: 'ended', reason: 'error' });
-    expect(await agent.exited).toBe(0);
-    expect(types(agent.messages).filter((t) => t !== 'metrics')).toEqual(['ready', 'item', 'item', 'item', 'item', 'error', 'ended']);
-    const chats = fake.requests.filter((r) => r.path === '/v1/chat/completions');
-    // One answered call, then the failing one and its retries — not the SDK's default of several turns.
-    expect(chats).toHaveLength(1 + CONNECTION_OPTIONS.llmConnOptions.maxRetry + 1);
+    const paused = await agent.next('paused');
+    expect(paused).toEqual({
+      type: 'paused',
+      provider: 'llm',
+      message: `The LLM provider (${new URL(fake.url).host}) answered HTTP 503 (a problem on the provider's side) — try again in a moment.`,
+      endsAt: expect.any(Number),
+    });
+    // The failing call and its retries — not the SDK's default of several turns.
+    expect(fake.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(answered + CONNECTION_OPTIONS.llmConnOptions.maxRetry + 1);
+    expect(agent.messages.some((m) => m.type === 'ended' || m.type === 'error')).toBe(false);
+
+    failing = false;
+    agent.send({ type: 'retry' });
+    await agent.next('resumed');
+    const items = agent.messages.flatMap((m) => (m.type === 'item' ? [m.item] : []));
+    // The answer was kept: said once, and the reply to it came after the retry.
+    expect(items.slice(3).map((i) => [i.role, i.text])).toEqual([
+      ['user', 'I studied statistics.'],
+      ['assistant', 'Statistics! What did you like most about it?'],
+    ]);
+    agent.send({ type: 'stop', reason: 'candidate' });
+    expect(await agent.next('ended')).toEqual({ type: 'ended', reason: 'candidate' });
     expect(agent.stderr()).not.toContain(KEY);
   });
 
-  it('ends with the reason when the LLM goes away mid-interview (connection refused)', async () => {
+  it('ends with the reason when the LLM stays away (connection refused) for the whole pause limit', async () => {
     fake = await startFakeOpenAI({ apiKey: KEY, defaultReply: 'Nice to meet you, Ana. Tell me about yourself.' });
     const host = new URL(fake.url).host;
     agent = forkAgent();
-    agent.send(start(fake.url));
+    const message = start(fake.url);
+    agent.send({ ...message, interview: { ...message.interview, providerPauseSeconds: 1 } });
     await agent.next('ready');
     agent.send({ type: 'user_text', text: 'Doing well.' });
     await waitForItems(agent, 3);
@@ -127,12 +146,11 @@ describe('agent child process (text mode)', () => {
     fake = undefined;
     agent.send({ type: 'user_text', text: 'I studied statistics.' });
 
+    const reason = `The LLM provider could not be reached at ${host} (connection refused) — check the base URL in Settings → Keys.`;
+    expect(await agent.next('paused')).toMatchObject({ provider: 'llm', message: reason });
+    agent.send({ type: 'retry' }); // still down: paused again, same deadline
     const error = await agent.next('error');
-    expect(error).toEqual({
-      type: 'error',
-      provider: 'llm',
-      message: `The LLM provider could not be reached at ${host} (connection refused) — check the base URL in Settings → Keys.`,
-    });
+    expect(error).toEqual({ type: 'error', provider: 'llm', message: reason });
     expect(await agent.next('ended')).toEqual({ type: 'ended', reason: 'error' });
     expect(await agent.exited).toBe(0);
     expect(agent.messages.filter((m) => m.type === 'error')).toHaveLength(1);

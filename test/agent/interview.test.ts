@@ -181,24 +181,50 @@ describe('provider failures during the interview (text mode, FakeLLM)', () => {
     model.emit('error', { type, timestamp: Date.now(), label: 'test', error, recoverable } as never);
   }
 
-  it('ends on the first error the SDK gives up on: one error naming the provider, then ended error', async () => {
-    harness = await startText(interviewer);
-    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
-    raise(harness, 'tts_error', refused, true); // being retried: not the end
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(harness.messages.some((m) => m.type === 'error' || m.type === 'ended')).toBe(false);
+  const refused = () => Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
+  const TTS_UNREACHABLE = "OpenAI text-to-speech could not be reached at api.openai.com (connection refused) — check the server's network and try again.";
 
-    raise(harness, 'tts_error', refused, false);
-    raise(harness, 'llm_error', refused, false); // a second failure adds nothing
+  it('pauses on a model or voice error the SDK gives up on, naming the provider, and ends only when the pause limit runs out', async () => {
+    const start = textStart();
+    harness = await startText(interviewer, { start: { ...start, interview: { ...start.interview, providerPauseSeconds: 1 } } });
+    raise(harness, 'tts_error', refused(), true); // being retried: nothing to say yet
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(harness.messages.some((m) => ['error', 'ended', 'paused'].includes(m.type))).toBe(false);
+
+    const before = Date.now();
+    raise(harness, 'tts_error', refused(), false);
+    const paused = harness.messages.find((m) => m.type === 'paused');
+    expect(paused).toEqual({ type: 'paused', provider: 'tts', message: TTS_UNREACHABLE, endsAt: expect.any(Number) });
+    expect((paused as { endsAt: number }).endsAt).toBeGreaterThanOrEqual(before + 1000);
+    raise(harness, 'llm_error', refused(), false); // still failing: the same pause, the newest reason
+    const pauses = harness.messages.filter((m) => m.type === 'paused') as Extract<typeof paused, { type: 'paused' }>[];
+    expect(pauses).toHaveLength(2);
+    expect(pauses[1]!.provider).toBe('llm');
+    expect(pauses[1]!.endsAt).toBe(pauses[0]!.endsAt);
+    expect(harness.messages.some((m) => m.type === 'ended')).toBe(false);
+
     expect(await harness.running.ended).toBe('error');
+    expect(Date.now()).toBeGreaterThanOrEqual(pauses[0]!.endsAt - 50);
     expect(harness.messages.filter((m) => m.type === 'error' || m.type === 'ended')).toEqual([
-      {
-        type: 'error',
-        provider: 'tts',
-        message: "OpenAI text-to-speech could not be reached at api.openai.com (connection refused) — check the server's network and try again.",
-      },
+      { type: 'error', provider: 'llm', message: 'The LLM provider could not be reached at api.openai.com (connection refused) — check the base URL in Settings → Keys.' },
       { type: 'ended', reason: 'error' },
     ]);
+  });
+
+  it('resumes when a reply comes through after a pause (the candidate answered again), and a retry then does nothing', async () => {
+    harness = await startText(interviewer);
+    await harness.say('Doing well.');
+    raise(harness, 'llm_error', refused(), false);
+    expect(harness.messages.at(-1)).toMatchObject({ type: 'paused', provider: 'llm' });
+    await harness.say('Are you there?');
+    const resumed = harness.messages.findIndex((m) => m.type === 'resumed');
+    expect(resumed).toBeGreaterThan(0);
+    expect(harness.messages[resumed - 1]).toMatchObject({ type: 'item', item: { role: 'assistant', text: 'Interesting. Can you give me an example?' } });
+    const count = harness.messages.length;
+    harness.running.retry(); // not paused any more: nothing to run again
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(harness.messages.length).toBe(count);
+    expect(harness.messages.some((m) => m.type === 'ended')).toBe(false);
   });
 
   it('says plainly which provider refused the key', async () => {
