@@ -1,11 +1,9 @@
 // Everything the interviewer is told, as plain text written for speech. No SDK imports.
 
 import type { InterviewParams, Stage } from './protocol.ts';
-import { STAGES } from './protocol.ts';
+import { JOB_DESCRIPTION_MAX_CHARS, RESUME_MAX_CHARS, STAGES } from './protocol.ts';
 
 export const DEFAULT_INTERVIEWER_NAME = 'Alex';
-export const RESUME_MAX_CHARS = 6_000;
-export const JOB_DESCRIPTION_MAX_CHARS = 4_000;
 
 export const STAGE_LABELS: Readonly<Record<Stage, string>> = {
   welcome: 'welcome',

@@ -29,6 +29,14 @@ export const PATIENCE_LABELS: Readonly<Record<Patience, string>> = { quick: 'Qui
 export const DEFAULT_PATIENCE: Patience = 'normal';
 export const VAD_SILENCE_MS = 400;
 
+/**
+ * The longest résumé and job description an interview takes, in characters: the start form's
+ * limits, where a résumé file's text is cut (and the candidate told), and all the interviewer
+ * is given. One value each, so nothing the candidate was shown as accepted is cut later.
+ */
+export const RESUME_MAX_CHARS = 20_000;
+export const JOB_DESCRIPTION_MAX_CHARS = 10_000;
+
 export type EndReason = 'completed' | 'candidate' | 'timeout' | 'idle' | 'error' | 'shutdown';
 
 export interface ProviderKeys {

@@ -1,5 +1,6 @@
 // What every résumé reader hands back, whatever the file was: tidy text, cut at the cap.
 
+import { RESUME_MAX_CHARS } from '../../agent/protocol.ts';
 import { HttpError } from '../http/errors.ts';
 
 export interface ResumeText {
@@ -12,7 +13,7 @@ export interface ResumeText {
   truncated?: true;
 }
 
-export const RESUME_MAX_CHARS = 20_000;
+export { RESUME_MAX_CHARS };
 
 export const resumeError = (code: string, message: string) => new HttpError(400, code, message);
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_PATIENCE, EXPERIENCE_LEVELS, PATIENCE_LEVELS, STAGES } from '../../agent/protocol.ts';
+import { DEFAULT_PATIENCE, EXPERIENCE_LEVELS, JOB_DESCRIPTION_MAX_CHARS, PATIENCE_LEVELS, RESUME_MAX_CHARS, STAGES } from '../../agent/protocol.ts';
 import { hasControlCharacters, storableText } from '../db/storable-text.ts';
 
 const text = (max: number, what: string) =>
@@ -21,8 +21,8 @@ export const StartInterview = z
     experience_level: z.enum(EXPERIENCE_LEVELS, { message: `must be one of ${EXPERIENCE_LEVELS.join(', ')}` }),
     mode: z.enum(['voice', 'text'], { message: 'must be "voice" or "text"' }),
     patience: z.enum(PATIENCE_LEVELS, { message: `must be one of ${PATIENCE_LEVELS.join(', ')}` }).default(DEFAULT_PATIENCE),
-    resume_text: pasted(20_000, 'The résumé text must be at most 20,000 characters').optional(),
-    job_description: pasted(10_000, 'The job description must be at most 10,000 characters').optional(),
+    resume_text: pasted(RESUME_MAX_CHARS, `The résumé text must be at most ${RESUME_MAX_CHARS.toLocaleString('en')} characters`).optional(),
+    job_description: pasted(JOB_DESCRIPTION_MAX_CHARS, `The job description must be at most ${JOB_DESCRIPTION_MAX_CHARS.toLocaleString('en')} characters`).optional(),
   })
   .strict();
 export type StartInterviewInput = z.infer<typeof StartInterview>;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { describeFailure } from '../../agent/errors.ts';
 import { UnsafeUrlError } from '../../agent/net-guard.ts';
 import * as prompts from '../../agent/prompts.ts';
-import { startMessageProblem } from '../../agent/protocol.ts';
+import { JOB_DESCRIPTION_MAX_CHARS, RESUME_MAX_CHARS, startMessageProblem } from '../../agent/protocol.ts';
 import { isQuestion, STAGE_RULES, StageMachine } from '../../agent/stages.ts';
 
 function machineAt(ms = 0) {
@@ -66,8 +66,8 @@ describe('prompts', () => {
     candidateName: 'Priya Natarajan',
     jobRole: 'Site Reliability Engineer',
     experienceLevel: 'senior' as const,
-    resumeText: 'R'.repeat(7000),
-    jobDescription: 'J'.repeat(5000),
+    resumeText: 'R'.repeat(RESUME_MAX_CHARS + 1000),
+    jobDescription: 'J'.repeat(JOB_DESCRIPTION_MAX_CHARS + 1000),
     interviewerName: 'Jordan',
   };
   const status = (stage: 'self_intro' | 'past_experience' | 'company_fit' | 'closing') => ({
@@ -92,14 +92,14 @@ describe('prompts', () => {
     expect(prompts.greeting({ ...params, interviewerName: undefined })).toContain("I'm Alex");
   });
 
-  it('puts the résumé (≤ 6,000 chars) in past experience and the job description (≤ 4,000) in company fit', () => {
+  it('puts the résumé (as much as the start form takes) in past experience and the job description in company fit', () => {
     const past = prompts.instructions(params, status('past_experience'));
-    expect(past).toContain('R'.repeat(prompts.RESUME_MAX_CHARS));
-    expect(past).not.toContain('R'.repeat(prompts.RESUME_MAX_CHARS + 1));
+    expect(past).toContain('R'.repeat(RESUME_MAX_CHARS));
+    expect(past).not.toContain('R'.repeat(RESUME_MAX_CHARS + 1));
     expect(past).not.toContain('JJJ');
     const fit = prompts.instructions(params, status('company_fit'));
-    expect(fit).toContain('J'.repeat(prompts.JOB_DESCRIPTION_MAX_CHARS));
-    expect(fit).not.toContain('J'.repeat(prompts.JOB_DESCRIPTION_MAX_CHARS + 1));
+    expect(fit).toContain('J'.repeat(JOB_DESCRIPTION_MAX_CHARS));
+    expect(fit).not.toContain('J'.repeat(JOB_DESCRIPTION_MAX_CHARS + 1));
     expect(fit).not.toContain('RRR');
     expect(prompts.instructions(params, status('self_intro'))).toContain('senior Site Reliability Engineer');
   });
