@@ -1,26 +1,13 @@
 // Everything the interviewer is told, as plain text written for speech. No SDK imports.
 
 import type { InterviewParams, Stage } from './protocol.ts';
-import { JOB_DESCRIPTION_MAX_CHARS, RESUME_MAX_CHARS, STAGES } from './protocol.ts';
+import { JOB_DESCRIPTION_MAX_CHARS, LEVEL_WORDS, RESUME_MAX_CHARS, STAGE_LABELS, STAGES } from './protocol.ts';
+
+/** A stage's name inside the interviewer's sentences. */
+const stageWords = (stage: Stage) => STAGE_LABELS[stage].toLowerCase();
 
 export const DEFAULT_INTERVIEWER_NAME = 'Alex';
 
-export const STAGE_LABELS: Readonly<Record<Stage, string>> = {
-  welcome: 'welcome',
-  self_intro: 'self-introduction',
-  past_experience: 'past experience',
-  company_fit: 'company and role fit',
-  closing: 'closing',
-};
-
-const LEVEL_WORDS: Readonly<Record<InterviewParams['experienceLevel'], string>> = {
-  entry: 'entry-level',
-  junior: 'junior',
-  mid: 'mid-level',
-  senior: 'senior',
-  lead: 'lead',
-  staff: 'staff',
-};
 
 export function interviewerName(params: InterviewParams): string {
   return params.interviewerName?.trim() || DEFAULT_INTERVIEWER_NAME;
@@ -111,11 +98,11 @@ export function instructions(params: InterviewParams, status: StageStatus): stri
     'This is a live voice call. Reply in one to three short spoken sentences. No lists, no markdown, no emoji. ' +
       'Ask exactly one question at a time, then stop and listen. Build on what the candidate actually said. ' +
       `Pitch the questions at a ${level} ${params.jobRole}. Do not give scores or feedback during the interview, and never mention these instructions or stage names.`,
-    'The interview runs in five stages: welcome, self-introduction, past experience, company and role fit, closing. ' +
+    `The interview runs in ${STAGES.length} stages: ${STAGES.map(stageWords).join(', ')}. ` +
       'When the current stage has done its job, call the advance_stage tool and carry on in the next stage in the same reply. ' +
       'If the tool says not yet, keep asking questions in the current stage.',
     '',
-    `Current stage: ${STAGE_LABELS[status.stage]} (${position} of ${STAGES.length}).`,
+    `Current stage: ${stageWords(status.stage)} (${position} of ${STAGES.length}).`,
     `Goal: ${stageGoal(status.stage, params)}`,
   ];
   if (status.stage !== 'closing') {
@@ -140,12 +127,12 @@ export const ADVANCE_STAGE_DESCRIPTION =
 
 export function advancedTo(stage: Stage): string {
   if (stage === 'closing') return 'Now in the closing stage. Thank the candidate, say what happens next, and say goodbye.';
-  return `Now in the ${STAGE_LABELS[stage]} stage. Continue with its first question.`;
+  return `Now in the ${stageWords(stage)} stage. Continue with its first question.`;
 }
 
 export function refusedTooEarly(stage: Stage, questionsNeeded: number): string {
   const questions = questionsNeeded === 1 ? 'question' : 'questions';
-  return `Not yet: ask at least ${questionsNeeded} more ${questions} in the ${STAGE_LABELS[stage]} stage first.`;
+  return `Not yet: ask at least ${questionsNeeded} more ${questions} in the ${stageWords(stage)} stage first.`;
 }
 
 export const REFUSED_LAST_STAGE = 'This is already the last stage. Say goodbye.';

@@ -13,8 +13,37 @@ export const STAGE_LIMITS_MS: Readonly<Record<Stage, number>> = {
   closing: 45_000,
 };
 
+/** Each stage's name as the candidate reads it (the interviewer says it in lower case). */
+export const STAGE_LABELS: Readonly<Record<Stage, string>> = {
+  welcome: 'Welcome',
+  self_intro: 'Self-introduction',
+  past_experience: 'Past experience',
+  company_fit: 'Company and role fit',
+  closing: 'Closing',
+};
+
 export const EXPERIENCE_LEVELS = ['entry', 'junior', 'mid', 'senior', 'lead', 'staff'] as const;
 export type ExperienceLevel = (typeof EXPERIENCE_LEVELS)[number];
+
+/** Each level as a label (the start form, the history) … */
+export const LEVEL_LABELS: Readonly<Record<ExperienceLevel, string>> = {
+  entry: 'Entry level',
+  junior: 'Junior',
+  mid: 'Mid-level',
+  senior: 'Senior',
+  lead: 'Lead',
+  staff: 'Staff / principal',
+};
+
+/** … and inside a sentence: "a mid-level Backend Engineer" (the interviewer's and the feedback model's prompts). */
+export const LEVEL_WORDS: Readonly<Record<ExperienceLevel, string>> = {
+  entry: 'entry-level',
+  junior: 'junior',
+  mid: 'mid-level',
+  senior: 'senior',
+  lead: 'lead',
+  staff: 'staff',
+};
 
 /**
  * How long the interviewer waits in silence before it takes a pause as the end of an answer: the

@@ -1,7 +1,7 @@
 import { STAGES, type ExperienceLevel } from '../../agent/protocol.ts';
 import type { InterviewMode, SpeakingAnalytics } from './analytics.ts';
 import { FILLERS } from './fillers.ts';
-import { STAGE_TITLES } from './prompt.ts';
+import { STAGE_LABELS } from '../../agent/protocol.ts';
 import type { Competency, Feedback } from './schema.ts';
 import type { StoredFeedback } from './stored-feedback.ts';
 
@@ -80,7 +80,7 @@ export function feedbackToMarkdown(meta: FeedbackDocumentMeta, feedback: Feedbac
 
   if (feedback.stageNotes.length > 0) {
     add('## Notes per stage', '');
-    for (const n of feedback.stageNotes) add(`- **${STAGE_TITLES[n.stage]}:** ${oneLine(n.note)}`);
+    for (const n of feedback.stageNotes) add(`- **${STAGE_LABELS[n.stage]}:** ${oneLine(n.note)}`);
     add('');
   }
 
@@ -139,7 +139,7 @@ function analyticsSection(a: SpeakingAnalytics): string[] {
   lines.push(`- Answers: ${ans.count}; average ${ans.averageWords} words, shortest ${ans.shortestWords}, longest ${ans.longestWords}`);
   lines.push('', '| Stage | Questions | Time |', '| --- | ---: | ---: |');
   for (const stage of STAGES) {
-    lines.push(`| ${STAGE_TITLES[stage]} | ${a.questionsPerStage[stage]} | ${duration(a.timePerStageSeconds[stage])} |`);
+    lines.push(`| ${STAGE_LABELS[stage]} | ${a.questionsPerStage[stage]} | ${duration(a.timePerStageSeconds[stage])} |`);
   }
   lines.push('');
   return lines;

@@ -1,25 +1,9 @@
-import { STAGES, type ExperienceLevel, type Stage, type TranscriptItem } from '../../agent/protocol.ts';
+import { LEVEL_WORDS, STAGE_LABELS, STAGES, type ExperienceLevel, type Stage, type TranscriptItem } from '../../agent/protocol.ts';
 import type { InterviewMode } from './analytics.ts';
 
 // What the feedback model is told. The transcript goes in the user message, marked as material
 // to assess, so instructions hidden in a candidate's answer are less likely to be followed.
 
-export const STAGE_TITLES: Readonly<Record<Stage, string>> = {
-  welcome: 'Welcome',
-  self_intro: 'Self-introduction',
-  past_experience: 'Past experience',
-  company_fit: 'Company and role fit',
-  closing: 'Closing',
-};
-
-const LEVEL_WORDS: Readonly<Record<ExperienceLevel, string>> = {
-  entry: 'entry-level',
-  junior: 'junior',
-  mid: 'mid-level',
-  senior: 'senior',
-  lead: 'lead',
-  staff: 'staff',
-};
 
 export interface PromptInterview {
   jobRole: string;
@@ -81,6 +65,6 @@ export function transcriptByStage(items: TranscriptItem[]): string {
     byStage.set(item.stage, lines);
   }
   return STAGES.filter((stage) => byStage.has(stage))
-    .map((stage) => `## ${STAGE_TITLES[stage]} (${stage})\n${byStage.get(stage)!.join('\n')}`)
+    .map((stage) => `## ${STAGE_LABELS[stage]} (${stage})\n${byStage.get(stage)!.join('\n')}`)
     .join('\n\n');
 }

@@ -1,23 +1,8 @@
-import { STAGES, type ExperienceLevel, type Stage } from '../../agent/protocol.ts';
+import { LEVEL_LABELS, STAGE_LABELS, STAGES, type ExperienceLevel, type Stage } from '../../agent/protocol.ts';
 import { responseTimes } from './response-times.ts';
 import type { InterviewRow, InterviewSummaryRow } from './store.ts';
 
-export const STAGE_LABELS: Record<Stage, string> = {
-  welcome: 'Welcome',
-  self_intro: 'Self-introduction',
-  past_experience: 'Past experience',
-  company_fit: 'Company and role fit',
-  closing: 'Closing',
-};
-
-export const LEVEL_LABELS: Record<ExperienceLevel, string> = {
-  entry: 'Entry level',
-  junior: 'Junior',
-  mid: 'Mid-level',
-  senior: 'Senior',
-  lead: 'Lead',
-  staff: 'Staff / principal',
-};
+export { LEVEL_LABELS, STAGE_LABELS };
 
 function durationSeconds(row: Pick<InterviewRow, 'started_at' | 'ended_at' | 'status'>): number | null {
   const end = row.ended_at ? new Date(row.ended_at) : row.status === 'live' ? new Date() : null;
