@@ -56,10 +56,6 @@ export async function ensureUserRow(db: Database, id: string, fromProvider: Prof
   return toSessionUser(id, profile);
 }
 
-export async function userExists(db: Database, id: string): Promise<boolean> {
-  return (await db.query('select 1 from auth.users where id = $1', [id])).rows.length > 0;
-}
-
 /** Removes the user; every row they own goes with it (ON DELETE CASCADE). */
 export async function deleteUserRows(db: Database, id: string): Promise<void> {
   await db.query('delete from auth.users where id = $1', [id]);

@@ -1,19 +1,12 @@
 // POST /api/resume: one multipart file in field `file`, held in memory (never written to disk),
-// answered with its text. The lead composes auth, CSRF and rate limiting in front of
-// resumeUpload(); resumeRouter() is the bare route.
+// answered with its text. The interview routes put auth, CSRF and rate limiting in front of resumeUpload().
 
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import multer from 'multer';
 import { HttpError, badRequest, tooLarge } from '../http/errors.ts';
 import { extractResumeText } from './resume.ts';
 
 export const RESUME_MAX_BYTES = 5 * 1024 * 1024;
-
-export function resumeRouter(): Router {
-  const router = Router();
-  router.post('/api/resume', ...resumeUpload());
-  return router;
-}
 
 export function resumeUpload(): RequestHandler[] {
   return [receiveResumeFile(), answerWithText];

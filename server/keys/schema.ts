@@ -52,7 +52,6 @@ export type SaveKeysInput = z.infer<typeof SaveKeys>;
  * provider's model list, and tts_provider says whether the OpenAI voice's speech is tested.
  */
 export const TestKeys = SaveKeys;
-export type TestKeysInput = z.infer<typeof TestKeys>;
 
 /** Turns zod issues into the per-field messages the API promises. */
 export function fieldErrors(error: z.ZodError): Record<string, string> {

@@ -140,10 +140,6 @@ export class ChildSupervisor {
     });
   }
 
-  get isGone(): boolean {
-    return this.gone;
-  }
-
   /** Forks, sends `start`, and resolves at `ready`; otherwise kills the child and rejects once it is gone. */
   launch(): Promise<void> {
     const ready = new Promise<void>((resolve, reject) => (this.settleStart = { resolve, reject }));
