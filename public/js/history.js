@@ -12,9 +12,8 @@
   const action = document.getElementById('list-action');
   const pager = document.getElementById('pager');
   const perPage = Number(list.dataset.perPage) || 20;
-  const STAGES = { welcome: 'Welcome', self_intro: 'Self-introduction', past_experience: 'Past experience', company_fit: 'Company and role fit', closing: 'Closing' };
-  // As server/interviews/presenter.ts LEVEL_LABELS, so rows built here match the server's.
-  const LEVELS = { entry: 'Entry level', junior: 'Junior', mid: 'Mid-level', senior: 'Senior', lead: 'Lead', staff: 'Staff / principal' };
+  // The server's words (agent/protocol.ts), so rows built here match the ones it rendered.
+  const { stages: STAGES, levels: LEVELS } = JSON.parse(list.dataset.labels);
 
   let query = input.value.trim();
   let page = Number(list.dataset.page) || 1;

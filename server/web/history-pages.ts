@@ -6,7 +6,7 @@ import { analyticsOf } from '../feedback/routes.ts';
 import { loadFeedback } from '../feedback/store.ts';
 import { feedbackStatus, UNREADABLE_FEEDBACK, type StoredFeedback } from '../feedback/stored-feedback.ts';
 import { notFound } from '../http/errors.ts';
-import { presentInterview, presentSummary } from '../interviews/presenter.ts';
+import { LEVEL_LABELS, presentInterview, presentSummary, STAGE_LABELS } from '../interviews/presenter.ts';
 import { ListQuery } from '../interviews/schema.ts';
 import { getInterview, listInterviews, type InterviewRow } from '../interviews/store.ts';
 import { presentKeys, type PresentedKeys } from '../keys/presenter.ts';
@@ -74,6 +74,8 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
       page: query.page,
       pages,
       perPage: HISTORY_PER_PAGE,
+      // history.js builds the cards of later pages and filters with the same words.
+      labels: JSON.stringify({ stages: STAGE_LABELS, levels: LEVEL_LABELS }),
       prevHref: query.page > 1 ? pageHref(query.page - 1, q) : null,
       nextHref: query.page < pages ? pageHref(query.page + 1, q) : null,
     });
