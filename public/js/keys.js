@@ -33,6 +33,11 @@
   };
   const testRows = () => document.querySelectorAll('#test-results li:not([hidden])');
   const speechRow = document.querySelector('#test-results li[data-provider="speech"]');
+  const testSection = document.getElementById('key-test');
+  const voiceWarning = document.getElementById('voice-warning');
+  // The model typed for each provider, so switching away and back (Other → Groq → Other) keeps it.
+  const modelOf = {};
+  let shownProvider = null;
 
   /** The speech server's fields, and its test, only for the OpenAI voice. */
   function showVoiceFields() {
@@ -55,15 +60,42 @@
     provider.value = keys.llm_provider;
     baseUrl.value = keys.llm_provider === 'custom' ? keys.llm_base_url : '';
     model.value = keys.llm_model;
+    for (const key of Object.keys(modelOf)) delete modelOf[key];
+    shownProvider = keys.llm_provider;
     for (const field of SETTINGS) document.getElementById(field).value = keys[field] || '';
     for (const radio of form.querySelectorAll('input[name="tts_provider"]')) radio.checked = radio.value === keys.tts_provider;
     showVoiceFields();
     baseUrlField.hidden = keys.llm_provider !== 'custom';
     notice.hidden = !keys.needsReentry;
     notice.textContent = keys.message || '';
+    voiceWarning.hidden = !keys.voiceWarning;
+    voiceWarning.textContent = keys.voiceWarning ? `Voice interviews cannot start yet. ${keys.voiceWarning}` : '';
+  }
+
+  /** A test result as its row says it; `at` for a result kept from an earlier test. */
+  function showResult(row, result, at) {
+    row.dataset.state = result.ok ? 'ok' : result.notSet ? 'unset' : 'bad';
+    const verdict = result.ok ? 'Works' : result.notSet ? 'Not set' : 'Does not work';
+    let detail = result.notSet ? result.message : result.ms !== undefined ? `${result.message} (${result.ms} ms)` : result.message;
+    if (at) detail += ` · tested ${formatDate(at)}`;
+    row.querySelector('.result').textContent = verdict === result.message && !at ? verdict : `${verdict}: ${detail}`;
+  }
+
+  /** The last test of the saved keys, as it was when they were last tested. */
+  function showLastTests(tests) {
+    for (const row of document.querySelectorAll('#test-results li')) {
+      const test = tests[row.dataset.provider];
+      if (test) showResult(row, test, test.at);
+      else {
+        row.dataset.state = '';
+        row.querySelector('.result').textContent = 'Not tested yet';
+      }
+    }
   }
 
   function clearErrors() {
+    formStatus.textContent = '';
+    formStatus.dataset.state = '';
     for (const el of form.querySelectorAll('.error')) el.textContent = '';
     for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
   }
@@ -118,8 +150,11 @@
 
   provider.addEventListener('change', () => {
     const option = provider.selectedOptions[0];
+    if (shownProvider) modelOf[shownProvider] = model.value;
+    shownProvider = provider.value;
     baseUrlField.hidden = provider.value !== 'custom';
-    if (option.dataset.model) model.value = option.dataset.model;
+    if (modelOf[provider.value] !== undefined) model.value = modelOf[provider.value];
+    else if (option.dataset.model) model.value = option.dataset.model;
     if (provider.value === 'custom') baseUrl.focus();
   });
 
@@ -131,9 +166,10 @@
     formStatus.textContent = 'Saving…';
     formStatus.dataset.state = 'busy';
     try {
-      show(await api('PUT', '/api/keys', collect()));
-      formStatus.textContent = 'Keys saved.';
-      formStatus.dataset.state = 'ok';
+      const keys = await api('PUT', '/api/keys', collect());
+      show(keys);
+      formStatus.textContent = keys.voiceWarning ? 'Keys saved, but voice interviews cannot start yet: see Speech.' : 'Keys saved.';
+      formStatus.dataset.state = keys.voiceWarning ? 'warn' : 'ok';
     } catch (error) {
       showErrors(error);
     }
@@ -150,7 +186,9 @@
       else if (named.length > 0) row.querySelector('.result').textContent = 'Not tested: fix the fields marked above first';
       else row.querySelector('.result').textContent = `Not tested: ${error.message}`;
     }
-    if (named.length > 0) showErrors(error);
+    if (named.length > 0) return showErrors(error);
+    formStatus.textContent = `Not tested: ${error.message}`;
+    formStatus.dataset.state = 'bad';
   }
 
   document.getElementById('test-keys').addEventListener('click', async () => {
@@ -162,15 +200,20 @@
       row.dataset.state = 'busy';
       row.querySelector('.result').textContent = 'Testing…';
     }
+    // The results are below the form: bring them into view (on a phone, and at 1280×800).
+    testSection.scrollIntoView({ block: 'start' });
+    formStatus.textContent = 'Testing your keys: the results are under "Key test".';
+    formStatus.dataset.state = 'busy';
     try {
       const results = await api('POST', '/api/keys/test', collect());
+      let failures = 0;
       for (const row of rows) {
         const result = results[row.dataset.provider];
-        row.dataset.state = result.ok ? 'ok' : result.notSet ? 'unset' : 'bad';
-        const verdict = result.ok ? 'Works' : result.notSet ? 'Not set' : 'Does not work';
-        const detail = result.notSet ? result.message : `${result.message} (${result.ms} ms)`;
-        row.querySelector('.result').textContent = verdict === result.message ? verdict : `${verdict}: ${detail}`;
+        showResult(row, result);
+        if (!result.ok && !result.notSet) failures += 1;
       }
+      formStatus.textContent = failures === 0 ? 'Key test done: see "Key test".' : `Key test done: ${failures} did not work, see "Key test".`;
+      formStatus.dataset.state = failures === 0 ? 'ok' : 'bad';
     } catch (error) {
       showNotTested(error);
     }
@@ -179,7 +222,9 @@
   document.getElementById('remove-keys').addEventListener('click', async () => {
     if (!window.confirm('Remove all your saved keys? Interviews need them to run.')) return;
     try {
-      show(await api('DELETE', '/api/keys'));
+      const keys = await api('DELETE', '/api/keys');
+      show(keys);
+      showLastTests(keys.lastTests);
       formStatus.textContent = 'All keys removed.';
       formStatus.dataset.state = 'ok';
     } catch (error) {
@@ -187,7 +232,10 @@
     }
   });
 
-  api('GET', '/api/keys').then(show, (error) => {
+  api('GET', '/api/keys').then((keys) => {
+    show(keys);
+    showLastTests(keys.lastTests);
+  }, (error) => {
     formStatus.textContent = error.message;
     formStatus.dataset.state = 'bad';
   });

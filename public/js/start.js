@@ -201,6 +201,21 @@
     return button;
   }
 
+  /** After a voice start fails: the way to the keys, and a text interview with the same answers. */
+  function voiceWayOut() {
+    const textRadio = form.querySelector('input[name="mode"][value="text"]');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'button secondary';
+    button.textContent = 'Use a text interview instead';
+    button.addEventListener('click', () => {
+      textRadio.checked = true;
+      textRadio.dispatchEvent(new Event('change', { bubbles: true }));
+      form.requestSubmit();
+    });
+    return [link('/settings/keys', 'Open Settings → Keys'), button];
+  }
+
   async function liveInterviewLink() {
     try {
       const list = await api('GET', '/api/interviews?perPage=5');
@@ -275,12 +290,12 @@
         const back = await liveInterviewLink();
         showProblem(error.message, back ? [back] : []);
       } else if (error.status === 412) {
-        showProblem(error.message, [link('/settings/keys', 'Open Settings → Keys')]);
+        showProblem(error.message, body.mode === 'voice' ? voiceWayOut() : [link('/settings/keys', 'Open Settings → Keys')]);
       } else if (error.status === 429) {
         showProblem(error.message, []);
         holdUntil(data.retryAfterSeconds || 60);
       } else {
-        showProblem(error.message, [retryButton('Try again')]);
+        showProblem(error.message, [retryButton('Try again'), ...(body.mode === 'voice' ? voiceWayOut() : [])]);
       }
       if (!problem.hidden) problem.focus();
       return;

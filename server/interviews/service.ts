@@ -11,6 +11,7 @@ import {
   DEFAULT_TTS_VOICE,
   defaultModelFor,
   isPresetUrl,
+  OPENAI_VOICE_FIX,
   OPENAI_VOICE_PROBLEM,
   openAiVoiceKey,
   presetOf,
@@ -19,6 +20,7 @@ import { SECRET_FIELDS, type SecretField } from '../keys/schema.ts';
 import { loadKeysRow, openKeys, UnreadableSecret, type KeysRow, type OpenedKeys } from '../keys/store.ts';
 import { checkUserUrl, UnsafeUrlError, type Resolver, type UrlKind } from '../keys/url-guard.ts';
 import type { Logger } from '../logger.ts';
+import { capitalise, joinWords } from '../words.ts';
 import { PoolFullError, type InterviewEnd, type LiveMessage, type WorkerPool } from '../workers/pool.ts';
 import type { InterviewEvents } from './events.ts';
 import { mintCandidateToken, mintRoomTokens } from './livekit-tokens.ts';
@@ -343,7 +345,7 @@ function requireKeys(keys: OpenedKeys, mode: Mode): ProviderKeys {
   }
   if (openAiVoice && !openaiTtsKey) {
     throw preconditionFailed(
-      `${OPENAI_VOICE_PROBLEM}. Add a speech key, or the base URL of your own speech server, in Settings → Keys; or choose the Deepgram voice, or switch the language-model provider to OpenAI.`,
+      `${OPENAI_VOICE_PROBLEM}. In Settings → Keys, ${OPENAI_VOICE_FIX}.`,
       { missing: ['a speech key'] },
     );
   }
@@ -363,12 +365,4 @@ function requireKeys(keys: OpenedKeys, mode: Mode): ProviderKeys {
         }
       : {}),
   };
-}
-
-function joinWords(items: string[]): string {
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,5 +1,15 @@
 import { UnreadableSecret, type Vault } from '../crypto/vault.ts';
-import { DEFAULT_LLM_BASE_URL, LLM_DEFAULT_MODELS, LLM_PRESETS, defaultModelFor, presetOf } from './providers.ts';
+import {
+  DEFAULT_LLM_BASE_URL,
+  LLM_DEFAULT_MODELS,
+  LLM_PRESETS,
+  OPENAI_VOICE_FIX,
+  OPENAI_VOICE_PROBLEM,
+  defaultModelFor,
+  openAiVoiceCannotSpeak,
+  presetOf,
+} from './providers.ts';
+import type { KeyTests } from './key-tests.ts';
 import { SECRET_FIELDS, type SecretField } from './schema.ts';
 import type { KeysRow } from './store.ts';
 
@@ -27,6 +37,10 @@ export type PresentedKeys = Record<SecretField, PresentedKey> & {
   tts_voice: string | null;
   needsReentry: boolean;
   message?: string;
+  /** Why the chosen voice cannot speak with these keys, with what to do; null when it can. */
+  voiceWarning: string | null;
+  /** The last "Test keys" result per provider for the saved keys. */
+  lastTests: KeyTests;
   presets: { id: keyof typeof LLM_PRESETS; baseUrl: string; defaultModel: string }[];
 };
 
@@ -68,6 +82,9 @@ export function presentKeys(row: KeysRow | undefined, vault: Vault): PresentedKe
     tts_model: row?.tts_model ?? null,
     tts_voice: row?.tts_voice ?? null,
     needsReentry: unreadable,
+    // Said only to users who set up voice: text-only users are not asked about a voice they do not use.
+    voiceWarning: (row?.livekit_url || row?.deepgram_key) && openAiVoiceCannotSpeak(row) ? `${OPENAI_VOICE_PROBLEM}: ${OPENAI_VOICE_FIX}.` : null,
+    lastTests: row?.key_tests ?? {},
     ...(unreadable ? { message: 'Some saved keys need re-entering: they were saved under an encryption key this server no longer has.' } : {}),
     presets: (Object.keys(LLM_PRESETS) as (keyof typeof LLM_PRESETS)[]).map((id) => ({
       id,

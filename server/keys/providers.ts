@@ -81,8 +81,9 @@ interface VoiceKeySettings<T> {
   tts_base_url?: string | null;
 }
 
-/** Why the OpenAI voice cannot run when openAiVoiceKey finds no key; each caller adds what to do. */
+/** Why the OpenAI voice cannot run when openAiVoiceKey finds no key; each caller adds where to do OPENAI_VOICE_FIX. */
 export const OPENAI_VOICE_PROBLEM = "The OpenAI voice needs an OpenAI key, and the language-model key is another provider's";
+export const OPENAI_VOICE_FIX = 'add a speech key (an OpenAI key) or the base URL of your own speech server, or choose the Deepgram voice';
 
 /**
  * The key the OpenAI voice is sent with: the speech key, else the language-model key where that
@@ -94,4 +95,12 @@ export function openAiVoiceKey<T>(settings: VoiceKeySettings<T>): T | undefined 
   const llmIsOpenAI = presetOf(settings.llm_base_url || DEFAULT_LLM_BASE_URL) === 'openai';
   const ownSpeechServer = Boolean(settings.tts_base_url) && presetOf(settings.tts_base_url!) !== 'openai';
   return llmIsOpenAI || ownSpeechServer ? (settings.openai_key ?? undefined) : undefined;
+}
+
+/**
+ * The saved keys choose the OpenAI voice and have a language-model key, but nothing the voice can
+ * speak with: said when saving and wherever readiness is shown, never left to fail at the start.
+ */
+export function openAiVoiceCannotSpeak<T>(settings: VoiceKeySettings<T> & { tts_provider?: string | null } | undefined): boolean {
+  return Boolean(settings?.openai_key) && settings?.tts_provider !== 'deepgram' && !openAiVoiceKey(settings!);
 }

@@ -17,6 +17,7 @@ import { originalReportView } from './original-report-view.ts';
 import { reportView } from './report-view.ts';
 import { responseTimesView } from './response-times-view.ts';
 import { modeReadiness, type ModeReadiness } from './readiness.ts';
+import { joinWords } from '../words.ts';
 
 // The pages about past interviews: the dashboard, the history list and one interview with its
 // transcript and feedback. Server-rendered; small scripts add filtering, deleting and feedback
@@ -179,6 +180,8 @@ function keysStatus(keys: PresentedKeys, readiness: ModeReadiness) {
     textFailedTest: readiness.textFailedTest,
     voiceFailedTest: readiness.voiceFailedTest,
     voiceProblem: readiness.voiceProblem,
+    // What the dashboard says voice needs, each thing named (unreadable keys: re-entering them).
+    voiceNeeds: readiness.voiceMissing.length > 0 ? `need ${joinWords(readiness.voiceMissing)}` : 'need keys re-entered',
     needsReentry: keys.needsReentry,
   };
 }

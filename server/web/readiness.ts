@@ -1,5 +1,5 @@
 import type { KeyTest, TestedProvider } from '../keys/key-tests.ts';
-import { OPENAI_VOICE_PROBLEM, openAiVoiceKey } from '../keys/providers.ts';
+import { OPENAI_VOICE_FIX, OPENAI_VOICE_PROBLEM, openAiVoiceCannotSpeak } from '../keys/providers.ts';
 import type { KeysRow } from '../keys/store.ts';
 import { dateText } from './history-view.ts';
 
@@ -25,6 +25,8 @@ export interface ModeReadiness {
   llmReady: boolean;
   /** Why voice cannot start (keys missing); null when it can. */
   voiceProblem: string | null;
+  /** What voice lacks, each named ("LiveKit keys", "a speech key for the OpenAI voice"); empty when nothing. */
+  voiceMissing: string[];
   /** The failed last tests of the providers text or voice use. */
   textFailedTest: FailedTest | null;
   voiceFailedTest: FailedTest | null;
@@ -43,21 +45,25 @@ function failed(tests: KeysRow['key_tests'] | undefined, providers: TestedProvid
 
 export function modeReadiness(row: KeysRow | undefined): ModeReadiness {
   const llmReady = Boolean(row?.openai_key);
-  const missing: string[] = [];
-  if (!row?.livekit_url || !row.livekit_api_key || !row.livekit_api_secret) missing.push('LiveKit');
-  if (!row?.deepgram_key) missing.push('Deepgram');
+  const livekitSet = Boolean(row?.livekit_url && row.livekit_api_key && row.livekit_api_secret);
+  const missingKeys = [...(livekitSet ? [] : ['LiveKit']), ...(row?.deepgram_key ? [] : ['Deepgram'])];
   const openAiVoice = row?.tts_provider !== 'deepgram';
+  const voiceCannotSpeak = missingKeys.length === 0 && openAiVoiceCannotSpeak(row);
+  const voiceMissing = [
+    ...(llmReady ? [] : ['a language-model key']),
+    ...(livekitSet ? [] : ['LiveKit keys']),
+    ...(row?.deepgram_key ? [] : ['a Deepgram key']),
+    ...(voiceCannotSpeak ? ['a speech key for the OpenAI voice'] : []),
+  ];
   let voiceProblem: string | null = null;
-  if (missing.length > 0) {
-    voiceProblem = `Voice needs ${missing.join(' and ')} keys — add them in Settings → Keys.`;
-  } else if (openAiVoice && !openAiVoiceKey(row ?? {})) {
-    voiceProblem = `${OPENAI_VOICE_PROBLEM} — add a speech key or your own speech server, or choose the Deepgram voice, in Settings → Keys.`;
-  }
+  if (missingKeys.length > 0) voiceProblem = `Voice needs ${missingKeys.join(' and ')} keys — add them in Settings → Keys.`;
+  else if (voiceCannotSpeak) voiceProblem = `${OPENAI_VOICE_PROBLEM} — in Settings → Keys, ${OPENAI_VOICE_FIX}.`;
   const textFailedTest = failed(row?.key_tests, ['llm']);
   const voiceFailedTest = failed(row?.key_tests, ['llm', 'livekit', 'deepgram', ...(openAiVoice ? (['speech'] as const) : [])]);
   return {
     llmReady,
     voiceProblem,
+    voiceMissing,
     textFailedTest,
     voiceFailedTest,
     textReady: llmReady && !textFailedTest,

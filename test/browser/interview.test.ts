@@ -262,8 +262,17 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: starting and running intervie
     await problem.waitFor({ state: 'visible', timeout: 25_000 });
     await expect(problem.locator('#start-problem-message').textContent()).resolves.toMatch(/LiveKit could not be reached/);
     await expect(problem.getByRole('button', { name: 'Try again' }).isVisible()).resolves.toBe(true);
+    await expect(problem.getByRole('link', { name: 'Open Settings → Keys' }).getAttribute('href')).resolves.toBe('/settings/keys');
     expect(page.url()).toMatch(/\/interviews\/new$/);
     await screenshot(page, 'start-voice-failed-1280');
+    // The same answers, as a text interview, in one click.
+    await problem.getByRole('button', { name: 'Use a text interview instead' }).click();
+    await page.waitForURL(ROOM_URL);
+    const id = ROOM_URL.exec(page.url())![1]!;
+    await countMessages(page, '#chat .from-interviewer', 1);
+    const { rows } = await app.db.query<{ mode: string; job_role: string }>('select mode, job_role from public.interviews where id = $1', [id]);
+    expect(rows[0]).toEqual({ mode: 'text', job_role: 'Backend Engineer' });
+    await endFromRoom(page, id);
   }, 60_000);
 
   it('shows the voice room, and a plain "cannot reach" message with Retry when the LiveKit server does not answer', async () => {

@@ -236,7 +236,7 @@ describe('interview start: the speech settings', () => {
     const before = pool.starts.length;
     const err = await refusal(true, VOICE);
     expect(err).toMatchObject({ status: 412, details: { missing: ['a speech key'] } });
-    expect(err.message).toMatch(/^The OpenAI voice needs an OpenAI key, and the language-model key is another provider's\. Add a speech key, or the base URL of your own speech server/);
+    expect(err.message).toMatch(/^The OpenAI voice needs an OpenAI key, and the language-model key is another provider's\. In Settings → Keys, add a speech key \(an OpenAI key\) or the base URL of your own speech server, or choose the Deepgram voice\.$/);
     // OpenAI's own speech URL typed in does not make the Groq key an OpenAI one.
     await saveKeys(db, userId, { tts_base_url: 'https://api.openai.com/v1' }, vault);
     expect((await refusal(true, VOICE)).status).toBe(412);

@@ -43,7 +43,7 @@ describe('the dashboard', () => {
     expect(page.text).toMatch(/<li data-state="set">\s*<span class="key-name">Language model/);
     expect(page.text).toContain('OpenAI · gpt-4o');
     expect(page.text).toMatch(/Text interviews: <strong>ready/);
-    expect(page.text).toMatch(/Voice interviews: <strong>need more keys/);
+    expect(page.text).toMatch(/Voice interviews: <strong>need LiveKit keys and a Deepgram key/);
     expect(page.text).not.toContain('sk-dashboard-secret');
     // Not even the last four characters (non-hex, so no random token on the page can hold them).
     expect(page.text).not.toContain('wxyz');
