@@ -20,6 +20,10 @@
     checking_quotes: 'Checking the quotes against your own words…',
   };
 
+  // The exports give dates in the reader's time zone.
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (timeZone) for (const a of document.querySelectorAll('a[data-export]')) a.href += `&tz=${encodeURIComponent(timeZone)}`;
+
   let source = null;
   let pollTimer = null;
   let running = false;

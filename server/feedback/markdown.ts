@@ -120,7 +120,8 @@ export function originalFeedbackToMarkdown(meta: FeedbackDocumentMeta, stored: E
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
-function analyticsSection(a: SpeakingAnalytics): string[] {
+/** The analytics counted by code, as a Markdown section (its own heading first). */
+export function analyticsSection(a: SpeakingAnalytics): string[] {
   const f = a.fillerWords;
   const lines = [f ? '## Speaking analytics' : '## Answer analytics', '', '_Counted from the transcript by code, not by the model._', ''];
   // A text interview has no fillers or pace: they would describe typing.

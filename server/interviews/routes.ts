@@ -6,10 +6,9 @@ import { conflict, notFound, validation } from '../http/errors.ts';
 import { fieldErrors } from '../keys/schema.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import type { InterviewEvents } from './events.ts';
-import { exportFileName, transcriptMarkdown } from './export.ts';
 import { presentInterview, presentSummary } from './presenter.ts';
 import { resumeUpload } from './resume-upload.ts';
-import { CandidateMessage, ExportQuery, ListQuery, SkipStage, StartInterview } from './schema.ts';
+import { CandidateMessage, ListQuery, SkipStage, StartInterview } from './schema.ts';
 import type { InterviewService } from './service.ts';
 import * as store from './store.ts';
 import { streamEvents } from './stream.ts';
@@ -116,17 +115,6 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
     const { user, row } = await owned(req);
     // Answers once the end is recorded, so the page the room goes to next shows it ended.
     res.json(presentInterview(await service.end(user.id, row)));
-  });
-
-  router.get('/api/interviews/:id/export', requireUser, async (req, res) => {
-    const { row } = await owned(req);
-    const { format } = parse(ExportQuery, req.query);
-    const interview = presentInterview(row);
-    if (format === 'md') {
-      res.attachment(exportFileName(interview, 'md')).type('text/markdown; charset=utf-8').send(transcriptMarkdown(interview, deps.interviewerName));
-    } else {
-      res.attachment(exportFileName(interview, 'json')).type('application/json').send(JSON.stringify(interview, null, 2));
-    }
   });
 
   router.get('/api/interviews/:id/events', requireUser, async (req, res) => {

@@ -38,4 +38,5 @@ export const ListQuery = z.object({
   q: z.string().transform(storableText).pipe(z.string().trim().max(200)).optional(),
 });
 
-export const ExportQuery = z.object({ format: z.enum(['json', 'md']).default('json') });
+/** `tz`: the reader's IANA time zone, sent by the page; one the server does not know is UTC. */
+export const ExportQuery = z.object({ format: z.enum(['json', 'md']).default('json'), tz: z.string().optional() });

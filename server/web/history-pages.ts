@@ -5,14 +5,16 @@ import { isUuid, withUser, type Database } from '../db/database.ts';
 import { analyticsOf } from '../feedback/routes.ts';
 import { loadFeedback } from '../feedback/store.ts';
 import { feedbackStatus, UNREADABLE_FEEDBACK, type StoredFeedback } from '../feedback/stored-feedback.ts';
-import { notFound } from '../http/errors.ts';
+import { notFound, validation } from '../http/errors.ts';
+import { fieldErrors } from '../keys/schema.ts';
 import { LEVEL_LABELS, presentInterview, presentSummary, STAGE_LABELS } from '../interviews/presenter.ts';
-import { ListQuery } from '../interviews/schema.ts';
+import { ExportQuery, ListQuery } from '../interviews/schema.ts';
 import { getInterview, listInterviews, type InterviewRow } from '../interviews/store.ts';
 import { presentKeys, type PresentedKeys } from '../keys/presenter.ts';
 import { providerName } from '../keys/providers.ts';
 import { loadKeysRow } from '../keys/store.ts';
-import { interviewCard, interviewFacts, scoreChart, transcriptGroups } from './history-view.ts';
+import { interviewCard, interviewFacts, knownTimeZone, scoreChart, transcriptGroups } from './history-view.ts';
+import { exportFileName, interviewJson, interviewMarkdown } from './interview-export.ts';
 import { originalReportView } from './original-report-view.ts';
 import { reportView } from './report-view.ts';
 import { responseTimesView } from './response-times-view.ts';
@@ -113,6 +115,25 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
       problems: row.problems,
       feedback: panel(row, stored),
     });
+  });
+
+  router.get('/api/interviews/:id/export', idOnly, requireUser, async (req, res) => {
+    const parsed = ExportQuery.safeParse(req.query);
+    if (!parsed.success) throw validation(fieldErrors(parsed.error));
+    const { row, stored } = await owned(req);
+    const exported = {
+      interview: presentInterview(row),
+      stored,
+      analytics: analyticsOf(row),
+      interviewerName: deps.interviewerName,
+      timeZone: knownTimeZone(parsed.data.tz) ?? 'UTC',
+    };
+    res.set('Cache-Control', 'no-store');
+    if (parsed.data.format === 'md') {
+      res.attachment(exportFileName(exported.interview, 'md')).type('text/markdown; charset=utf-8').send(interviewMarkdown(exported));
+    } else {
+      res.attachment(exportFileName(exported.interview, 'json')).type('application/json').send(JSON.stringify(interviewJson(exported), null, 2));
+    }
   });
 
   /** The feedback panel alone, for the page's script to swap in when generation finishes. */

@@ -5,10 +5,24 @@ import { groupByStage, LEVEL_LABELS, STAGE_LABELS, type PresentedInterview, type
 // place values. Dates are rendered in UTC inside <time datetime>; the page scripts re-render
 // them in the reader's own time zone.
 
-const DATE_TIME = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+const DATE_TIMES = new Map<string, Intl.DateTimeFormat>();
 
-export function dateText(iso: string): string {
-  return `${DATE_TIME.format(new Date(iso))} UTC`;
+/** "4 Dec 2026, 14:02 UTC", or in another IANA time zone, named ("… Europe/Paris"). */
+export function dateText(iso: string, timeZone = 'UTC'): string {
+  let format = DATE_TIMES.get(timeZone);
+  if (!format) DATE_TIMES.set(timeZone, (format = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone })));
+  return `${format.format(new Date(iso))} ${timeZone}`;
+}
+
+/** The IANA time zone as the reader's browser named it, when the runtime knows it; undefined for anything else. */
+export function knownTimeZone(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 64) return undefined;
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: value });
+    return value;
+  } catch {
+    return undefined;
+  }
 }
 
 /** "45 s", "12 min", "1 h 5 min"; a dash when unknown. */
@@ -165,7 +179,8 @@ export function transcriptGroups(interview: PresentedInterview, interviewerName:
   }));
 }
 
-export function interviewFacts(interview: PresentedInterview) {
+/** The interview's facts in the page's words; dates in `timeZone` (the page shows UTC, then its script the reader's). */
+export function interviewFacts(interview: PresentedInterview, timeZone = 'UTC') {
   return {
     role: interview.jobRole || 'Interview',
     candidate: interview.candidateName,
@@ -173,7 +188,7 @@ export function interviewFacts(interview: PresentedInterview) {
     mode: interview.mode === 'voice' ? 'Voice' : 'Text',
     live: interview.status === 'live',
     dateIso: interview.startedAt,
-    dateText: dateText(interview.startedAt),
+    dateText: dateText(interview.startedAt, timeZone),
     duration: durationText(interview.durationSeconds),
     endedBy: interview.endedBy ? ENDED_BY[interview.endedBy] : interview.status === 'live' ? 'Still running' : '—',
     stage: interview.finalStage ? STAGE_LABELS[interview.finalStage] : '—',

@@ -27,7 +27,8 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: dashboard, history and the in
       // Slow enough that the page can show the "asking the model" step.
       startFakeOpenAI({ apiKey: LLM_KEY, defaultReply: { content: JSON.stringify(validFeedback()), delayMs: 1200 } }),
     ]);
-    context = await newContext(browser);
+    // A reader away from UTC: the exports give dates in the browser's time zone.
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'Asia/Kolkata' });
     page = await context.newPage();
     page.on('dialog', (d) => {
       if (d.type() === 'confirm') return d.accept();
@@ -168,6 +169,12 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: dashboard, history and the in
     expect(exports['Export Markdown']!.type).toMatch(/^text\/markdown/);
     expect(exports['Export Markdown']!.disposition).toMatch(/^attachment; filename="?mockflow-frontend-engineer-\d{4}-\d\d-\d\d\.md"?$/);
     expect(exports['Export Markdown']!.body).toContain('## Past experience');
+    // Chromium names India's zone Asia/Calcutta (its old IANA name); the export uses the browser's name.
+    const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    expect(zone).toMatch(/^Asia\/(Kolkata|Calcutta)$/);
+    const local = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Kolkata' }).format(new Date(T0));
+    expect(exports['Export Markdown']!.body).toContain(`- Date: ${local} ${zone}\n`);
+    expect(JSON.parse(exports['Export JSON']!.body).timeZone).toBe(zone);
 
     await page.getByRole('button', { name: 'Generate feedback' }).click();
     await page.waitForFunction(() => /Asking your language model/.test(document.getElementById('feedback-progress')!.textContent!));

@@ -161,7 +161,7 @@ describe('the interview pool over HTTP', () => {
     expect(md.headers.get('content-type')).toMatch(/text\/markdown/);
     expect(md.headers.get('content-disposition')).toMatch(/attachment; filename="?mockflow-site-reliability-engineer-\d{4}-\d{2}-\d{2}\.md"?/);
     expect(md.text).toContain('## Welcome');
-    expect(md.text).toContain('Skipped stages: Welcome, Self-introduction, Past experience');
+    expect(md.text).toContain('- Skipped: Welcome, Self-introduction, Past experience');
     const exported = await client.request('GET', `/api/interviews/${ids[2]}/export?format=json`);
     expect(exported.json()).toMatchObject({ id: ids[2], items: expect.any(Array), stages: expect.any(Array) });
 

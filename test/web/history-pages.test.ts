@@ -136,6 +136,42 @@ describe('the interview page', () => {
     expect(page.text).not.toContain('class="report"');
   });
 
+  it('exports the whole interview (facts in the page\'s words, transcript, feedback, analytics) in the reader\'s time zone', async () => {
+    await clear();
+    const id = await seedInterview(app.db, userId, { feedback: 3, durationMs: 52_000 });
+    const md = await client.get(`/api/interviews/${id}/export?format=md&tz=America/New_York`);
+    expect(md.status, md.text).toBe(200);
+    expect(md.headers.get('cache-control')).toBe('no-store');
+    const startedAt = new Date(T0);
+    const local = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'America/New_York' }).format(startedAt);
+    expect(md.text).toContain(`- Date: ${local} America/New_York`);
+    expect(md.text).toContain('- Level: Mid-level');
+    expect(md.text).toContain('- Duration: 52 s');
+    expect(md.text).toContain('- Ending: Finished by the interviewer');
+    expect(md.text).not.toMatch(/\(mid\)|Ended by: completed|\d{4}-\d\d-\d\dT/);
+    expect(md.text).toContain('## Transcript');
+    expect(md.text).toContain('I led the payment form rewrite');
+    expect(md.text).toContain('### Overall: 3/5');
+    expect(md.text).toContain('Day 7: Focus 7');
+    expect(md.text).toContain('### Speaking analytics');
+    // A time zone the server does not know is UTC, said as such.
+    const utc = await client.get(`/api/interviews/${id}/export?format=md&tz=Mars/Olympus`);
+    expect(utc.text).toMatch(/- Date: .* UTC\n/);
+
+    const json = (await client.get(`/api/interviews/${id}/export?format=json&tz=Asia/Tokyo`)).json();
+    expect(json).toMatchObject({ id, timeZone: 'Asia/Tokyo', facts: { level: 'Mid-level', duration: '52 s' } });
+    expect(json.facts.dateText).toMatch(/ Asia\/Tokyo$/);
+    // The feedback as GET /api/interviews/:id/feedback gives it.
+    expect(json.feedback.feedback.overall.score).toBe(3);
+    expect(json.analytics.answers.count).toBeGreaterThan(0);
+
+    // Without feedback the export says so, and still carries the analytics.
+    const bare = await seedInterview(app.db, userId, {});
+    const bareMd = (await client.get(`/api/interviews/${bare}/export?format=md`)).text;
+    expect(bareMd).toContain('No feedback yet: generate it on the interview page.');
+    expect(bareMd).toContain('### Speaking analytics');
+  });
+
   it('renders stored feedback: ring, competencies with bars, best and weakest, analytics and the plan', async () => {
     await clear();
     const id = await seedInterview(app.db, userId, { feedback: 3 });

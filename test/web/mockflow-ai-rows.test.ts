@@ -113,7 +113,9 @@ describe.each(databaseKinds)('rows of the Python original on $name', (kind) => {
     const md = await client.get(`/api/interviews/${rows.fragments}/export?format=md`);
     expect(md.status, md.text).toBe(200);
     expect(md.text).toContain("**[00:04] Sam Lee:** Hello. I'm. ready to start");
-    expect(md.text).toContain('- Ended by: completed');
+    expect(md.text).toContain('- Ending: Finished by the interviewer');
+    // The original's feedback comes with it, a heading level down.
+    expect(md.text).toContain('### Overall: 3.2/5');
     expect(md.text).toContain('## Past experience');
     const data = await client.get(`/api/interviews/${rows.fragments}/export?format=json`);
     expect(data.status).toBe(200);
