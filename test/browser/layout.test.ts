@@ -45,7 +45,7 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: layout on a phone', () => {
     for (const path of ['/dashboard', '/interviews', '/interviews/new', '/settings/keys', '/settings']) {
       await page.goto(`${app.url}${path}`);
       layouts[path] = await page.locator('.site-header').evaluate((header) => {
-        const boxes = [...header.querySelectorAll('.brand, .site-nav > *')].map((el) => {
+        const boxes = Array.from(header.querySelectorAll('.brand, .site-nav > *')).map((el) => {
           const r = el.getBoundingClientRect();
           return `${Math.round(r.x)},${Math.round(r.y)},${Math.round(r.width)}`;
         });
