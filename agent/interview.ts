@@ -4,7 +4,8 @@
 import { llm, voice } from '@livekit/agents';
 import { describeFailure, type Provider, type ProviderFailure } from './errors.ts';
 import * as prompts from './prompts.ts';
-import { DEFAULT_PROVIDER_PAUSE_SECONDS, type ChildMessage, type EndReason, type InterviewParams, type ProviderKeys, type Stage, type TranscriptItem, type TurnMetrics } from './protocol.ts';
+import { type ChildMessage, type InterviewParams, type ProviderKeys, type TranscriptItem, type TurnMetrics } from './protocol.ts';
+import { DEFAULT_PROVIDER_PAUSE_SECONDS, type EndReason, type Stage } from '../shared/vocabulary.ts';
 import { StageMachine, type StageChange } from './stages.ts';
 
 export interface InterviewOptions {

@@ -9,14 +9,8 @@
 
 import { checkLlmConnection } from './llm-check.ts';
 import { routeLogsToStderr } from './logs.ts';
-import {
-  isParentMessage,
-  startMessageProblem,
-  type ChildMessage,
-  type EndReason,
-  type ParentMessage,
-  type StartMessage,
-} from './protocol.ts';
+import { isParentMessage, startMessageProblem, type ChildMessage, type ParentMessage, type StartMessage } from './protocol.ts';
+import { type EndReason } from '../shared/vocabulary.ts';
 import type { RunningInterview } from './session.ts';
 
 const EXIT_GRACE_MS = 3000;

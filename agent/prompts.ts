@@ -1,7 +1,7 @@
 // Everything the interviewer is told, as plain text written for speech. No SDK imports.
 
-import type { InterviewParams, Stage } from './protocol.ts';
-import { JOB_DESCRIPTION_MAX_CHARS, LEVEL_WORDS, RESUME_MAX_CHARS, STAGE_LABELS, STAGES } from './protocol.ts';
+import type { InterviewParams } from './protocol.ts';
+import { type Stage, JOB_DESCRIPTION_MAX_CHARS, LEVEL_WORDS, RESUME_MAX_CHARS, STAGE_LABELS, STAGES } from '../shared/vocabulary.ts';
 
 /** A stage's name inside the interviewer's sentences. */
 const stageWords = (stage: Stage) => STAGE_LABELS[stage].toLowerCase();

@@ -10,7 +10,8 @@ import { Interview } from './interview.ts';
 import { checkLlmConnection, type ConnectionProblem, type LlmCheckOptions } from './llm-check.ts';
 import { Interviewer } from './interviewer.ts';
 import type { Resolver } from './net-guard.ts';
-import { DEFAULT_PATIENCE, END_OF_TURN_WAIT_MS, type ChildMessage, type EndReason, type Patience, type ProviderKeys, type Stage, type StartMessage } from './protocol.ts';
+import { type ChildMessage, type ProviderKeys, type StartMessage } from './protocol.ts';
+import { DEFAULT_PATIENCE, END_OF_TURN_WAIT_MS, type EndReason, type Patience, type Stage } from '../shared/vocabulary.ts';
 
 export const DEFAULT_MAX_DURATION_SECONDS = 20 * 60;
 const TICK_MS = 1000;

@@ -1,6 +1,6 @@
 // The interview's stages as a small state machine. Pure: no I/O, no SDK, time comes from `now`.
 
-import { STAGE_LIMITS_MS, STAGES, type Stage } from './protocol.ts';
+import { STAGE_LIMITS_MS, STAGES, type Stage } from '../shared/vocabulary.ts';
 
 export interface StageRule {
   /** Time budget for the stage; past it the stage may end at the next turn boundary. */

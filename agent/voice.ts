@@ -9,7 +9,8 @@ import OpenAI from 'openai';
 import { describeFailure, missingKey, ProviderError } from './errors.ts';
 import { guardedFetch } from './guarded-fetch.ts';
 import type { Interview } from './interview.ts';
-import { STAGES, type ProviderKeys, type Stage, VAD_SILENCE_MS } from './protocol.ts';
+import { type ProviderKeys } from './protocol.ts';
+import { STAGES, type Stage, VAD_SILENCE_MS } from '../shared/vocabulary.ts';
 import { ensureLogger, type InterviewLLMOptions, type VoiceModels } from './session.ts';
 import { SpeechTTS } from './speech.ts';
 

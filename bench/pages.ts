@@ -9,8 +9,8 @@
 //       compiled on every request, as in development and tests
 // Target: each p50 under 50 ms.
 
-import type { Stage, TranscriptItem } from '../agent/protocol.ts';
-import { STAGES } from '../agent/protocol.ts';
+import type { TranscriptItem } from '../agent/protocol.ts';
+import { type Stage, STAGES } from '../shared/vocabulary.ts';
 import { createApp } from '../server/app.ts';
 import { parseConfig } from '../server/config.ts';
 import { migrate } from '../server/db/migrate.ts';

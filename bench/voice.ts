@@ -29,7 +29,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { END_OF_TURN_WAIT_MS, PATIENCE_LEVELS, type Patience } from '../agent/protocol.ts';
+import { END_OF_TURN_WAIT_MS, PATIENCE_LEVELS, type Patience } from '../shared/vocabulary.ts';
 import { ROOT } from '../server/paths.ts';
 import { CHROMIUM_PATH, launchBrowser } from '../test/browser/browser.ts';
 import { startFakeDeepgram } from '../test/fakes/deepgram.ts';

@@ -1,4 +1,5 @@
-import { STAGES, type Stage, type TranscriptItem } from '../../agent/protocol.ts';
+import { type TranscriptItem } from '../../agent/protocol.ts';
+import { STAGES, type Stage } from '../../shared/vocabulary.ts';
 import { countFillers, type Filler } from './fillers.ts';
 
 // Speaking analytics, computed from the transcript by code (never by the model), so the same

@@ -3,7 +3,8 @@ import type OpenAI from 'openai';
 // The openai SDK is imported on the first generation, not at start-up (server memory).
 type OpenAISdk = typeof import('openai').default;
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import type { ExperienceLevel, TranscriptItem } from '../../agent/protocol.ts';
+import type { TranscriptItem } from '../../agent/protocol.ts';
+import type { ExperienceLevel } from '../../shared/vocabulary.ts';
 import { HttpError } from '../http/errors.ts';
 import { DEFAULT_LLM_BASE_URL, providerName } from '../keys/providers.ts';
 import { computeAnalytics, type InterviewMode, type SpeakingAnalytics, type StageEvent } from './analytics.ts';

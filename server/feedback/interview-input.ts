@@ -1,4 +1,4 @@
-import type { ExperienceLevel } from '../../agent/protocol.ts';
+import type { ExperienceLevel } from '../../shared/vocabulary.ts';
 import type { InterviewRow } from '../interviews/store.ts';
 import { computeAnalytics, type SpeakingAnalytics } from './analytics.ts';
 

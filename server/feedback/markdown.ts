@@ -1,7 +1,6 @@
-import { STAGES, type ExperienceLevel } from '../../agent/protocol.ts';
+import { STAGES, type ExperienceLevel, STAGE_LABELS } from '../../shared/vocabulary.ts';
 import type { InterviewMode, SpeakingAnalytics } from './analytics.ts';
 import { FILLERS } from './fillers.ts';
-import { STAGE_LABELS } from '../../agent/protocol.ts';
 import type { Competency, Feedback } from './schema.ts';
 import type { StoredFeedback } from './stored-feedback.ts';
 

@@ -1,4 +1,5 @@
-import { LEVEL_WORDS, STAGE_LABELS, STAGES, type ExperienceLevel, type Stage, type TranscriptItem } from '../../agent/protocol.ts';
+import { type TranscriptItem } from '../../agent/protocol.ts';
+import { LEVEL_WORDS, STAGE_LABELS, STAGES, type ExperienceLevel, type Stage } from '../../shared/vocabulary.ts';
 import type { InterviewMode } from './analytics.ts';
 
 // What the feedback model is told. The transcript goes in the user message, marked as material

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STAGES } from '../../agent/protocol.ts';
+import { STAGES } from '../../shared/vocabulary.ts';
 
 // The feedback a model must produce, defined once. The zod schema validates the answer
 // (counts, score ranges); `feedbackJsonSchema()` derives what the model is shown. Descriptions

@@ -1,4 +1,5 @@
-import { STAGES, type Stage, type TranscriptItem } from '../../agent/protocol.ts';
+import { type TranscriptItem } from '../../agent/protocol.ts';
+import { STAGES, type Stage } from '../../shared/vocabulary.ts';
 
 // Every shape `interviews.conversation` has been stored in, read into transcript items:
 // - ours: an array of TranscriptItem;

@@ -1,6 +1,6 @@
 // What every résumé reader hands back, whatever the file was: tidy text, cut at the cap.
 
-import { RESUME_MAX_CHARS } from '../../agent/protocol.ts';
+import { RESUME_MAX_CHARS } from '../../shared/vocabulary.ts';
 import { HttpError } from '../http/errors.ts';
 
 export interface ResumeText {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_PATIENCE, EXPERIENCE_LEVELS, JOB_DESCRIPTION_MAX_CHARS, PATIENCE_LEVELS, RESUME_MAX_CHARS, STAGES } from '../../agent/protocol.ts';
+import { CANDIDATE_NAME_MAX_CHARS, DEFAULT_PATIENCE, EXPERIENCE_LEVELS, JOB_DESCRIPTION_MAX_CHARS, JOB_ROLE_MAX_CHARS, PATIENCE_LEVELS, RESUME_MAX_CHARS, STAGES } from '../../shared/vocabulary.ts';
 import { hasControlCharacters, storableText } from '../db/storable-text.ts';
 
 const text = (max: number, what: string) =>
@@ -16,8 +16,8 @@ const pasted = (max: number, message: string) => z.string().trim().max(max, { me
 
 export const StartInterview = z
   .object({
-    candidate_name: line(100, 'Your name'),
-    job_role: line(120, 'The target role'),
+    candidate_name: line(CANDIDATE_NAME_MAX_CHARS, 'Your name'),
+    job_role: line(JOB_ROLE_MAX_CHARS, 'The target role'),
     experience_level: z.enum(EXPERIENCE_LEVELS, { message: `must be one of ${EXPERIENCE_LEVELS.join(', ')}` }),
     mode: z.enum(['voice', 'text'], { message: 'must be "voice" or "text"' }),
     patience: z.enum(PATIENCE_LEVELS, { message: `must be one of ${PATIENCE_LEVELS.join(', ')}` }).default(DEFAULT_PATIENCE),

@@ -1,4 +1,5 @@
-import type { EndReason, ProviderKeys, StartMessage } from '../../agent/protocol.ts';
+import type { ProviderKeys, StartMessage } from '../../agent/protocol.ts';
+import type { EndReason } from '../../shared/vocabulary.ts';
 import type { Config } from '../config.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { withUser, type Database } from '../db/database.ts';

@@ -1,4 +1,5 @@
-import type { EndReason, Patience, Stage, TranscriptItem, TurnMetrics } from '../../agent/protocol.ts';
+import type { TranscriptItem, TurnMetrics } from '../../agent/protocol.ts';
+import type { EndReason, Patience, Stage } from '../../shared/vocabulary.ts';
 import { isUuid, withUser, type Database, type Queryable } from '../db/database.ts';
 import { storedScoreSql, scoreOf } from '../feedback/stored-feedback.ts';
 import { conflict } from '../http/errors.ts';

@@ -1,4 +1,4 @@
-import { DEFAULT_PATIENCE, PATIENCE_LEVELS, STAGES, type EndReason, type Patience, type Stage } from '../../agent/protocol.ts';
+import { DEFAULT_PATIENCE, PATIENCE_LEVELS, STAGES, type EndReason, type Patience, type Stage } from '../../shared/vocabulary.ts';
 import { readConversation } from './legacy-conversation.ts';
 import type { InterviewRow, InterviewSummaryRow, StageEvent } from './store.ts';
 

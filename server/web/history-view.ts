@@ -1,4 +1,5 @@
-import type { EndReason, ExperienceLevel, TranscriptItem } from '../../agent/protocol.ts';
+import type { TranscriptItem } from '../../agent/protocol.ts';
+import type { EndReason, ExperienceLevel } from '../../shared/vocabulary.ts';
 import { groupByStage, LEVEL_LABELS, STAGE_LABELS, type PresentedInterview, type presentSummary } from '../interviews/presenter.ts';
 
 // What the dashboard, history and interview pages show, worked out here so the templates only

@@ -1,7 +1,7 @@
 import { analyticsSection, feedbackToMarkdown, originalFeedbackToMarkdown } from '../feedback/markdown.ts';
 import type { SpeakingAnalytics } from '../feedback/analytics.ts';
 import { presentFeedback, UNREADABLE_FEEDBACK, type StoredFeedback } from '../feedback/stored-feedback.ts';
-import type { ExperienceLevel } from '../../agent/protocol.ts';
+import type { ExperienceLevel } from '../../shared/vocabulary.ts';
 import { groupByStage, type PresentedInterview } from '../interviews/presenter.ts';
 import { clock, interviewFacts } from './history-view.ts';
 

@@ -5,7 +5,7 @@
 import { Router, type Request } from 'express';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { DEFAULT_PATIENCE, END_OF_TURN_WAIT_MS, EXPERIENCE_LEVELS, PATIENCE_LABELS, PATIENCE_LEVELS, STAGE_LIMITS_MS, STAGES, type Stage } from '../../agent/protocol.ts';
+import { DEFAULT_PATIENCE, END_OF_TURN_WAIT_MS, EXPERIENCE_LEVELS, PATIENCE_LABELS, PATIENCE_LEVELS, STAGE_LIMITS_MS, STAGES, type Stage } from '../../shared/vocabulary.ts';
 import { LOCAL_USER_NAME } from '../auth/local.ts';
 import { currentUser, requireUser } from '../auth/require-user.ts';
 import { withUser, type Database } from '../db/database.ts';

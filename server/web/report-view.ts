@@ -1,4 +1,4 @@
-import { STAGES } from '../../agent/protocol.ts';
+import { STAGES } from '../../shared/vocabulary.ts';
 import type { SpeakingAnalytics } from '../feedback/analytics.ts';
 import { FILLERS } from '../feedback/fillers.ts';
 import type { FeedbackData } from '../feedback/generate.ts';

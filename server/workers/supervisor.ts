@@ -2,7 +2,8 @@
 // child reports, the idle and duration limits, stopping, and exactly one end notification.
 
 import type { ChildProcess } from 'node:child_process';
-import type { ChildMessage, EndReason, ParentMessage, StartMessage } from '../../agent/protocol.ts';
+import type { ChildMessage, ParentMessage, StartMessage } from '../../agent/protocol.ts';
+import type { EndReason } from '../../shared/vocabulary.ts';
 import type { Logger } from '../logger.ts';
 import { AgentStartError, PoolClosedError, type StartFailure } from './errors.ts';
 import type { Redact } from './redact.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Stage, TranscriptItem } from '../../agent/protocol.ts';
+import type { TranscriptItem } from '../../agent/protocol.ts';
+import type { Stage } from '../../shared/vocabulary.ts';
 import { computeAnalytics, round, wordsOf, type StageEvent } from '../../server/feedback/analytics.ts';
 
 // A hand-written interview whose numbers can be checked with a pencil. Times are seconds from

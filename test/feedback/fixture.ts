@@ -1,6 +1,7 @@
 // A short finished interview and a valid model answer about it, shared by the feedback tests.
 
-import type { Stage, TranscriptItem } from '../../agent/protocol.ts';
+import type { TranscriptItem } from '../../agent/protocol.ts';
+import type { Stage } from '../../shared/vocabulary.ts';
 import type { StageEvent } from '../../server/feedback/analytics.ts';
 import type { Feedback } from '../../server/feedback/schema.ts';
 

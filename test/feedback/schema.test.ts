@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STAGES } from '../../agent/protocol.ts';
+import { STAGES } from '../../shared/vocabulary.ts';
 import { describeProblems, feedbackJsonSchema, FeedbackSchema } from '../../server/feedback/schema.ts';
 import { validFeedback } from './fixture.ts';
 

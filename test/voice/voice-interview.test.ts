@@ -24,7 +24,7 @@ import {
   type VoiceRunOptions,
   type VoiceRunReport,
 } from './voice-run.ts';
-import { END_OF_TURN_WAIT_MS } from '../../agent/protocol.ts';
+import { END_OF_TURN_WAIT_MS } from '../../shared/vocabulary.ts';
 
 const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 

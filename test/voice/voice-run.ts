@@ -11,7 +11,8 @@
 import { Room as NodeRoom } from '@livekit/rtc-node';
 import { AccessToken, RoomServiceClient } from 'livekit-server-sdk';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { Patience, TranscriptItem } from '../../agent/protocol.ts';
+import type { TranscriptItem } from '../../agent/protocol.ts';
+import type { Patience } from '../../shared/vocabulary.ts';
 import { withUser } from '../../server/db/database.ts';
 import { getInterview } from '../../server/interviews/store.ts';
 import { agentEntry } from '../../server/workers/spawn.ts';

@@ -1,7 +1,7 @@
 // The start form and the interview room as HTTP pages: who may see them, what they are told
 // about their keys, and that nothing the user typed reaches the page unescaped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STAGE_LIMITS_MS } from '../../agent/protocol.ts';
+import { STAGE_LIMITS_MS } from '../../shared/vocabulary.ts';
 import { withUser } from '../../server/db/database.ts';
 import * as store from '../../server/interviews/store.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';

@@ -1,7 +1,8 @@
 // Interviews and feedback written straight into the database (as their owner, through RLS), for
 // page tests and the pages benchmark.
 
-import type { EndReason, Stage, TranscriptItem, TurnMetrics } from '../../agent/protocol.ts';
+import type { TranscriptItem, TurnMetrics } from '../../agent/protocol.ts';
+import type { EndReason, Stage } from '../../shared/vocabulary.ts';
 import { userForIdentity } from '../../server/auth/users.ts';
 import { withUser, type Database } from '../../server/db/database.ts';
 import { computeAnalytics, type StageEvent } from '../../server/feedback/analytics.ts';
