@@ -6,7 +6,7 @@ import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam
 import type { TranscriptItem } from '../../agent/protocol.ts';
 import type { ExperienceLevel } from '../../shared/vocabulary.ts';
 import { HttpError } from '../http/errors.ts';
-import { DEFAULT_LLM_BASE_URL, providerName } from '../keys/providers.ts';
+import { DEFAULT_LLM_BASE_URL, providerName } from '../../shared/providers.ts';
 import { computeAnalytics, type InterviewMode, type SpeakingAnalytics, type StageEvent } from './analytics.ts';
 import { feedbackMessages } from './prompt.ts';
 import { verifyQuotes } from './quotes.ts';

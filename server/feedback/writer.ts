@@ -3,7 +3,7 @@ import { withUser, type Database } from '../db/database.ts';
 import { conflict, preconditionFailed } from '../http/errors.ts';
 import type { InterviewEvents } from '../interviews/events.ts';
 import { getInterview, type InterviewRow } from '../interviews/store.ts';
-import { DEFAULT_LLM_BASE_URL, defaultModelFor, presetOf } from '../keys/providers.ts';
+import { DEFAULT_LLM_BASE_URL, defaultModelFor, presetOf } from '../../shared/providers.ts';
 import { readUserKeys, UnreadableSecret } from '../keys/store.ts';
 import { guardedFetch } from '../keys/url-guard.ts';
 import type { Logger } from '../logger.ts';

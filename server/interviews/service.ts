@@ -16,7 +16,7 @@ import {
   OPENAI_VOICE_PROBLEM,
   openAiVoiceKey,
   presetOf,
-} from '../keys/providers.ts';
+} from '../../shared/providers.ts';
 import { SECRET_FIELDS, type SecretField } from '../keys/schema.ts';
 import { loadKeysRow, openKeys, UnreadableSecret, type KeysRow, type OpenedKeys } from '../keys/store.ts';
 import { checkUserUrl, UnsafeUrlError, type Resolver, type UrlKind } from '../keys/url-guard.ts';

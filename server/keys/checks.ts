@@ -8,7 +8,7 @@ import {
   DEFAULT_TTS_VOICE,
   openAiVoiceKey,
   providerName,
-} from './providers.ts';
+} from '../../shared/providers.ts';
 import {
   checkUrlHost,
   guardedFetch,

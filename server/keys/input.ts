@@ -1,5 +1,5 @@
 import { validation } from '../http/errors.ts';
-import { isPresetUrl } from './providers.ts';
+import { isPresetUrl } from '../../shared/providers.ts';
 import { fieldErrors } from './schema.ts';
 import { checkUserUrl, parseUserUrl, UnsafeUrlError, type Resolver, type UrlKind } from './url-guard.ts';
 

@@ -8,7 +8,7 @@ import {
   defaultModelFor,
   openAiVoiceCannotSpeak,
   presetOf,
-} from './providers.ts';
+} from '../../shared/providers.ts';
 import type { KeyTests } from './key-tests.ts';
 import { SECRET_FIELDS, type SecretField } from './schema.ts';
 import type { KeysRow } from './store.ts';

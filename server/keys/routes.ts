@@ -6,7 +6,7 @@ import { testProviderKeys, type CheckResult, type ProviderCheckResults } from '.
 import { checkHostsBeforeSaving, parseKeysBody } from './input.ts';
 import { recordKeyTests } from './key-tests.ts';
 import { presentKeys } from './presenter.ts';
-import { DEFAULT_LLM_BASE_URL, defaultModelFor } from './providers.ts';
+import { DEFAULT_LLM_BASE_URL, defaultModelFor } from '../../shared/providers.ts';
 import { SaveKeys, SECRET_FIELDS, SETTING_FIELDS, TestKeys, type SaveKeysInput, type SecretField, type SettingField } from './schema.ts';
 import { deleteKeys, loadKeysRow, savedSettings, saveKeys, UnreadableSecret, type KeysRow, type OpenedKeys } from './store.ts';
 import type { Resolver } from './url-guard.ts';

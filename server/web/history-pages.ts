@@ -11,7 +11,7 @@ import { LEVEL_LABELS, presentInterview, presentSummary, STAGE_LABELS } from '..
 import { ExportQuery, ListQuery } from '../interviews/schema.ts';
 import { getInterview, listInterviews, type InterviewRow } from '../interviews/store.ts';
 import { presentKeys, type PresentedKeys } from '../keys/presenter.ts';
-import { providerName } from '../keys/providers.ts';
+import { providerName } from '../../shared/providers.ts';
 import { loadKeysRow } from '../keys/store.ts';
 import { interviewCard, interviewFacts, knownTimeZone, scoreChart, transcriptGroups } from './history-view.ts';
 import { exportFileName, interviewJson, interviewMarkdown } from './interview-export.ts';

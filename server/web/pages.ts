@@ -11,15 +11,9 @@ import {
   OPENAI_TTS_MODEL,
   DEFAULT_TTS_VOICE,
   LLM_DEFAULT_MODELS,
+  LLM_NAMES,
   LLM_PRESETS,
-} from '../keys/providers.ts';
-
-const PRESET_LABELS: Record<keyof typeof LLM_PRESETS, string> = {
-  openai: 'OpenAI',
-  groq: 'Groq',
-  together: 'Together AI',
-  openrouter: 'OpenRouter',
-};
+} from '../../shared/providers.ts';
 
 export interface PagesDeps {
   db: Database;
@@ -49,7 +43,7 @@ export function pagesRouter(deps: PagesDeps): Router {
       title: 'Keys',
       presets: (Object.keys(LLM_PRESETS) as (keyof typeof LLM_PRESETS)[]).map((id) => ({
         id,
-        label: PRESET_LABELS[id],
+        label: LLM_NAMES[id],
         baseUrl: LLM_PRESETS[id],
         defaultModel: LLM_DEFAULT_MODELS[id],
       })),

@@ -1,5 +1,5 @@
 import type { KeyTest, TestedProvider } from '../keys/key-tests.ts';
-import { OPENAI_VOICE_FIX, OPENAI_VOICE_PROBLEM, openAiVoiceCannotSpeak } from '../keys/providers.ts';
+import { OPENAI_VOICE_FIX, OPENAI_VOICE_PROBLEM, openAiVoiceCannotSpeak } from '../../shared/providers.ts';
 import type { KeysRow } from '../keys/store.ts';
 import { dateText } from './history-view.ts';
 

@@ -14,7 +14,7 @@ import { InterviewEvents } from '../../server/interviews/events.ts';
 import type { StartInterviewInput } from '../../server/interviews/schema.ts';
 import { InterviewService } from '../../server/interviews/service.ts';
 import type { StartMessage } from '../../agent/protocol.ts';
-import { LLM_PRESETS } from '../../server/keys/providers.ts';
+import { LLM_PRESETS } from '../../shared/providers.ts';
 import type { SaveKeysInput } from '../../server/keys/schema.ts';
 import { deleteKeys, saveKeys } from '../../server/keys/store.ts';
 import type { Resolver } from '../../server/keys/url-guard.ts';

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testProviderKeys, type CheckOptions, type ProviderCheckResults, type ProviderKeys } from '../../server/keys/checks.ts';
-import { LLM_PRESETS, defaultModelFor, providerName } from '../../server/keys/providers.ts';
+import { LLM_PRESETS, defaultModelFor, providerName } from '../../shared/providers.ts';
 import type { Resolver } from '../../server/keys/url-guard.ts';
 import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.ts';
 import { sendGarbage, startFakeLiveKit, type FakeLiveKit, type Garbage } from '../fakes/livekit.ts';

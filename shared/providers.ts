@@ -17,7 +17,8 @@ export const LLM_DEFAULT_MODELS: Record<LlmPreset, string> = {
   openrouter: 'openai/gpt-4o-mini',
 };
 
-const LLM_NAMES: Record<LlmPreset, string> = {
+/** Each preset as the candidate reads it. */
+export const LLM_NAMES: Record<LlmPreset, string> = {
   openai: 'OpenAI',
   groq: 'Groq',
   together: 'Together AI',
