@@ -36,7 +36,11 @@ export async function openPglite(dataDir?: string, hooks: PgliteHooks = {}): Pro
     hooks.onCreating?.(dataDir);
     await initInOwnProcess(dataDir);
   }
-  const pg = await PGlite.create(dataDir, PGLITE_OPTIONS);
+  return wrapPglite(await PGlite.create(dataDir, PGLITE_OPTIONS));
+}
+
+/** A PGlite instance as the app's Database (closing it closes the instance, once). */
+export function wrapPglite(pg: PGlite): Database {
   let closed = false;
   return {
     kind: 'pglite',

@@ -1,10 +1,9 @@
 // Signing in (locally and through the fake Google provider), signing out, the settings pages,
 // account deletion, and the error pages — each checked by axe and photographed at phone and
 // desktop widths.
+import { freshPglite } from '../helpers/databases.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { openPglite } from '../../server/db/pglite.ts';
-import { migrate } from '../../server/db/migrate.ts';
 import { startFakeGoogle, type FakeGoogle } from '../fakes/google.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { HAS_CHROMIUM, launchBrowser, newContext, overflowingElements, screenshot, seriousA11yViolations } from './browser.ts';
@@ -206,8 +205,7 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: signing in, settings and erro
   });
 
   it.each(WIDTHS)('shows a plain error page, without internals, when the server fails (%i px)', async (width) => {
-    const db = await openPglite();
-    await migrate(db);
+    const db = await freshPglite();
     const failing = await startTestApp({ db });
     const { context, page } = await tab(width);
     try {

@@ -1,14 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { withUser, type Database } from '../../server/db/database.ts';
-import { migrate } from '../../server/db/migrate.ts';
-import { openPglite } from '../../server/db/pglite.ts';
 import { startFakeOpenAI, type FakeOpenAI, type FakeReply } from '../fakes/openai-llm.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import type { Client } from '../helpers/client.ts';
 import { openEvents } from '../helpers/sse.ts';
 import { otherUserId, seedInterview } from '../web/seed.ts';
 import { interviewItems, interviewStageEvents, T0, validFeedback } from './fixture.ts';
+import { freshPglite } from '../helpers/databases.ts';
 
 const KEY = 'sk-feedback-api-test-0000';
 const json = { accept: 'application/json' };
@@ -49,8 +48,7 @@ async function signedInWithEndedInterview(items = interviewItems, db?: Database,
  * committed: a slow moment under load, when a second request could arrive mid-way.
  */
 async function slowKeysDb(delay: { ms: number }): Promise<Database> {
-  const db = await openPglite();
-  await migrate(db);
+  const db = await freshPglite();
   return {
     kind: db.kind,
     query: (sql, params) => db.query(sql, params),

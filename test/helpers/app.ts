@@ -1,11 +1,10 @@
 import { createApp } from '../../server/app.ts';
 import { parseConfig, type Config } from '../../server/config.ts';
 import type { Database } from '../../server/db/database.ts';
-import { migrate } from '../../server/db/migrate.ts';
-import { openPglite } from '../../server/db/pglite.ts';
 import type { RateLimits } from '../../server/http/security.ts';
 import type { WorkerPool } from '../../server/workers/pool.ts';
 import { Client } from './client.ts';
+import { freshPglite } from './databases.ts';
 import { listen } from './http.ts';
 import { captureLogs } from './logs.ts';
 
@@ -44,8 +43,7 @@ export async function startTestApp(
     ...options.env,
   });
   const ownsDb = !options.db;
-  const db = options.db ?? (await openPglite());
-  if (ownsDb) await migrate(db);
+  const db = options.db ?? (await freshPglite());
   const logs = captureLogs();
   const built = createApp({
     config,

@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Database } from '../../server/db/database.ts';
 import { migrate } from '../../server/db/migrate.ts';
-import { openPglite } from '../../server/db/pglite.ts';
+import { PGlite } from '@electric-sql/pglite';
+import { readFile } from 'node:fs/promises';
+import { openPglite, wrapPglite } from '../../server/db/pglite.ts';
+import { PGLITE_TEMPLATE_ENV } from '../setup/pglite-template.ts';
+import { PGLITE_OPTIONS } from '../../server/db/pglite-options.ts';
 import { openPostgres } from '../../server/db/postgres.ts';
 
 export interface TestDatabase {
@@ -25,11 +29,27 @@ if (!url) {
   );
 }
 
+let template: Promise<Blob> | undefined;
+
+/**
+ * A new in-memory embedded database, already migrated: a copy of the run's template
+ * (test/setup/pglite-template.ts), or migrated here in a process the test run did not set up.
+ */
+export async function freshPglite(): Promise<Database> {
+  const file = process.env[PGLITE_TEMPLATE_ENV];
+  if (!file) {
+    const db = await openPglite();
+    await migrate(db);
+    return db;
+  }
+  template ??= readFile(file).then((bytes) => new Blob([bytes]));
+  return wrapPglite(await PGlite.create({ ...PGLITE_OPTIONS, loadDataDir: await template }));
+}
+
 const pglite: DatabaseKind = {
   name: 'pglite',
   async open({ migrate: run = true } = {}) {
-    const db = await openPglite();
-    if (run) await migrate(db);
+    const db = run ? await freshPglite() : await openPglite();
     return { db, dispose: () => db.close() };
   },
 };

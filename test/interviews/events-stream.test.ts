@@ -1,13 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../server/db/database.ts';
-import { migrate } from '../../server/db/migrate.ts';
-import { openPglite } from '../../server/db/pglite.ts';
 import { InterviewEvents } from '../../server/interviews/events.ts';
 import type { FakeOpenAI } from '../fakes/openai-llm.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import type { Client } from '../helpers/client.ts';
 import { openEvents, type SseEvent, type SseStream } from '../helpers/sse.ts';
 import { saveTextKeys, sessionHeaders, START_TEXT, startInterviewModel } from './helpers.ts';
+import { freshPglite } from '../helpers/databases.ts';
 
 let llm: FakeOpenAI;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -130,8 +129,7 @@ function gated(inner: Database) {
 }
 
 async function gatedApp() {
-  const inner = await openPglite();
-  await migrate(inner);
+  const inner = await freshPglite();
   cleanups.push(() => inner.close());
   const gate = gated(inner);
   return { gate, target: await app({ db: gate.db }) };
@@ -216,8 +214,7 @@ describe('GET /api/interviews/:id/events', { timeout: 90_000 }, () => {
   });
 
   it('answers a reconnect to an ended interview whose events are forgotten (restart) with snapshot and ended, then closes', async () => {
-    const db = await openPglite();
-    await migrate(db);
+    const db = await freshPglite();
     cleanups.push(() => db.close());
     const before = await startTestApp({ db });
     let beforeOpen = true;

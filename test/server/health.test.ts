@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import { parseConfig } from '../../server/config.ts';
-import { openPglite } from '../../server/db/pglite.ts';
 import { listen, type Listening } from '../helpers/http.ts';
 import { captureLogs } from '../helpers/logs.ts';
+import { freshPglite } from '../helpers/databases.ts';
 
 const config = parseConfig({
   NODE_ENV: 'test',
@@ -20,7 +20,7 @@ afterEach(async () => {
 
 describe('/health', () => {
   it('reports a healthy server with its workers, version and uptime', async () => {
-    const db = await openPglite();
+    const db = await freshPglite();
     running = await listen(createApp({ config, db, logger: captureLogs().logger, workers: { active: () => 1, max: 4 }, version: '9.9.9' }).app);
     const res = await fetch(`${running.url}/health`);
     expect(res.status).toBe(200);
@@ -38,7 +38,7 @@ describe('/health', () => {
   });
 
   it('turns unhealthy once the database stops answering, after at most the cache interval', async () => {
-    const db = await openPglite();
+    const db = await freshPglite();
     let clock = 1_000_000;
     running = await listen(
       createApp({ config, db, logger: captureLogs().logger, workers: { active: () => 0, max: 4 }, version: '1', now: () => clock }).app,
@@ -59,7 +59,7 @@ describe('/health', () => {
 
 describe('errors', () => {
   it('answers unknown API paths with JSON and unknown pages with a page, never a stack', async () => {
-    const db = await openPglite();
+    const db = await freshPglite();
     running = await listen(createApp({ config, db, logger: captureLogs().logger, workers: { active: () => 0, max: 4 }, version: '1' }).app);
     const api = await fetch(`${running.url}/api/nothing-here`);
     expect(api.status).toBe(404);
