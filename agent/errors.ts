@@ -1,7 +1,7 @@
 // Turns provider failures into one plain sentence for the candidate. Provider error texts are
 // never passed through: they can echo key fragments, URLs with tokens, or request bodies.
 
-import { UnsafeUrlError, type RefusedAddress } from './net-guard.ts';
+import { UnsafeUrlError, type RefusedAddress } from '../shared/net-guard.ts';
 import type { ProviderKeys } from './protocol.ts';
 
 export type Provider = 'llm' | 'stt' | 'tts' | 'livekit';

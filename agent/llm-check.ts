@@ -4,8 +4,8 @@
 // overlaps loading the agent's code instead of following it.
 
 import { refusedAddress } from './errors.ts';
-import { guardedFetch } from './guarded-fetch.ts';
-import type { Resolver } from './net-guard.ts';
+import { guardedFetch } from '../shared/guarded-fetch.ts';
+import type { Resolver } from '../shared/net-guard.ts';
 import type { ProviderKeys } from './protocol.ts';
 
 /** OpenAI's own API, where the openai SDK goes when no base URL is given. */

@@ -5,11 +5,11 @@ import { initializeLogger, llm, loggerOptions, voice, type SessionConnectOptions
 import * as openai from '@livekit/agents-plugin-openai';
 import OpenAI from 'openai';
 import { describeFailure, ProviderError, type Provider } from './errors.ts';
-import { guardedFetch } from './guarded-fetch.ts';
+import { guardedFetch } from '../shared/guarded-fetch.ts';
 import { Interview } from './interview.ts';
 import { checkLlmConnection, type ConnectionProblem, type LlmCheckOptions } from './llm-check.ts';
 import { Interviewer } from './interviewer.ts';
-import type { Resolver } from './net-guard.ts';
+import type { Resolver } from '../shared/net-guard.ts';
 import { type ChildMessage, type ProviderKeys, type StartMessage } from './protocol.ts';
 import { DEFAULT_PATIENCE, END_OF_TURN_WAIT_MS, type EndReason, type Patience, type Stage } from '../shared/vocabulary.ts';
 

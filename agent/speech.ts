@@ -5,7 +5,7 @@
 import { APIConnectionError, APIStatusError, APITimeoutError, AudioByteStream, DEFAULT_API_CONNECT_OPTIONS, shortuuid, tts, type APIConnectOptions } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
 import OpenAI from 'openai';
-import { UnsafeUrlError } from './net-guard.ts';
+import { UnsafeUrlError } from '../shared/net-guard.ts';
 
 /** What response_format 'pcm' is: 24 kHz, 16-bit little-endian, mono. */
 const SAMPLE_RATE = 24_000;

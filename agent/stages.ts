@@ -1,6 +1,6 @@
 // The interview's stages as a small state machine. Pure: no I/O, no SDK, time comes from `now`.
 
-import { STAGE_LIMITS_MS, STAGES, type Stage } from '../shared/vocabulary.ts';
+import { isQuestion, STAGE_LIMITS_MS, STAGES, type Stage } from '../shared/vocabulary.ts';
 
 export interface StageRule {
   /** Time budget for the stage; past it the stage may end at the next turn boundary. */
@@ -32,14 +32,6 @@ export type AdvanceResult =
   | { ok: true; change: StageChange }
   | { ok: false; reason: 'too_early'; questionsNeeded: number }
   | { ok: false; reason: 'last_stage' };
-
-// A line counts as a question when it asks something: it contains a question mark, or it is
-// an interview prompt phrased as a request ("Tell me about…", "Walk me through…").
-const PROMPT_PHRASES = /\b(tell me|walk me through|talk me through|describe|share with me|give me an example)\b/i;
-
-export function isQuestion(text: string): boolean {
-  return text.includes('?') || PROMPT_PHRASES.test(text);
-}
 
 export interface StageMachineOptions {
   now?: () => number;

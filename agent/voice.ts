@@ -7,7 +7,7 @@ import * as silero from '@livekit/agents-plugin-silero';
 import { Room, RoomEvent, type RemoteParticipant } from '@livekit/rtc-node';
 import OpenAI from 'openai';
 import { describeFailure, missingKey, ProviderError } from './errors.ts';
-import { guardedFetch } from './guarded-fetch.ts';
+import { guardedFetch } from '../shared/guarded-fetch.ts';
 import type { Interview } from './interview.ts';
 import { type ProviderKeys } from './protocol.ts';
 import { STAGES, type Stage, VAD_SILENCE_MS } from '../shared/vocabulary.ts';

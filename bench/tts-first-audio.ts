@@ -10,7 +10,7 @@ import { initializeLogger, loggerOptions, type tts } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import OpenAI from 'openai';
 import { pathToFileURL } from 'node:url';
-import { guardedFetch } from '../agent/guarded-fetch.ts';
+import { guardedFetch } from '../shared/guarded-fetch.ts';
 import { SpeechTTS } from '../agent/speech.ts';
 import { startFakeOpenAISpeech } from '../test/fakes/openai-speech.ts';
 import { median } from './stats.ts';

@@ -1,9 +1,6 @@
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
-import { authRouter } from './auth/routes.ts';
-import { googleRouter } from './auth/google.ts';
-import { createSessions } from './auth/session.ts';
-import { createSupabaseAuth, type SupabaseAuth } from './auth/supabase.ts';
+import { authRouter, googleRouter, createSessions, createSupabaseAuth, type SupabaseAuth } from './auth/index.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Logger } from './logger.ts';
@@ -12,17 +9,12 @@ import { healthRouter, type WorkerStatus } from './http/health.ts';
 import { createCsrf, DEFAULT_RATE_LIMITS, limit, securityHeaders, type RateLimits } from './http/security.ts';
 import { useViews } from './http/views.ts';
 import { PUBLIC_DIR } from './paths.ts';
-import { pagesRouter } from './web/pages.ts';
-import { interviewPagesRouter } from './web/interview-pages.ts';
-import { historyPagesRouter } from './web/history-pages.ts';
+import { pagesRouter, interviewPagesRouter, historyPagesRouter } from './web/index.ts';
 import { createVault } from './crypto/vault.ts';
-import { keysRouter } from './keys/routes.ts';
-import { feedbackRouter } from './feedback/routes.ts';
-import { FeedbackWriter } from './feedback/writer.ts';
-import { InterviewEvents } from './interviews/events.ts';
-import { interviewsRouter } from './interviews/routes.ts';
-import { InterviewService } from './interviews/service.ts';
-import { WorkerPool, workerPoolOptions } from './workers/pool.ts';
+import { keysRouter } from './keys/index.ts';
+import { feedbackRouter, FeedbackWriter } from './feedback/index.ts';
+import { InterviewEvents, interviewsRouter, InterviewService } from './interviews/index.ts';
+import { WorkerPool, workerPoolOptions } from './workers/index.ts';
 
 export interface AppDeps {
   config: Config;

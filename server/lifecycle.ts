@@ -9,8 +9,8 @@ import { openDatabase } from './db/open.ts';
 import { isLoopbackHost } from './http/loopback.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { VERSION } from './version.ts';
-import { failInterruptedFeedback } from './feedback/routes.ts';
-import { endOrphanedInterviews } from './interviews/store.ts';
+import { failInterruptedFeedback } from './feedback/index.ts';
+import { endOrphanedInterviews } from './interviews/index.ts';
 
 export interface RunningServer {
   config: Config;

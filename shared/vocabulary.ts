@@ -13,6 +13,16 @@ export const STAGE_LIMITS_MS: Readonly<Record<Stage, number>> = {
   closing: 45_000,
 };
 
+/**
+ * A line counts as a question when it asks something: it contains a question mark, or it is an
+ * interview prompt phrased as a request ("Tell me about…", "Walk me through…"). The stage
+ * machine's minimums and the feedback's "questions per stage" count by this one rule.
+ */
+export function isQuestion(text: string): boolean {
+  return text.includes('?') || PROMPT_PHRASES.test(text);
+}
+const PROMPT_PHRASES = /\b(tell me|walk me through|talk me through|describe|share with me|give me an example)\b/i;
+
 /** Each stage's name as the candidate reads it (the interviewer says it in lower case). */
 export const STAGE_LABELS: Readonly<Record<Stage, string>> = {
   welcome: 'Welcome',

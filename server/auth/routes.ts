@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import { forbidden, HttpError, validation } from '../http/errors.ts';
@@ -10,7 +10,6 @@ import { currentUser, requireUser } from './require-user.ts';
 import { signIn } from './sign-in.ts';
 import { SupabaseAuthError, type SupabaseAuth } from './supabase.ts';
 import { userForIdentity } from './users.ts';
-import type { RequestHandler } from 'express';
 
 export interface AuthRoutesDeps {
   db: Database;

@@ -1,5 +1,5 @@
 import { type TranscriptItem } from '../../agent/protocol.ts';
-import { STAGES, type Stage } from '../../shared/vocabulary.ts';
+import { isQuestion, STAGES, type Stage } from '../../shared/vocabulary.ts';
 import { countFillers, type Filler } from './fillers.ts';
 
 // Speaking analytics, computed from the transcript by code (never by the model), so the same
@@ -142,16 +142,8 @@ function answerLengths(items: TranscriptItem[]): SpeakingAnalytics['answers'] {
 
 function questionsPerStage(interviewerItems: TranscriptItem[]): Record<Stage, number> {
   const counts = zeroPerStage();
-  for (const item of interviewerItems) if (asksQuestion(item.text) && item.stage in counts) counts[item.stage] += 1;
+  for (const item of interviewerItems) if (isQuestion(item.text) && item.stage in counts) counts[item.stage] += 1;
   return counts;
-}
-
-// The same rule the interviewer's stage machine counts questions by (agent/stages.ts, which the
-// server may not import), so "questions per stage" agrees with the stage minimums.
-const PROMPT_PHRASES = /\b(tell me|walk me through|talk me through|describe|share with me|give me an example)\b/i;
-
-function asksQuestion(text: string): boolean {
-  return text.includes('?') || PROMPT_PHRASES.test(text);
 }
 
 function timePerStage(input: AnalyticsInput): Record<Stage, number> {

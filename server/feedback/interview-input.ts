@@ -1,5 +1,5 @@
 import type { ExperienceLevel } from '../../shared/vocabulary.ts';
-import type { InterviewRow } from '../interviews/store.ts';
+import type { InterviewRow } from '../interviews/index.ts';
 import { computeAnalytics, type SpeakingAnalytics } from './analytics.ts';
 
 /** What feedback generation reads of an interview row. */

@@ -1,15 +1,14 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import { currentUser, requireUser } from '../auth/require-user.ts';
+import { currentUser, requireUser } from '../auth/index.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { notFound } from '../http/errors.ts';
-import { getInterview } from '../interviews/store.ts';
+import { getInterview } from '../interviews/index.ts';
 import { analyticsOf, experienceLevel } from './interview-input.ts';
 import { feedbackToMarkdown, originalFeedbackToMarkdown } from './markdown.ts';
 import { feedbackStatus, presentFeedback, UNREADABLE_FEEDBACK } from './stored-feedback.ts';
 import { failInterruptedFeedback, loadFeedback } from './store.ts';
 import type { FeedbackWriter } from './writer.ts';
 
-export { analyticsOf, failInterruptedFeedback };
 
 export interface FeedbackRoutesDeps {
   db: Database;

@@ -1,11 +1,9 @@
 import type { Vault } from '../crypto/vault.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { conflict, preconditionFailed } from '../http/errors.ts';
-import type { InterviewEvents } from '../interviews/events.ts';
-import { getInterview, type InterviewRow } from '../interviews/store.ts';
-import { DEFAULT_LLM_BASE_URL, defaultModelFor, presetOf } from '../../shared/providers.ts';
-import { readUserKeys, UnreadableSecret } from '../keys/store.ts';
-import { guardedFetch } from '../keys/url-guard.ts';
+import { type InterviewEvents, getInterview, type InterviewRow } from '../interviews/index.ts';
+import { guardedFetch } from '../../shared/guarded-fetch.ts';
+import { languageModelOf, readUserKeys, UnreadableSecret } from '../keys/index.ts';
 import type { Logger } from '../logger.ts';
 import { generateFeedback, MIN_CANDIDATE_ANSWERS, toFeedbackData, TooShortError } from './generate.ts';
 import { analyticsOf, interviewInput } from './interview-input.ts';
@@ -48,8 +46,8 @@ export class FeedbackWriter {
     try {
       const keys = await readUserKeys(db, userId, vault);
       if (!keys.openai_key) throw preconditionFailed('Add a language-model key in Settings → Keys to generate feedback.', { missing: ['a language-model key'] });
-      const baseUrl = keys.llm_base_url ?? DEFAULT_LLM_BASE_URL;
-      llm = { apiKey: keys.openai_key, baseURL: presetOf(baseUrl) === 'openai' ? undefined : baseUrl, model: keys.llm_model ?? defaultModelFor(baseUrl) };
+      const model = languageModelOf(keys);
+      llm = { apiKey: keys.openai_key, baseURL: model.baseUrl, model: model.model };
       await setFeedbackStatus(db, userId, row.id, 'generating');
     } catch (err) {
       this.running.delete(row.id);

@@ -2,7 +2,6 @@ import { LEVEL_LABELS, STAGE_LABELS, STAGES, type ExperienceLevel, type Stage } 
 import { responseTimes } from './response-times.ts';
 import type { InterviewRow, InterviewSummaryRow } from './store.ts';
 
-export { LEVEL_LABELS, STAGE_LABELS };
 
 function durationSeconds(row: Pick<InterviewRow, 'started_at' | 'ended_at' | 'status'>): number | null {
   const end = row.ended_at ? new Date(row.ended_at) : row.status === 'live' ? new Date() : null;

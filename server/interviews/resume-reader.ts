@@ -8,7 +8,7 @@ import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { capacity, HttpError, unavailable } from '../http/errors.ts';
 import { COMPILED } from '../paths.ts';
-import { childEnv, heapFlags } from '../workers/spawn.ts';
+import { childEnv, heapFlags } from '../workers/index.ts';
 import { resumeError, type ResumeText } from './resume-text.ts';
 
 export type DocumentKind = 'pdf' | 'docx' | 'text';

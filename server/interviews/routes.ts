@@ -1,10 +1,10 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { z } from 'zod';
-import { currentUser, requireUser } from '../auth/require-user.ts';
+import { currentUser, requireUser } from '../auth/index.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { conflict, notFound, validation } from '../http/errors.ts';
-import { fieldErrors } from '../keys/schema.ts';
-import type { WorkerPool } from '../workers/pool.ts';
+import { fieldErrors } from '../keys/index.ts';
+import type { WorkerPool } from '../workers/index.ts';
 import type { InterviewEvents } from './events.ts';
 import { presentInterview, presentSummary } from './presenter.ts';
 import { resumeUpload } from './resume-upload.ts';

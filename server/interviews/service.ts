@@ -1,35 +1,22 @@
-import type { ProviderKeys, StartMessage } from '../../agent/protocol.ts';
+import type { StartMessage } from '../../agent/protocol.ts';
+import type { Mode } from '../../shared/modes.ts';
 import type { EndReason } from '../../shared/vocabulary.ts';
 import type { Config } from '../config.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { withUser, type Database } from '../db/database.ts';
-import { wantsFeedbackAfterInterview } from '../feedback/preference.ts';
-import type { FeedbackWriter } from '../feedback/writer.ts';
-import { conflict, HttpError, preconditionFailed } from '../http/errors.ts';
-import {
-  DEFAULT_LLM_BASE_URL,
-  defaultTtsModelFor,
-  DEFAULT_TTS_VOICE,
-  defaultModelFor,
-  isPresetUrl,
-  OPENAI_VOICE_FIX,
-  OPENAI_VOICE_PROBLEM,
-  openAiVoiceKey,
-  presetOf,
-} from '../../shared/providers.ts';
-import { SECRET_FIELDS, type SecretField } from '../keys/schema.ts';
-import { loadKeysRow, openKeys, UnreadableSecret, type KeysRow, type OpenedKeys } from '../keys/store.ts';
-import { checkUserUrl, UnsafeUrlError, type Resolver, type UrlKind } from '../keys/url-guard.ts';
+import { storableJson } from '../db/storable-text.ts';
+import { wantsFeedbackAfterInterview, type FeedbackWriter } from '../feedback/index.ts';
+import { conflict } from '../http/errors.ts';
+import type { Resolver } from '../../shared/net-guard.ts';
+import { childKeys, roomKeys, type ChildKeysDeps } from '../keys/index.ts';
 import type { Logger } from '../logger.ts';
-import { capitalise, joinWords } from '../words.ts';
-import { PoolFullError, type InterviewEnd, type LiveMessage, type WorkerPool } from '../workers/pool.ts';
+import { PoolFullError, type InterviewEnd, type LiveMessage, type WorkerPool } from '../workers/index.ts';
 import type { InterviewEvents } from './events.ts';
 import { mintCandidateToken, mintRoomTokens } from './livekit-tokens.ts';
 import { presentInterview } from './presenter.ts';
 import { presentTurn } from './response-times.ts';
 import type { StartInterviewInput } from './schema.ts';
 import * as store from './store.ts';
-import { storableJson } from '../db/storable-text.ts';
 
 export interface InterviewServiceDeps {
   db: Database;
@@ -58,17 +45,12 @@ export interface Started {
   livekit?: RoomPass;
 }
 
-type Mode = StartInterviewInput['mode'];
-
 export interface ProviderPause {
   provider: 'llm' | 'tts';
   message: string;
   /** Epoch ms: the interview ends then if the provider is still failing. */
   endsAt: number;
 }
-
-/** A host lookup that hangs must not hold a start until the browser gives up. */
-const SAVED_URL_LOOKUP_TIMEOUT_MS = 5000;
 
 /**
  * The interview lifecycle on the server: start a child with the owner's keys, write every
@@ -96,11 +78,8 @@ export class InterviewService {
     }
     if (pool.active() >= pool.max) throw new PoolFullError(60, pool.max);
 
-    const keys = await this.readKeys(userId, input.mode);
-    const providerKeys = requireKeys(keys, input.mode);
-    await this.checkSavedUrls(input.mode, keys, providerKeys);
-
-    const tokens = input.mode === 'voice' ? await mintRoomTokens(keys.livekit_api_key!, keys.livekit_api_secret!, input.candidate_name) : undefined;
+    const { keys: providerKeys, livekit } = await childKeys(this.keysDeps(), userId, input.mode);
+    const tokens = livekit ? await mintRoomTokens(livekit.apiKey, livekit.apiSecret, input.candidate_name) : undefined;
     const row = await store.createInterview(db, userId, {
       candidateName: input.candidate_name,
       jobRole: input.job_role,
@@ -130,8 +109,8 @@ export class InterviewService {
       },
     };
     const start: StartMessage =
-      input.mode === 'voice'
-        ? { ...common, mode: 'voice', livekit: { url: keys.livekit_url!, token: tokens!.agent.token, room: tokens!.room, candidateIdentity: tokens!.candidate.identity } }
+      livekit && tokens
+        ? { ...common, mode: 'voice', livekit: { url: livekit.url, token: tokens.agent.token, room: tokens.room, candidateIdentity: tokens.candidate.identity } }
         : { ...common, mode: 'text' };
 
     events.publish(interviewId, 'status', { status: 'starting' });
@@ -163,7 +142,7 @@ export class InterviewService {
       id: interviewId,
       mode: input.mode,
       status: 'live',
-      ...(tokens ? { livekit: { url: keys.livekit_url!, token: tokens.candidate.token, room: tokens.room } } : {}),
+      ...(livekit && tokens ? { livekit: { url: livekit.url, token: tokens.candidate.token, room: tokens.room } } : {}),
     };
   }
 
@@ -187,58 +166,14 @@ export class InterviewService {
   async roomPass(userId: string, row: store.InterviewRow): Promise<RoomPass> {
     if (row.mode !== 'voice' || !row.room_name) throw conflict('This is a text interview: it has no call to join.');
     if (row.status !== 'live' || !this.deps.pool.get(row.id)) throw conflict('This interview has ended.');
-    const keys = await this.readKeys(userId, 'voice');
-    if (!keys.livekit_url || !keys.livekit_api_key || !keys.livekit_api_secret) {
-      throw preconditionFailed('Add your LiveKit URL, API key and API secret in Settings → Keys to rejoin the call.', {
-        missing: ['livekit_url', 'livekit_api_key', 'livekit_api_secret'].filter((field) => !keys[field as SecretField]),
-      });
-    }
-    const token = await mintCandidateToken(keys.livekit_api_key, keys.livekit_api_secret, row.room_name, row.candidate_name);
-    return { url: keys.livekit_url, token, room: row.room_name };
+    const livekit = await roomKeys(this.keysDeps(), userId);
+    const token = await mintCandidateToken(livekit.apiKey, livekit.apiSecret, row.room_name, row.candidate_name);
+    return { url: livekit.url, token, room: row.room_name };
   }
 
-  /** The owner's keys, opened; 412 naming the keys this mode needs that no configured key can open. */
-  private async readKeys(userId: string, mode: Mode): Promise<OpenedKeys> {
-    const { db, vault } = this.deps;
-    const row = await withUser(db, userId, (tx) => loadKeysRow(tx, userId));
-    const unreadable = row ? SECRET_FIELDS.filter((field) => row[field] && !opens(vault, row[field])) : [];
-    const needed = unreadable.filter(
-      (field) => field === 'openai_key' || (mode === 'voice' && (field !== 'tts_key' || row!.tts_provider === 'openai')),
-    );
-    if (needed.length > 0) {
-      const names = needed.map((field) => KEY_NAMES[field]);
-      throw preconditionFailed(
-        `${capitalise(joinWords(names))} saved in Settings → Keys can no longer be read (the server's encryption key has changed). Enter ${needed.length === 1 ? 'it' : 'them'} again to start a ${mode} interview.`,
-        { missing: names },
-      );
-    }
-    const readable: KeysRow | undefined = row && { ...row, ...Object.fromEntries(unreadable.map((field) => [field, null])) };
-    return openKeys(readable, vault);
-  }
-
-  /**
-   * The saved URLs the child will connect to, checked again as they were when saved: a host may
-   * resolve elsewhere now, and a loopback URL saved in development must not be used in production.
-   */
-  private async checkSavedUrls(mode: Mode, keys: OpenedKeys, providerKeys: ProviderKeys): Promise<void> {
-    const voice = mode === 'voice';
-    const checks: [url: string | undefined, kind: UrlKind, setting: string, label: string][] = [
-      [providerKeys.llmBaseUrl, 'llm', 'llm_base_url', 'language-model base URL'],
-      [voice ? keys.livekit_url : undefined, 'livekit', 'livekit_url', 'LiveKit URL'],
-      [voice ? providerKeys.deepgramBaseUrl : undefined, 'deepgram', 'deepgram_base_url', 'Deepgram base URL'],
-      [voice ? providerKeys.ttsBaseUrl : undefined, 'speech', 'tts_base_url', 'speech base URL'],
-    ];
-    for (const [url, kind, setting, label] of checks) {
-      if (!url || isPresetUrl(url)) continue;
-      try {
-        await checkUserUrl(url, { kind, production: this.deps.config.isProduction, resolve: this.deps.resolveHost, lookupTimeoutMs: SAVED_URL_LOOKUP_TIMEOUT_MS });
-      } catch (err) {
-        if (!(err instanceof UnsafeUrlError)) throw err;
-        throw new HttpError(422, 'unsafe_url', `Change the ${label} in Settings → Keys: ${err.message}.`, {
-          details: { setting },
-        });
-      }
-    }
+  private keysDeps(): ChildKeysDeps {
+    const { db, vault, config, resolveHost } = this.deps;
+    return { db, vault, production: config.isProduction, resolveHost };
   }
 
   /** Persists one message from the child, then publishes it (so a reload never misses a line). */
@@ -307,63 +242,4 @@ export class InterviewService {
       events.expire(interviewId);
     }
   }
-}
-
-const KEY_NAMES: Record<SecretField, string> = {
-  openai_key: 'a language-model key',
-  livekit_url: 'the LiveKit URL',
-  livekit_api_key: 'the LiveKit API key',
-  livekit_api_secret: 'the LiveKit API secret',
-  deepgram_key: 'a Deepgram key',
-  tts_key: 'a speech key',
-};
-
-function opens(vault: Vault, token: string): boolean {
-  try {
-    vault.open(token);
-    return true;
-  } catch (err) {
-    if (err instanceof UnreadableSecret) return false;
-    throw err;
-  }
-}
-
-/** The keys the agent needs for this mode, or 412 naming what is missing. */
-function requireKeys(keys: OpenedKeys, mode: Mode): ProviderKeys {
-  const missing: string[] = [];
-  if (!keys.openai_key) missing.push(KEY_NAMES.openai_key);
-  const baseUrl = keys.llm_base_url ?? DEFAULT_LLM_BASE_URL;
-  const llmIsOpenAI = presetOf(baseUrl) === 'openai';
-  const openAiVoice = mode === 'voice' && keys.tts_provider === 'openai';
-  const openaiTtsKey = openAiVoice ? openAiVoiceKey(keys) : undefined;
-  if (mode === 'voice') {
-    for (const field of ['livekit_url', 'livekit_api_key', 'livekit_api_secret', 'deepgram_key'] as const) {
-      if (!keys[field]) missing.push(KEY_NAMES[field]);
-    }
-  }
-  if (missing.length > 0) {
-    throw preconditionFailed(`Add ${joinWords(missing)} in Settings → Keys to start a ${mode} interview.`, { missing });
-  }
-  if (openAiVoice && !openaiTtsKey) {
-    throw preconditionFailed(
-      `${OPENAI_VOICE_PROBLEM}. In Settings → Keys, ${OPENAI_VOICE_FIX}.`,
-      { missing: ['a speech key'] },
-    );
-  }
-  return {
-    llmApiKey: keys.openai_key!,
-    llmBaseUrl: keys.llm_base_url && !llmIsOpenAI ? keys.llm_base_url : undefined,
-    llmModel: keys.llm_model ?? defaultModelFor(baseUrl),
-    deepgramKey: keys.deepgram_key,
-    ...(mode === 'voice' && keys.deepgram_base_url ? { deepgramBaseUrl: keys.deepgram_base_url } : {}),
-    ttsProvider: keys.tts_provider,
-    ...(openAiVoice
-      ? {
-          openaiTtsKey,
-          ...(keys.tts_base_url ? { ttsBaseUrl: keys.tts_base_url } : {}),
-          ttsModel: keys.tts_model ?? defaultTtsModelFor(keys.tts_base_url),
-          ttsVoice: keys.tts_voice ?? DEFAULT_TTS_VOICE,
-        }
-      : {}),
-  };
 }

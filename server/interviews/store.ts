@@ -1,7 +1,7 @@
 import type { TranscriptItem, TurnMetrics } from '../../agent/protocol.ts';
 import type { EndReason, Patience, Stage } from '../../shared/vocabulary.ts';
 import { isUuid, withUser, type Database, type Queryable } from '../db/database.ts';
-import { storedScoreSql, scoreOf } from '../feedback/stored-feedback.ts';
+import { storedScoreSql, scoreOf } from '../feedback/index.ts';
 import { conflict } from '../http/errors.ts';
 import { readInterviewRow, readSummaryRow } from './stored-interview.ts';
 

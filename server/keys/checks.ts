@@ -9,18 +9,10 @@ import {
   openAiVoiceKey,
   providerName,
 } from '../../shared/providers.ts';
-import {
-  checkUrlHost,
-  guardedFetch,
-  parseUserUrl,
-  runWithFetch,
-  UnsafeUrlError,
-  type CheckedUrl,
-  type GuardedFetch,
-  type Resolver,
-  type UrlKind,
-} from './url-guard.ts';
-import { ResponseTooLargeError } from '../../agent/response-cap.ts';
+import { guardedFetch, type GuardedFetch } from '../../shared/guarded-fetch.ts';
+import { UnsafeUrlError, type Resolver } from '../../shared/net-guard.ts';
+import { checkUrlHost, parseUserUrl, runWithFetch, type CheckedUrl, type UrlKind } from './url-guard.ts';
+import { ResponseTooLargeError } from '../../shared/response-cap.ts';
 
 // "Test my keys": one real, cheap call per provider through its own SDK, each with its own
 // timeout, all at once. Every outcome is a plain sentence for the settings page; nothing here

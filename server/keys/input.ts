@@ -1,7 +1,8 @@
 import { validation } from '../http/errors.ts';
 import { isPresetUrl } from '../../shared/providers.ts';
 import { fieldErrors } from './schema.ts';
-import { checkUserUrl, parseUserUrl, UnsafeUrlError, type Resolver, type UrlKind } from './url-guard.ts';
+import { UnsafeUrlError, type Resolver } from '../../shared/net-guard.ts';
+import { checkUserUrl, parseUserUrl, type UrlKind } from './url-guard.ts';
 
 // Reading the keys API's bodies. Every request gets the schema and the form of each URL the user
 // gave (a 400 per field); only saving looks the hosts up here. "Test keys" leaves that to each

@@ -94,3 +94,8 @@ export function presentKeys(row: KeysRow | undefined, vault: Vault): PresentedKe
   });
   return result;
 }
+
+/** The saved keys no configured encryption key opens, as presented. */
+export function unreadableKeys(presented: PresentedKeys): Set<SecretField> {
+  return new Set(SECRET_FIELDS.filter((field) => presented[field].unreadable));
+}

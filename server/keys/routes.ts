@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { currentUser, requireUser } from '../auth/require-user.ts';
+import { currentUser, requireUser } from '../auth/index.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { testProviderKeys, type CheckResult, type ProviderCheckResults } from './checks.ts';
@@ -8,8 +8,8 @@ import { recordKeyTests } from './key-tests.ts';
 import { presentKeys } from './presenter.ts';
 import { DEFAULT_LLM_BASE_URL, defaultModelFor } from '../../shared/providers.ts';
 import { SaveKeys, SECRET_FIELDS, SETTING_FIELDS, TestKeys, type SaveKeysInput, type SecretField, type SettingField } from './schema.ts';
-import { deleteKeys, loadKeysRow, savedSettings, saveKeys, UnreadableSecret, type KeysRow, type OpenedKeys } from './store.ts';
-import type { Resolver } from './url-guard.ts';
+import { deleteKeys, loadKeysRow, openEachKey, saveKeys, type OpenedKeys } from './store.ts';
+import type { Resolver } from '../../shared/net-guard.ts';
 
 export interface KeysRoutesDeps {
   db: Database;
@@ -53,7 +53,7 @@ export function keysRouter(deps: KeysRoutesDeps): Router {
     // Hosts are looked up inside each provider's check, on its own clock.
     const typed = await parseKeysBody(TestKeys, req.body, production);
     const row = await withUser(db, id, (tx) => loadKeysRow(tx, id));
-    const { saved, unreadable } = openSavedKeys(row, vault);
+    const { opened: saved, unreadable } = openEachKey(row, vault);
     const typedValue = (field: keyof SaveKeysInput) => typed[field] as string | undefined;
     // An empty key field keeps the saved key; a setting sent empty is the default, as saving it would make it.
     const pick = (field: SecretField | SettingField) =>
@@ -129,24 +129,6 @@ const FIELD_NAMES: Record<SecretField, string> = {
  * Opens each saved field on its own for "Test keys": one that no configured key can open is
  * reported (it needs re-entering) without hiding the fields that open.
  */
-function openSavedKeys(row: KeysRow | undefined, vault: Vault): { saved: Partial<OpenedKeys>; unreadable: Set<SecretField> } {
-  const saved: Partial<OpenedKeys> = {};
-  const unreadable = new Set<SecretField>();
-  if (!row) return { saved, unreadable };
-  for (const field of SECRET_FIELDS) {
-    const token = row[field];
-    if (!token) continue;
-    try {
-      saved[field] = vault.open(token);
-    } catch (err) {
-      if (!(err instanceof UnreadableSecret)) throw err;
-      unreadable.add(field);
-    }
-  }
-  Object.assign(saved, savedSettings(row), { tts_provider: row.tts_provider });
-  return { saved, unreadable };
-}
-
 function reentryResult(fields: SecretField[]): CheckResult {
   const names = fields.map((f) => FIELD_NAMES[f]);
   const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;

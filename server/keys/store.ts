@@ -1,5 +1,4 @@
-import type { Database, Queryable } from '../db/database.ts';
-import { withUser } from '../db/database.ts';
+import { type Database, type Queryable, withUser } from '../db/database.ts';
 import { UnreadableSecret, type Vault } from '../crypto/vault.ts';
 import { staleKeyTestsRemoval, type KeyTests } from './key-tests.ts';
 import { SECRET_FIELDS, SETTING_FIELDS, type SaveKeysInput, type SecretField, type SettingField } from './schema.ts';
@@ -77,13 +76,28 @@ export async function deleteKeys(db: Database, userId: string): Promise<boolean>
 
 /** Opens every sealed field; throws UnreadableSecret when any cannot be opened. */
 export function openKeys(row: KeysRow | undefined, vault: Vault): OpenedKeys {
+  const { opened, unreadable } = openEachKey(row, vault);
+  if (unreadable.size > 0) throw new UnreadableSecret();
+  return opened;
+}
+
+/** Opens each sealed field once: those no configured key opens are left out and named. */
+export function openEachKey(row: KeysRow | undefined, vault: Vault): { opened: OpenedKeys; unreadable: Set<SecretField> } {
   const opened: OpenedKeys = { tts_provider: row?.tts_provider ?? 'openai' };
-  if (!row) return opened;
+  const unreadable = new Set<SecretField>();
+  if (!row) return { opened, unreadable };
   for (const field of SECRET_FIELDS) {
     const token = row[field];
-    if (token) opened[field] = vault.open(token);
+    if (!token) continue;
+    try {
+      opened[field] = vault.open(token);
+    } catch (err) {
+      if (!(err instanceof UnreadableSecret)) throw err;
+      unreadable.add(field);
+    }
   }
-  return Object.assign(opened, savedSettings(row));
+  Object.assign(opened, savedSettings(row));
+  return { opened, unreadable };
 }
 
 /** The settings a row holds, leaving out those not set. */

@@ -1,23 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { guardedFetch, guardedLookup, type GuardedFetch, type GuardedFetchOptions } from '../../agent/guarded-fetch.ts';
-import {
-  addressProblem,
-  assertHostAllowed,
-  classifyAddress,
-  systemResolve,
-  UnsafeUrlError,
-  type RefusedAddress,
-  type Resolver,
-  type UnsafeUrlReason,
-} from '../../agent/net-guard.ts';
+import { guardedFetch, type GuardedFetch } from '../../shared/guarded-fetch.ts';
+import { addressProblem, assertHostAllowed, systemResolve, UnsafeUrlError, type Resolver } from '../../shared/net-guard.ts';
 
 // Users give us URLs (their LiveKit server, their LLM's, Deepgram's and speech server's base URLs) that the server then calls
-// with their keys. The address classification and the connect-time guard live in agent/ (the
+// with their keys. The address classification and the connect-time guard are shared/ (the
 // interview child connects to the LLM base URL itself and needs them too); this file adds the
 // URL rules for each kind of URL, and scoping the global fetch for SDKs that take no fetch option.
-
-export { addressProblem, classifyAddress, guardedFetch, guardedLookup, UnsafeUrlError };
-export type { GuardedFetch, GuardedFetchOptions, RefusedAddress, Resolver, UnsafeUrlReason };
 
 export type UrlKind = 'livekit' | 'llm' | 'deepgram' | 'speech';
 

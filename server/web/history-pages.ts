@@ -1,18 +1,13 @@
+import { LEVEL_LABELS, STAGE_LABELS } from '../../shared/vocabulary.ts';
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { currentUser, requireUser } from '../auth/require-user.ts';
+import { currentUser, requireUser } from '../auth/index.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { isUuid, withUser, type Database } from '../db/database.ts';
-import { analyticsOf } from '../feedback/routes.ts';
-import { loadFeedback } from '../feedback/store.ts';
-import { feedbackStatus, UNREADABLE_FEEDBACK, type StoredFeedback } from '../feedback/stored-feedback.ts';
+import { analyticsOf, loadFeedback, feedbackStatus, UNREADABLE_FEEDBACK, type StoredFeedback } from '../feedback/index.ts';
 import { notFound, validation } from '../http/errors.ts';
-import { fieldErrors } from '../keys/schema.ts';
-import { LEVEL_LABELS, presentInterview, presentSummary, STAGE_LABELS } from '../interviews/presenter.ts';
-import { ExportQuery, ListQuery } from '../interviews/schema.ts';
-import { getInterview, listInterviews, type InterviewRow } from '../interviews/store.ts';
-import { presentKeys, type PresentedKeys } from '../keys/presenter.ts';
+import { fieldErrors, presentKeys, unreadableKeys, type PresentedKeys, loadKeysRow } from '../keys/index.ts';
+import { presentInterview, presentSummary, ExportQuery, ListQuery, getInterview, listInterviews, type InterviewRow } from '../interviews/index.ts';
 import { providerName } from '../../shared/providers.ts';
-import { loadKeysRow } from '../keys/store.ts';
 import { interviewCard, interviewFacts, knownTimeZone, scoreChart, transcriptGroups } from './history-view.ts';
 import { exportFileName, interviewJson, interviewMarkdown } from './interview-export.ts';
 import { originalReportView } from './original-report-view.ts';
@@ -47,11 +42,12 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
       listInterviews(db, user.id, { page: 1, perPage: DASHBOARD_ROWS }),
     ]);
     const cards = list.rows.map((row) => interviewCard(presentSummary(row)));
+    const presented = presentKeys(keysRow, vault);
     res.render('dashboard', {
       title: 'Dashboard',
       scripts: ['/static/js/api.js', '/static/js/dashboard.js'],
       styles: ['/static/css/history.css'],
-      keys: keysStatus(presentKeys(keysRow, vault), modeReadiness(keysRow)),
+      keys: keysStatus(presented, modeReadiness(keysRow, unreadableKeys(presented))),
       live: cards.find((c) => c.live) ?? null,
       recent: cards.slice(0, DASHBOARD_RECENT),
       total: list.total,
@@ -195,9 +191,8 @@ function keysStatus(keys: PresentedKeys, readiness: ModeReadiness) {
       { name: 'Language model', state: llm, text: label[llm], detail: llm === 'set' ? `${providerName(keys.llm_base_url)} · ${keys.llm_model}` : null },
       { name: 'Deepgram (speech-to-text)', state: deepgram, text: label[deepgram], detail: null },
     ],
-    // Unreadable keys count as missing; the rest (the OpenAI voice's key, failed tests) is modeReadiness's.
-    textReady: llm === 'set' && readiness.textReady,
-    voiceReady: llm === 'set' && livekit === 'set' && deepgram === 'set' && readiness.voiceReady,
+    textReady: readiness.textReady,
+    voiceReady: readiness.voiceReady,
     textFailedTest: readiness.textFailedTest,
     voiceFailedTest: readiness.voiceFailedTest,
     voiceProblem: readiness.voiceProblem,

@@ -1,6 +1,6 @@
+import { LEVEL_LABELS, STAGE_LABELS, type EndReason, type ExperienceLevel } from '../../shared/vocabulary.ts';
 import type { TranscriptItem } from '../../agent/protocol.ts';
-import type { EndReason, ExperienceLevel } from '../../shared/vocabulary.ts';
-import { groupByStage, LEVEL_LABELS, STAGE_LABELS, type PresentedInterview, type presentSummary } from '../interviews/presenter.ts';
+import { groupByStage, type PresentedInterview, type presentSummary } from '../interviews/index.ts';
 
 // What the dashboard, history and interview pages show, worked out here so the templates only
 // place values. Dates are rendered in UTC inside <time datetime>; the page scripts re-render

@@ -1,8 +1,6 @@
-import { analyticsSection, feedbackToMarkdown, originalFeedbackToMarkdown } from '../feedback/markdown.ts';
-import type { SpeakingAnalytics } from '../feedback/analytics.ts';
-import { presentFeedback, UNREADABLE_FEEDBACK, type StoredFeedback } from '../feedback/stored-feedback.ts';
+import { analyticsSection, feedbackToMarkdown, originalFeedbackToMarkdown, type SpeakingAnalytics, presentFeedback, UNREADABLE_FEEDBACK, type StoredFeedback } from '../feedback/index.ts';
 import type { ExperienceLevel } from '../../shared/vocabulary.ts';
-import { groupByStage, type PresentedInterview } from '../interviews/presenter.ts';
+import { groupByStage, type PresentedInterview } from '../interviews/index.ts';
 import { clock, interviewFacts } from './history-view.ts';
 
 // "Export JSON" and "Export Markdown" on the interview page: the whole interview (its facts in

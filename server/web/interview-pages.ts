@@ -2,17 +2,15 @@
 // chat or voice call). The pages are shells; public/js/start.js and room-*.js drive them
 // through the JSON API. Also serves livekit-client's browser build to the voice room.
 
+import { findLiveInterview, getInterview, type InterviewRow } from '../interviews/index.ts';
 import { Router, type Request } from 'express';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { DEFAULT_PATIENCE, END_OF_TURN_WAIT_MS, EXPERIENCE_LEVELS, PATIENCE_LABELS, PATIENCE_LEVELS, STAGE_LIMITS_MS, STAGES, type Stage } from '../../shared/vocabulary.ts';
-import { LOCAL_USER_NAME } from '../auth/local.ts';
-import { currentUser, requireUser } from '../auth/require-user.ts';
+import { DEFAULT_PATIENCE, END_OF_TURN_WAIT_MS, EXPERIENCE_LEVELS, PATIENCE_LABELS, PATIENCE_LEVELS, STAGE_LIMITS_MS, STAGES, type Stage, LEVEL_LABELS, STAGE_LABELS } from '../../shared/vocabulary.ts';
+import { LOCAL_USER_NAME, currentUser, requireUser } from '../auth/index.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { notFound } from '../http/errors.ts';
-import { loadKeysRow, type KeysRow } from '../keys/store.ts';
-import { LEVEL_LABELS, STAGE_LABELS } from '../interviews/presenter.ts';
-import * as store from '../interviews/store.ts';
+import { loadKeysRow, type KeysRow } from '../keys/index.ts';
 import { modeReadiness } from './readiness.ts';
 
 export interface InterviewPagesDeps {
@@ -30,7 +28,7 @@ const VENDOR_FILES = new Map([
 ]);
 
 /** When the current stage began: the agent restarts the welcome clock at its first line. */
-function stageStartedAt(row: store.InterviewRow): { stage: Stage; at: number } {
+function stageStartedAt(row: InterviewRow): { stage: Stage; at: number } {
   const last = row.stage_events.at(-1);
   const stage = last?.stage ?? row.final_stage ?? 'welcome';
   let at = last?.at ?? new Date(row.started_at).getTime();
@@ -55,7 +53,7 @@ export function interviewPagesRouter(deps: InterviewPagesDeps): Router {
     const user = currentUser(req);
     const [keys, live] = await Promise.all([
       withUser(db, user.id, (tx) => loadKeysRow(tx, user.id)),
-      store.findLiveInterview(db, user.id),
+      findLiveInterview(db, user.id),
     ]);
     res.render('start', {
       title: 'Start an interview',
@@ -77,7 +75,7 @@ export function interviewPagesRouter(deps: InterviewPagesDeps): Router {
 
   router.get('/interviews/:id/room', requireUser, async (req: Request, res) => {
     const user = currentUser(req);
-    const row = await withUser(db, user.id, (tx) => store.getInterview(tx, String(req.params.id)));
+    const row = await withUser(db, user.id, (tx) => getInterview(tx, String(req.params.id)));
     if (!row) throw notFound('There is no such interview.');
     if (row.status !== 'live') return res.redirect(303, `/interviews/${row.id}`);
     const current = stageStartedAt(row);

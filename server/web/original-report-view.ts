@@ -1,4 +1,4 @@
-import type { StoredFeedback } from '../feedback/stored-feedback.ts';
+import type { StoredFeedback } from '../feedback/index.ts';
 import { round1 } from './history-view.ts';
 import { markdownBlocks } from './markdown-blocks.ts';
 import { scoreRing } from './report-view.ts';

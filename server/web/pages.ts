@@ -1,9 +1,7 @@
 import { Router } from 'express';
-import { currentUser, requireUser, returnToAfterSignIn } from '../auth/require-user.ts';
+import { currentUser, requireUser, returnToAfterSignIn, DELETE_CONFIRMATION, isLocalBrowser, LOCAL_SIGN_IN_ELSEWHERE } from '../auth/index.ts';
 import { withUser, type Database } from '../db/database.ts';
-import { setFeedbackAfterInterview, wantsFeedbackAfterInterview } from '../feedback/preference.ts';
-import { DELETE_CONFIRMATION } from '../auth/account.ts';
-import { isLocalBrowser, LOCAL_SIGN_IN_ELSEWHERE } from '../auth/local.ts';
+import { setFeedbackAfterInterview, wantsFeedbackAfterInterview } from '../feedback/index.ts';
 import {
   DEFAULT_DEEPGRAM_BASE_URL,
   DEFAULT_TTS_BASE_URL,

@@ -1,6 +1,6 @@
-import type { KeyTest, TestedProvider } from '../keys/key-tests.ts';
-import { OPENAI_VOICE_FIX, OPENAI_VOICE_PROBLEM, openAiVoiceCannotSpeak } from '../../shared/providers.ts';
-import type { KeysRow } from '../keys/store.ts';
+import { keysPresent, type KeysRow, type KeyTest, type SecretField, type TestedProvider } from '../keys/index.ts';
+import { missingKeys, type NeededKey } from '../../shared/modes.ts';
+import { OPENAI_VOICE_FIX, OPENAI_VOICE_PROBLEM } from '../../shared/providers.ts';
 import { dateText } from './history-view.ts';
 
 // Which interview modes the saved keys can run, for the dashboard and the start form: keys that
@@ -43,30 +43,36 @@ function failed(tests: KeysRow['key_tests'] | undefined, providers: TestedProvid
   return null;
 }
 
-export function modeReadiness(row: KeysRow | undefined): ModeReadiness {
-  const llmReady = Boolean(row?.openai_key);
-  const livekitSet = Boolean(row?.livekit_url && row.livekit_api_key && row.livekit_api_secret);
-  const missingKeys = [...(livekitSet ? [] : ['LiveKit']), ...(row?.deepgram_key ? [] : ['Deepgram'])];
-  const openAiVoice = row?.tts_provider !== 'deepgram';
-  const voiceCannotSpeak = missingKeys.length === 0 && openAiVoiceCannotSpeak(row);
+/**
+ * What the saved keys can start. `unreadable`: keys no configured encryption key opens, which
+ * count as missing for readiness; what is said about voice names the keys that are not saved.
+ */
+export function modeReadiness(row: KeysRow | undefined, unreadable: ReadonlySet<SecretField> = new Set()): ModeReadiness {
+  const saved = row ? keysPresent(row) : undefined;
+  const readable = row ? keysPresent(row, unreadable) : undefined;
+  const missing = saved ? missingKeys('voice', saved) : (['llm_key', 'livekit_url', 'deepgram_key'] as NeededKey[]);
+  const livekitMissing = missing.some((key) => key.startsWith('livekit_'));
+  const deepgramMissing = missing.includes('deepgram_key');
   const voiceMissing = [
-    ...(llmReady ? [] : ['a language-model key']),
-    ...(livekitSet ? [] : ['LiveKit keys']),
-    ...(row?.deepgram_key ? [] : ['a Deepgram key']),
-    ...(voiceCannotSpeak ? ['a speech key for the OpenAI voice'] : []),
+    ...(missing.includes('llm_key') ? ['a language-model key'] : []),
+    ...(livekitMissing ? ['LiveKit keys'] : []),
+    ...(deepgramMissing ? ['a Deepgram key'] : []),
+    ...(missing.includes('speech_key') ? ['a speech key for the OpenAI voice'] : []),
   ];
+  const missingServices = [...(livekitMissing ? ['LiveKit'] : []), ...(deepgramMissing ? ['Deepgram'] : [])];
   let voiceProblem: string | null = null;
-  if (missingKeys.length > 0) voiceProblem = `Voice needs ${missingKeys.join(' and ')} keys — add them in Settings → Keys.`;
-  else if (voiceCannotSpeak) voiceProblem = `${OPENAI_VOICE_PROBLEM} — in Settings → Keys, ${OPENAI_VOICE_FIX}.`;
+  if (missingServices.length > 0) voiceProblem = `Voice needs ${missingServices.join(' and ')} keys — add them in Settings → Keys.`;
+  else if (missing.includes('speech_key')) voiceProblem = `${OPENAI_VOICE_PROBLEM} — in Settings → Keys, ${OPENAI_VOICE_FIX}.`;
+  const openAiVoice = row?.tts_provider !== 'deepgram';
   const textFailedTest = failed(row?.key_tests, ['llm']);
   const voiceFailedTest = failed(row?.key_tests, ['llm', 'livekit', 'deepgram', ...(openAiVoice ? (['speech'] as const) : [])]);
   return {
-    llmReady,
+    llmReady: Boolean(saved?.llm_key),
     voiceProblem,
     voiceMissing,
     textFailedTest,
     voiceFailedTest,
-    textReady: llmReady && !textFailedTest,
-    voiceReady: llmReady && !voiceProblem && !voiceFailedTest,
+    textReady: readable !== undefined && missingKeys('text', readable).length === 0 && !textFailedTest,
+    voiceReady: readable !== undefined && missingKeys('voice', readable).length === 0 && !voiceFailedTest,
   };
 }

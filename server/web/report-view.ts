@@ -1,9 +1,5 @@
-import { STAGES } from '../../shared/vocabulary.ts';
-import type { SpeakingAnalytics } from '../feedback/analytics.ts';
-import { FILLERS } from '../feedback/fillers.ts';
-import type { FeedbackData } from '../feedback/generate.ts';
-import { bestAndWeakest } from '../feedback/markdown.ts';
-import { STAGE_LABELS } from '../interviews/presenter.ts';
+import { STAGES, STAGE_LABELS } from '../../shared/vocabulary.ts';
+import { type SpeakingAnalytics, FILLERS, type FeedbackData, bestAndWeakest } from '../feedback/index.ts';
 import { dateText, round1 } from './history-view.ts';
 
 // The feedback report as the interview page draws it: the model's judgement (scores, quotes,

@@ -1,5 +1,5 @@
-import { STAGE_LABELS } from '../interviews/presenter.ts';
-import { TIME_MEASURES, type ResponseTimes, type TimeMeasure } from '../interviews/response-times.ts';
+import { STAGE_LABELS } from '../../shared/vocabulary.ts';
+import { TIME_MEASURES, type ResponseTimes, type TimeMeasure } from '../interviews/index.ts';
 
 // The interview page's "Response times" table: one row per interviewer reply, a column per
 // measure that any turn has (a text interview has no voice and no end-of-answer wait), medians

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeFailure } from '../../agent/errors.ts';
-import { UnsafeUrlError, type Resolver } from '../../agent/net-guard.ts';
+import { UnsafeUrlError, type Resolver } from '../../shared/net-guard.ts';
 import type { ProviderKeys } from '../../agent/protocol.ts';
 import { InterviewLLM } from '../../agent/session.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';

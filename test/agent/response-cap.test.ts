@@ -3,8 +3,8 @@
 // the transport itself, the key test and feedback generation alike.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { guardedFetch } from '../../agent/guarded-fetch.ts';
-import { ResponseTooLargeError, USER_URL_MAX_RESPONSE_BYTES } from '../../agent/response-cap.ts';
+import { guardedFetch } from '../../shared/guarded-fetch.ts';
+import { ResponseTooLargeError, USER_URL_MAX_RESPONSE_BYTES } from '../../shared/response-cap.ts';
 import { FeedbackFailedError, generateFeedback } from '../../server/feedback/generate.ts';
 import { testProviderKeys } from '../../server/keys/checks.ts';
 import { startCompressionBomb, type CompressionBomb } from '../fakes/compression-bomb.ts';

@@ -12,7 +12,7 @@ import OpenAI from 'openai';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { measureFirstAudioMs } from '../../bench/tts-first-audio.ts';
 import { describeFailure, statusOf } from '../../agent/errors.ts';
-import { guardedFetch } from '../../agent/guarded-fetch.ts';
+import { guardedFetch } from '../../shared/guarded-fetch.ts';
 import type { ProviderKeys } from '../../agent/protocol.ts';
 import { SpeechTTS } from '../../agent/speech.ts';
 import { speechMsForText } from '../fakes/audio.ts';

@@ -2,11 +2,11 @@
 
 import { describe, expect, it } from 'vitest';
 import { describeFailure } from '../../agent/errors.ts';
-import { UnsafeUrlError } from '../../agent/net-guard.ts';
+import { UnsafeUrlError } from '../../shared/net-guard.ts';
 import * as prompts from '../../agent/prompts.ts';
 import { startMessageProblem } from '../../agent/protocol.ts';
-import { JOB_DESCRIPTION_MAX_CHARS, RESUME_MAX_CHARS } from '../../shared/vocabulary.ts';
-import { isQuestion, STAGE_RULES, StageMachine } from '../../agent/stages.ts';
+import { isQuestion, JOB_DESCRIPTION_MAX_CHARS, RESUME_MAX_CHARS } from '../../shared/vocabulary.ts';
+import { STAGE_RULES, StageMachine } from '../../agent/stages.ts';
 
 function machineAt(ms = 0) {
   const clock = { ms };

@@ -1,5 +1,4 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_FEEDBACK_TIMEOUT_MS,
@@ -13,7 +12,7 @@ import {
   type GenerateFeedbackOptions,
 } from '../../server/feedback/generate.ts';
 import { HttpError } from '../../server/http/errors.ts';
-import { guardedFetch } from '../../server/keys/url-guard.ts';
+import { guardedFetch } from '../../shared/guarded-fetch.ts';
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../fakes/openai-llm.ts';
 import { INTERVIEWER_LINE, interview, validFeedback } from './fixture.ts';
 

@@ -3,13 +3,12 @@
 // DNS may point elsewhere now, and a loopback URL saved in development must not be used in
 // production. What passes goes to the child in the start message, with the key the voice speaks with.
 
+import { freshPglite } from '../helpers/databases.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userForIdentity } from '../../server/auth/users.ts';
 import { parseConfig } from '../../server/config.ts';
 import { createVault } from '../../server/crypto/vault.ts';
 import type { Database } from '../../server/db/database.ts';
-import { migrate } from '../../server/db/migrate.ts';
-import { openPglite } from '../../server/db/pglite.ts';
 import { InterviewEvents } from '../../server/interviews/events.ts';
 import type { StartInterviewInput } from '../../server/interviews/schema.ts';
 import { InterviewService } from '../../server/interviews/service.ts';
@@ -17,7 +16,7 @@ import type { StartMessage } from '../../agent/protocol.ts';
 import { LLM_PRESETS } from '../../shared/providers.ts';
 import type { SaveKeysInput } from '../../server/keys/schema.ts';
 import { deleteKeys, saveKeys } from '../../server/keys/store.ts';
-import type { Resolver } from '../../server/keys/url-guard.ts';
+import type { Resolver } from '../../shared/net-guard.ts';
 import { AgentStartError, WorkerPool } from '../../server/workers/pool.ts';
 import { TEST_ENCRYPTION_KEY, TEST_SECRET_KEY } from '../helpers/app.ts';
 import { captureLogs } from '../helpers/logs.ts';
@@ -61,8 +60,7 @@ let pool: RecordingPool;
 let userId: string;
 
 beforeAll(async () => {
-  db = await openPglite();
-  await migrate(db);
+  db = await freshPglite();
   userId = (await userForIdentity(db, 'google', 'sub-url-check', { name: 'Ada' })).id;
   // The child never answers: a start that gets past the checks ends as a 502 from the pool.
   pool = new RecordingPool({ max: 2, heapMb: 64, readyTimeoutMs: 300, entry: SILENT_AGENT, logger: captureLogs().logger });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testProviderKeys, type CheckOptions, type ProviderCheckResults, type ProviderKeys } from '../../server/keys/checks.ts';
 import { LLM_PRESETS, defaultModelFor, providerName } from '../../shared/providers.ts';
-import type { Resolver } from '../../server/keys/url-guard.ts';
+import type { Resolver } from '../../shared/net-guard.ts';
 import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.ts';
 import { sendGarbage, startFakeLiveKit, type FakeLiveKit, type Garbage } from '../fakes/livekit.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';

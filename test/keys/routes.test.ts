@@ -1,15 +1,14 @@
 // The keys routes with an injected host name resolver (the whole app always uses the system's):
 // names that cannot be found, and lookups that never answer, for "Test keys" and for saving.
+import { freshPglite } from '../helpers/databases.ts';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userForIdentity } from '../../server/auth/users.ts';
 import { createVault } from '../../server/crypto/vault.ts';
 import type { Database } from '../../server/db/database.ts';
-import { migrate } from '../../server/db/migrate.ts';
-import { openPglite } from '../../server/db/pglite.ts';
 import { errorHandler } from '../../server/http/error-handler.ts';
 import { keysRouter } from '../../server/keys/routes.ts';
-import type { Resolver } from '../../server/keys/url-guard.ts';
+import type { Resolver } from '../../shared/net-guard.ts';
 import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { TEST_ENCRYPTION_KEY } from '../helpers/app.ts';
@@ -70,8 +69,7 @@ async function call(server: Listening, method: string, path: string, body: unkno
 }
 
 beforeAll(async () => {
-  [db, deepgram, llm] = await Promise.all([openPglite(), startFakeDeepgram({ apiKey: DG_KEY }), startFakeOpenAI({ apiKey: LLM_KEY })]);
-  await migrate(db);
+  [db, deepgram, llm] = await Promise.all([freshPglite(), startFakeDeepgram({ apiKey: DG_KEY }), startFakeOpenAI({ apiKey: LLM_KEY })]);
   const user = await userForIdentity(db, 'google', 'routes-user', { name: 'Routes' });
   [dev, prod] = await Promise.all([listen(keysApp(user.id, false)), listen(keysApp(user.id, true))]);
 });

@@ -2,16 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  checkUrlHost,
-  checkUserUrl,
-  classifyAddress,
-  guardedFetch,
-  guardedLookup,
-  parseUserUrl,
-  UnsafeUrlError,
-  type Resolver,
-} from '../../server/keys/url-guard.ts';
+import { guardedFetch, guardedLookup } from '../../shared/guarded-fetch.ts';
+import { classifyAddress, UnsafeUrlError, type Resolver } from '../../shared/net-guard.ts';
+import { checkUrlHost, checkUserUrl, parseUserUrl } from '../../server/keys/url-guard.ts';
 
 const PUBLIC_V4 = '93.184.215.14';
 

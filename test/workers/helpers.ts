@@ -3,8 +3,7 @@
 
 import { fileURLToPath } from 'node:url';
 import type { StartMessage } from '../../agent/protocol.ts';
-import type { InterviewCallbacks, InterviewEnd, LiveMessage } from '../../server/workers/pool.ts';
-import { WorkerPool, type WorkerPoolOptions } from '../../server/workers/pool.ts';
+import { type InterviewCallbacks, type InterviewEnd, type LiveMessage, WorkerPool, type WorkerPoolOptions } from '../../server/workers/pool.ts';
 import { captureLogs } from '../helpers/logs.ts';
 
 export const KEY = 'sk-pool-test-key-4242';

@@ -1,0 +1,8 @@
+// The interviews capability's entry: starting and running interviews, their records and how they are presented.
+export { InterviewEvents } from './events.ts';
+export { groupByStage, presentInterview, presentSummary, type PresentedInterview } from './presenter.ts';
+export { TIME_MEASURES, type ResponseTimes, type TimeMeasure } from './response-times.ts';
+export { interviewsRouter } from './routes.ts';
+export { ExportQuery, ListQuery } from './schema.ts';
+export { InterviewService } from './service.ts';
+export { endOrphanedInterviews, findLiveInterview, getInterview, listInterviews, type InterviewRow } from './store.ts';
