@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
-import { forbidden, HttpError, validation } from '../http/errors.ts';
+import { forbidden, upstream, validation } from '../http/errors.ts';
 import { wantsJson } from '../http/error-handler.ts';
 import type { Logger } from '../logger.ts';
 import { DELETE_CONFIRMATION, deleteAccount } from './account.ts';
@@ -72,7 +72,7 @@ export function authRouter(deps: AuthRoutesDeps): Router {
       } catch (err) {
         if (!(err instanceof SupabaseAuthError)) throw err;
         logger.warn({ reason: err.message }, 'account deletion failed at Supabase Auth');
-        throw new HttpError(502, 'upstream', 'The sign-in service did not confirm the deletion, so nothing was deleted. Try again in a minute.');
+        throw upstream('The sign-in service did not confirm the deletion, so nothing was deleted. Try again in a minute.');
       }
       req.session.destroy(() => {
         res.clearCookie('mockflow.sid');

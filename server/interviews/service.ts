@@ -4,7 +4,7 @@ import type { Vault } from '../crypto/vault.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { wantsFeedbackAfterInterview } from '../feedback/preference.ts';
 import type { FeedbackWriter } from '../feedback/writer.ts';
-import { conflict, HttpError, preconditionFailed } from '../http/errors.ts';
+import { conflict, preconditionFailed, unsafeUrl } from '../http/errors.ts';
 import {
   DEFAULT_LLM_BASE_URL,
   defaultTtsModelFor,
@@ -21,7 +21,7 @@ import { loadKeysRow, openKeys, UnreadableSecret, type KeysRow, type OpenedKeys 
 import { checkUserUrl, UnsafeUrlError, type Resolver, type UrlKind } from '../keys/url-guard.ts';
 import type { Logger } from '../logger.ts';
 import { capitalise, joinWords } from '../words.ts';
-import { PoolFullError, type InterviewEnd, type LiveMessage, type WorkerPool } from '../workers/pool.ts';
+import { poolFull, type InterviewEnd, type LiveMessage, type WorkerPool } from '../workers/pool.ts';
 import type { InterviewEvents } from './events.ts';
 import { mintCandidateToken, mintRoomTokens } from './livekit-tokens.ts';
 import { presentInterview } from './presenter.ts';
@@ -93,7 +93,7 @@ export class InterviewService {
     if (await store.findLiveInterview(db, userId)) {
       throw conflict('You already have an interview running. Finish or end it before starting another.');
     }
-    if (pool.active() >= pool.max) throw new PoolFullError(60, pool.max);
+    if (pool.active() >= pool.max) throw poolFull(60);
 
     const keys = await this.readKeys(userId, input.mode);
     const providerKeys = requireKeys(keys, input.mode);
@@ -233,9 +233,7 @@ export class InterviewService {
         await checkUserUrl(url, { kind, production: this.deps.config.isProduction, resolve: this.deps.resolveHost, lookupTimeoutMs: SAVED_URL_LOOKUP_TIMEOUT_MS });
       } catch (err) {
         if (!(err instanceof UnsafeUrlError)) throw err;
-        throw new HttpError(422, 'unsafe_url', `Change the ${label} in Settings → Keys: ${err.message}.`, {
-          details: { setting },
-        });
+        throw unsafeUrl(`Change the ${label} in Settings → Keys: ${err.message}.`, setting);
       }
     }
   }
