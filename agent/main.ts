@@ -12,6 +12,7 @@ import { routeLogsToStderr } from './logs.ts';
 import {
   isParentMessage,
   startMessageProblem,
+  startSecrets,
   type ChildMessage,
   type EndReason,
   type ParentMessage,
@@ -79,12 +80,7 @@ function deliver(message: ParentMessage): void {
 async function begin(start: StartMessage): Promise<void> {
   // Now, not once the pipeline has loaded: on a cold start the provider's round trip overlaps the load.
   const llmCheck = checkLlmConnection(start.keys);
-  routeLogsToStderr([
-    start.keys.llmApiKey,
-    start.keys.deepgramKey,
-    start.keys.openaiTtsKey,
-    start.mode === 'voice' ? start.livekit.token : undefined,
-  ]);
+  routeLogsToStderr(startSecrets(start));
   try {
     const [{ initializeLogger }, { runInterview }] = await pipeline;
     initializeLogger({ pretty: false, level: process.env.AGENT_LOG_LEVEL === 'info' ? 'info' : 'warn' });

@@ -4,6 +4,7 @@ import type OpenAI from 'openai';
 type OpenAISdk = typeof import('openai').default;
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { ExperienceLevel, TranscriptItem } from '../../agent/protocol.ts';
+import { redactor } from '../../shared/redact.ts';
 import { isHttpError, tooShort, upstream, type HttpError } from '../http/errors.ts';
 import { DEFAULT_LLM_BASE_URL, providerName } from '../keys/providers.ts';
 import { computeAnalytics, type InterviewMode, type SpeakingAnalytics, type StageEvent } from './analytics.ts';
@@ -239,7 +240,7 @@ interface ExplainContext {
 /** Any failure as a feedbackFailed error with a message built from fixed text: no key, no provider text. */
 function explain(err: unknown, ctx: ExplainContext): HttpError {
   const error = toFailure(err, ctx);
-  if (ctx.apiKey.length >= 6 && error.message.includes(ctx.apiKey)) {
+  if (redactor([ctx.apiKey])(error.message) !== error.message) {
     return upstream(`${ctx.provider} could not produce feedback; nothing was saved.`, error.details);
   }
   return error;

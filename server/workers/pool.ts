@@ -7,13 +7,13 @@
 // A child still serves exactly one interview; the spare is never counted as a slot, and none is
 // kept when every slot is taken, so the processes alive never exceed `max`.
 
-import type { StartMessage } from '../../agent/protocol.ts';
+import { startSecrets, type StartMessage } from '../../agent/protocol.ts';
+import { redactor, type Redact } from '../../shared/redact.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { resolveChildUser, type ChildUser } from './child-user.ts';
 import { poolClosed, poolFull } from './errors.ts';
 import type { ChildProcess } from 'node:child_process';
-import { redactor, startSecrets, type Redact } from './redact.ts';
 import { agentEntry, spawnAgent, type AgentEntry, type SpawnedAgent } from './spawn.ts';
 import { ChildSupervisor, type InterviewCallbacks, type InterviewChild } from './supervisor.ts';
 
@@ -118,6 +118,8 @@ export class WorkerPool {
     const maxDurationSeconds = start.interview.maxDurationSeconds ?? Math.ceil(maxDurationMs / 1000);
     const room = start.mode === 'voice' ? start.livekit.room : undefined;
     const logger = this.options.logger.child({ interviewId, ...(room ? { room } : {}) });
+    // The parent logs what the child prints: the secrets sent in `start` are taken out of every
+    // line, whatever printed it (the child's own logger cleans only what it logs).
     const redact = redactor(startSecrets(start));
     const supervisor = new ChildSupervisor({
       start: { ...start, interview: { ...start.interview, maxDurationSeconds } },

@@ -3,10 +3,10 @@
 
 import type { ChildProcess } from 'node:child_process';
 import type { ChildMessage, EndReason, ParentMessage, StartMessage } from '../../agent/protocol.ts';
-import type { Logger } from '../logger.ts';
+import type { Redact } from '../../shared/redact.ts';
 import type { HttpError } from '../http/errors.ts';
+import type { Logger } from '../logger.ts';
 import { agentDidNotStart, poolClosed, SHUTTING_DOWN, type FailedProvider, type StartFailure } from './errors.ts';
-import type { Redact } from './redact.ts';
 
 /** Everything the child reports once it is ready. */
 export type LiveMessage = Exclude<ChildMessage, { type: 'ready' }>;

@@ -153,6 +153,12 @@ describe('generating feedback', () => {
     expect(err.message).not.toMatch(/Incorrect API key/);
   });
 
+  it('says less rather than repeat a key pasted as the model name', async () => {
+    const f = await startFake({ replies: [{ status: 404 }] });
+    const err = await failure(generateFeedback({ ...options(f.url), llm: { apiKey: KEY, baseURL: f.url, model: KEY } }));
+    expect(err).toEqual({ reason: 'model_not_found', message: `${new URL(f.url).host} could not produce feedback; nothing was saved.` });
+  });
+
   it('refuses a transcript with fewer than 3 answers without calling the model', async () => {
     const f = await startFake({ replies: [valid()] });
     const short = { ...interview, items: interview.items.slice(0, 4) }; // two answers
