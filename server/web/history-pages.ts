@@ -5,8 +5,8 @@ import { isUuid, withUser, type Database } from '../db/database.ts';
 import { analyticsOf } from '../feedback/routes.ts';
 import { loadFeedback } from '../feedback/store.ts';
 import { feedbackStatus, UNREADABLE_FEEDBACK, type StoredFeedback } from '../feedback/stored-feedback.ts';
-import { notFound, validation } from '../http/errors.ts';
-import { fieldErrors } from '../keys/schema.ts';
+import { notFound } from '../http/errors.ts';
+import { inputOf, validate } from '../http/validate.ts';
 import { LEVEL_LABELS, presentInterview, presentSummary, STAGE_LABELS } from '../interviews/presenter.ts';
 import { ExportQuery, ListQuery } from '../interviews/schema.ts';
 import { getInterview, listInterviews, type InterviewRow } from '../interviews/store.ts';
@@ -117,19 +117,18 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
     });
   });
 
-  router.get('/api/interviews/:id/export', idOnly, requireUser, async (req, res) => {
-    const parsed = ExportQuery.safeParse(req.query);
-    if (!parsed.success) throw validation(fieldErrors(parsed.error));
+  router.get('/api/interviews/:id/export', idOnly, requireUser, validate(ExportQuery, { from: 'query' }), async (req, res) => {
+    const { format, tz } = inputOf(res, ExportQuery);
     const { row, stored } = await owned(req);
     const exported = {
       interview: presentInterview(row),
       stored,
       analytics: analyticsOf(row),
       interviewerName: deps.interviewerName,
-      timeZone: knownTimeZone(parsed.data.tz) ?? 'UTC',
+      timeZone: knownTimeZone(tz) ?? 'UTC',
     };
     res.set('Cache-Control', 'no-store');
-    if (parsed.data.format === 'md') {
+    if (format === 'md') {
       res.attachment(exportFileName(exported.interview, 'md')).type('text/markdown; charset=utf-8').send(interviewMarkdown(exported));
     } else {
       res.attachment(exportFileName(exported.interview, 'json')).type('application/json').send(JSON.stringify(interviewJson(exported), null, 2));
