@@ -9,7 +9,7 @@
 
 import { checkLlmConnection } from './llm-check.ts';
 import { routeLogsToStderr } from './logs.ts';
-import { isParentMessage, startMessageProblem, type ChildMessage, type ParentMessage, type StartMessage } from './protocol.ts';
+import { isParentMessage, startMessageProblem, startSecrets, type ChildMessage, type ParentMessage, type StartMessage } from './protocol.ts';
 import { type EndReason } from '../shared/vocabulary.ts';
 import type { RunningInterview } from './session.ts';
 
@@ -73,12 +73,7 @@ function deliver(message: ParentMessage): void {
 async function begin(start: StartMessage): Promise<void> {
   // Now, not once the pipeline has loaded: on a cold start the provider's round trip overlaps the load.
   const llmCheck = checkLlmConnection(start.keys);
-  routeLogsToStderr([
-    start.keys.llmApiKey,
-    start.keys.deepgramKey,
-    start.keys.openaiTtsKey,
-    start.mode === 'voice' ? start.livekit.token : undefined,
-  ]);
+  routeLogsToStderr(startSecrets(start));
   try {
     const [{ initializeLogger }, { runInterview }] = await pipeline;
     initializeLogger({ pretty: false, level: process.env.AGENT_LOG_LEVEL === 'info' ? 'info' : 'warn' });

@@ -48,6 +48,14 @@ export type StartMessage = {
   | { mode: 'voice'; livekit: { url: string; token: string; room: string; candidateIdentity: string } }
 );
 
+/** The values of a `start` message that must never reach a log: the user's keys and the agent's LiveKit token. */
+export function startSecrets(start: StartMessage): string[] {
+  const { llmApiKey, deepgramKey, openaiTtsKey } = start.keys;
+  return [llmApiKey, deepgramKey, openaiTtsKey, start.mode === 'voice' ? start.livekit.token : undefined].filter(
+    (value): value is string => typeof value === 'string',
+  );
+}
+
 export type ParentMessage =
   | StartMessage
   | { type: 'user_text'; text: string }

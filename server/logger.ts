@@ -1,8 +1,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { REDACTED, redactShapes } from '../shared/redact.ts';
 
 export type { Logger };
-
-export const CENSOR = '[redacted]';
 
 // Request and response headers are censored by path: pino applies these after the req/res
 // serializers have turned the Node objects into plain ones.
@@ -41,20 +40,22 @@ const MAX_DEPTH = 8;
 
 /**
  * A copy of `value` with every secret-named property censored, at any depth (pino's redact
- * paths cannot say "anywhere"). Plain objects, arrays and errors are walked; other objects
- * (requests, responses, dates, buffers) are left to their serializers. Nothing is copied when
- * nothing needs censoring, so an ordinary log line costs one walk over its own fields.
+ * paths cannot say "anywhere"), and anything shaped like a token taken out of its text. Plain
+ * objects, arrays and errors are walked; other objects (requests, responses, dates, buffers)
+ * are left to their serializers. Nothing is copied when nothing needs censoring, so an ordinary
+ * log line costs one walk over its own fields.
  */
 export function redactSecrets<T>(value: T): T {
   return redact(value, 0, new Map()) as T;
 }
 
 function redact(value: unknown, depth: number, seen: Map<object, unknown>): unknown {
+  if (typeof value === 'string') return redactShapes(value);
   if (typeof value !== 'object' || value === null) return value;
   const isError = value instanceof Error;
   if (!isError && !Array.isArray(value) && !isPlainObject(value)) return value;
   if (seen.has(value)) return seen.get(value) ?? '[Circular]';
-  if (depth >= MAX_DEPTH) return CENSOR; // deeper than any log object should be: not worth the risk
+  if (depth >= MAX_DEPTH) return REDACTED; // deeper than any log object should be: not worth the risk
   seen.set(value, undefined);
 
   let copy: unknown;
@@ -73,7 +74,7 @@ function redact(value: unknown, depth: number, seen: Map<object, unknown>): unkn
     for (const name of names) {
       const descriptor = Object.getOwnPropertyDescriptor(value, name);
       if (descriptor === undefined || !('value' in descriptor)) continue;
-      const next = isSecretKey(name) && descriptor.value !== undefined ? CENSOR : redact(descriptor.value, depth + 1, seen);
+      const next = isSecretKey(name) && descriptor.value !== undefined ? REDACTED : redact(descriptor.value, depth + 1, seen);
       if (next !== descriptor.value) (changed ??= {})[name] = { ...descriptor, value: next };
     }
     if (changed === undefined) copy = value;
@@ -102,7 +103,7 @@ export interface LoggerOptions {
 export function createLogger({ level, pretty = false, destination }: LoggerOptions): Logger {
   const options = {
     level,
-    redact: { paths: REDACT_PATHS, censor: CENSOR },
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
     // Every logged object, at any depth (child-logger bindings are not walked: bind ids, not secrets).
     formatters: { log: (object: Record<string, unknown>) => redactSecrets(object) },
   };

@@ -1,14 +1,15 @@
-import { Router, type RequestHandler } from 'express';
-import { z } from 'zod';
+import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Database } from '../db/database.ts';
-import { forbidden, HttpError, validation } from '../http/errors.ts';
+import { forbidden, isHttpError, upstream } from '../http/errors.ts';
 import { wantsJson } from '../http/error-handler.ts';
+import { validate } from '../http/validate.ts';
 import type { Logger } from '../logger.ts';
-import { DELETE_CONFIRMATION, deleteAccount } from './account.ts';
+import { deleteAccount } from './account.ts';
 import { isLocalBrowser, LOCAL_SIGN_IN_ELSEWHERE, LOCAL_USER_NAME } from './local.ts';
 import { currentUser, requireUser } from './require-user.ts';
 import { signIn } from './sign-in.ts';
 import { SupabaseAuthError, type SupabaseAuth } from './supabase.ts';
+import { DeleteAccount } from './schema.ts';
 import { userForIdentity } from './users.ts';
 
 export interface AuthRoutesDeps {
@@ -21,7 +22,11 @@ export interface AuthRoutesDeps {
   generateCsrfToken: (req: Parameters<RequestHandler>[0], overwrite?: boolean) => string;
 }
 
-const DeleteAccount = z.object({ confirm: z.string().trim().toLowerCase() });
+// The settings form goes back to the settings page, which says what to type next to the field.
+const mismatchBackToSettings: ErrorRequestHandler = (err, req, res, next) => {
+  if (isHttpError(err, 'validation') && !wantsJson(req)) return res.redirect(303, '/settings?confirm=mismatch#confirm-delete');
+  next(err);
+};
 
 export function authRouter(deps: AuthRoutesDeps): Router {
   const { db, logger, supabase } = deps;
@@ -60,18 +65,12 @@ export function authRouter(deps: AuthRoutesDeps): Router {
   const remove: RequestHandler = async (req, res, next) => {
     try {
       const user = currentUser(req);
-      const parsed = DeleteAccount.safeParse(req.body ?? {});
-      if (!parsed.success || parsed.data.confirm !== DELETE_CONFIRMATION) {
-        // The form goes back to the settings page, which says what to type next to the field.
-        if (!wantsJson(req)) return res.redirect(303, '/settings?confirm=mismatch#confirm-delete');
-        throw validation({ confirm: `Type "${DELETE_CONFIRMATION}" to confirm.` }, 'Account not deleted: the confirmation did not match.');
-      }
       try {
         await deleteAccount(db, user.id, supabase, logger);
       } catch (err) {
         if (!(err instanceof SupabaseAuthError)) throw err;
         logger.warn({ reason: err.message }, 'account deletion failed at Supabase Auth');
-        throw new HttpError(502, 'upstream', 'The sign-in service did not confirm the deletion, so nothing was deleted. Try again in a minute.');
+        throw upstream('The sign-in service did not confirm the deletion, so nothing was deleted. Try again in a minute.');
       }
       req.session.destroy(() => {
         res.clearCookie('mockflow.sid');
@@ -82,8 +81,9 @@ export function authRouter(deps: AuthRoutesDeps): Router {
       next(err);
     }
   };
-  router.post('/settings/account/delete', requireUser, remove);
-  router.delete('/api/account', requireUser, remove);
+  const confirmed = validate(DeleteAccount, { message: 'Account not deleted: the confirmation did not match.' });
+  router.post('/settings/account/delete', requireUser, confirmed, remove, mismatchBackToSettings);
+  router.delete('/api/account', requireUser, confirmed, remove);
 
   return router;
 }

@@ -5,7 +5,8 @@ type OpenAISdk = typeof import('openai').default;
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { TranscriptItem } from '../../agent/protocol.ts';
 import type { ExperienceLevel } from '../../shared/vocabulary.ts';
-import { HttpError } from '../http/errors.ts';
+import { redactor } from '../../shared/redact.ts';
+import { isHttpError, tooShort, upstream, type HttpError } from '../http/errors.ts';
 import { DEFAULT_LLM_BASE_URL, providerName } from '../../shared/providers.ts';
 import { computeAnalytics, type InterviewMode, type SpeakingAnalytics, type StageEvent } from './analytics.ts';
 import { feedbackMessages } from './prompt.ts';
@@ -82,17 +83,11 @@ export function toFeedbackData(result: GeneratedFeedback, generatedAt = new Date
   });
 }
 
-export class TooShortError extends HttpError {
-  constructor(readonly answers: number) {
-    super(
-      422,
-      'too_short',
-      `There is not enough to judge yet: feedback needs at least ${MIN_CANDIDATE_ANSWERS} answers from you, and this interview has ${answers}.`,
-      { details: { answers, needed: MIN_CANDIDATE_ANSWERS } },
-    );
-    this.name = 'TooShortError';
-  }
-}
+export const notEnoughAnswers = (answers: number) =>
+  tooShort(
+    `There is not enough to judge yet: feedback needs at least ${MIN_CANDIDATE_ANSWERS} answers from you, and this interview has ${answers}.`,
+    { answers, needed: MIN_CANDIDATE_ANSWERS },
+  );
 
 export type FeedbackFailure =
   | 'invalid_output'
@@ -106,15 +101,8 @@ export type FeedbackFailure =
   | 'timeout'
   | 'cancelled';
 
-export class FeedbackFailedError extends HttpError {
-  constructor(
-    readonly reason: FeedbackFailure,
-    message: string,
-  ) {
-    super(502, 'feedback_failed', message, { details: { reason } });
-    this.name = 'FeedbackFailedError';
-  }
-}
+/** The model did not give us feedback; `details.reason` says why, for the log. */
+export const feedbackFailed = (reason: FeedbackFailure, message: string) => upstream(message, { reason });
 
 type OutputMode = 'json_schema' | 'json_object' | 'prompt_only';
 
@@ -122,7 +110,7 @@ export async function generateFeedback(options: GenerateFeedbackOptions): Promis
   const { llm, interview, onProgress } = options;
   onProgress?.('analysing');
   const analytics = computeAnalytics(interview);
-  if (analytics.answers.count < MIN_CANDIDATE_ANSWERS) throw new TooShortError(analytics.answers.count);
+  if (analytics.answers.count < MIN_CANDIDATE_ANSWERS) throw notEnoughAnswers(analytics.answers.count);
 
   const provider = providerName(llm.baseURL ?? DEFAULT_LLM_BASE_URL);
   const timeoutMs = options.timeoutMs ?? DEFAULT_FEEDBACK_TIMEOUT_MS;
@@ -166,7 +154,7 @@ export async function generateFeedback(options: GenerateFeedbackOptions): Promis
         feedback = outcome.feedback;
         break;
       }
-      if (attempts >= 2) throw new FeedbackFailedError('invalid_output', INVALID_TWICE_MESSAGE);
+      if (attempts >= 2) throw feedbackFailed('invalid_output', INVALID_TWICE_MESSAGE);
       onProgress?.('retrying');
       conversation = [
         ...conversation,
@@ -250,43 +238,42 @@ interface ExplainContext {
   apiKey: string;
 }
 
-/** Any failure as a FeedbackFailedError with a message built from fixed text: no key, no provider text. */
-function explain(err: unknown, ctx: ExplainContext): FeedbackFailedError {
+/** Any failure as a feedbackFailed error with a message built from fixed text: no key, no provider text. */
+function explain(err: unknown, ctx: ExplainContext): HttpError {
   const error = toFailure(err, ctx);
-  if (ctx.apiKey.length >= 6 && error.message.includes(ctx.apiKey)) {
-    return new FeedbackFailedError(error.reason, `${ctx.provider} could not produce feedback; nothing was saved.`);
+  if (redactor([ctx.apiKey])(error.message) !== error.message) {
+    return upstream(`${ctx.provider} could not produce feedback; nothing was saved.`, error.details);
   }
   return error;
 }
 
-function toFailure(err: unknown, { sdk, provider, model, timeoutMs, deadline }: ExplainContext): FeedbackFailedError {
-  if (err instanceof FeedbackFailedError) return err;
-  const fail = (reason: FeedbackFailure, message: string) => new FeedbackFailedError(reason, message);
+function toFailure(err: unknown, { sdk, provider, model, timeoutMs, deadline }: ExplainContext): HttpError {
+  if (isHttpError(err, 'upstream')) return err;
   const nothingSaved = 'nothing was saved';
 
   if (err instanceof sdk.APIConnectionTimeoutError || deadline.aborted) {
-    return fail('timeout', `${provider} did not finish within ${Number((timeoutMs / 1000).toFixed(1))} s; ${nothingSaved}. Try again, or choose a faster model in Settings → Keys.`);
+    return feedbackFailed('timeout', `${provider} did not finish within ${Number((timeoutMs / 1000).toFixed(1))} s; ${nothingSaved}. Try again, or choose a faster model in Settings → Keys.`);
   }
-  if (err instanceof sdk.APIUserAbortError) return fail('cancelled', `Feedback generation was cancelled; ${nothingSaved}.`);
+  if (err instanceof sdk.APIUserAbortError) return feedbackFailed('cancelled', `Feedback generation was cancelled; ${nothingSaved}.`);
   const tooLarge = findCause(err, 'ResponseTooLargeError');
-  if (tooLarge) return fail('provider_error', `${provider} sent ${tooLarge.message}; ${nothingSaved}. Check the base URL in Settings → Keys.`);
+  if (tooLarge) return feedbackFailed('provider_error', `${provider} sent ${tooLarge.message}; ${nothingSaved}. Check the base URL in Settings → Keys.`);
   if (err instanceof sdk.APIConnectionError) {
     const unsafe = findCause(err, 'UnsafeUrlError');
-    if (unsafe) return fail('unreachable', `Could not reach ${provider}: ${unsafe.message}; ${nothingSaved}. Check the base URL in Settings → Keys.`);
-    return fail('unreachable', `Could not reach ${provider}; ${nothingSaved}. Check the base URL in Settings → Keys, or try again later.`);
+    if (unsafe) return feedbackFailed('unreachable', `Could not reach ${provider}: ${unsafe.message}; ${nothingSaved}. Check the base URL in Settings → Keys.`);
+    return feedbackFailed('unreachable', `Could not reach ${provider}; ${nothingSaved}. Check the base URL in Settings → Keys, or try again later.`);
   }
   if (err instanceof sdk.APIError && typeof err.status === 'number') {
     const status = err.status;
-    if (status === 401) return fail('key_rejected', `${provider} rejected the API key; ${nothingSaved}. Check it in Settings → Keys.`);
-    if (status === 403) return fail('forbidden', `${provider} refused this key (HTTP 403); ${nothingSaved}. Check its permissions in Settings → Keys.`);
-    if (status === 404) return fail('model_not_found', `${provider} does not offer the model "${model}" (HTTP 404); ${nothingSaved}. Choose another in Settings → Keys.`);
-    if (status === 429) return fail('rate_limited', `${provider} is rate-limiting this key or it has no credit left (HTTP 429); ${nothingSaved}. Try again later.`);
+    if (status === 401) return feedbackFailed('key_rejected', `${provider} rejected the API key; ${nothingSaved}. Check it in Settings → Keys.`);
+    if (status === 403) return feedbackFailed('forbidden', `${provider} refused this key (HTTP 403); ${nothingSaved}. Check its permissions in Settings → Keys.`);
+    if (status === 404) return feedbackFailed('model_not_found', `${provider} does not offer the model "${model}" (HTTP 404); ${nothingSaved}. Choose another in Settings → Keys.`);
+    if (status === 429) return feedbackFailed('rate_limited', `${provider} is rate-limiting this key or it has no credit left (HTTP 429); ${nothingSaved}. Try again later.`);
     if (status >= 400 && status < 500) {
-      return fail('request_rejected', `${provider} refused the request (HTTP ${status}); ${nothingSaved}. The model "${model}" may not support this; choose another in Settings → Keys.`);
+      return feedbackFailed('request_rejected', `${provider} refused the request (HTTP ${status}); ${nothingSaved}. The model "${model}" may not support this; choose another in Settings → Keys.`);
     }
-    return fail('provider_error', `${provider} had a problem (HTTP ${status}); ${nothingSaved}. Try again in a moment.`);
+    return feedbackFailed('provider_error', `${provider} had a problem (HTTP ${status}); ${nothingSaved}. Try again in a moment.`);
   }
-  return fail('provider_error', `${provider} did not answer like an OpenAI-compatible API; ${nothingSaved}. Check the base URL in Settings → Keys.`);
+  return feedbackFailed('provider_error', `${provider} did not answer like an OpenAI-compatible API; ${nothingSaved}. Check the base URL in Settings → Keys.`);
 }
 
 function findCause(err: unknown, name: string): Error | undefined {

@@ -1,11 +1,11 @@
 import type { Vault } from '../crypto/vault.ts';
 import { withUser, type Database } from '../db/database.ts';
-import { conflict, preconditionFailed } from '../http/errors.ts';
+import { conflict, isHttpError, preconditionFailed } from '../http/errors.ts';
 import { type InterviewEvents, getInterview, type InterviewRow } from '../interviews/index.ts';
 import { guardedFetch } from '../../shared/guarded-fetch.ts';
 import { languageModelOf, readUserKeys, UnreadableSecret } from '../keys/index.ts';
 import type { Logger } from '../logger.ts';
-import { generateFeedback, MIN_CANDIDATE_ANSWERS, toFeedbackData, TooShortError } from './generate.ts';
+import { generateFeedback, MIN_CANDIDATE_ANSWERS, notEnoughAnswers, toFeedbackData } from './generate.ts';
 import { analyticsOf, interviewInput } from './interview-input.ts';
 import { saveFeedback, setFeedbackStatus } from './store.ts';
 
@@ -36,7 +36,7 @@ export class FeedbackWriter {
     const { db, vault, events, logger } = this.deps;
     if (row.status === 'live') throw conflict('Feedback is ready to generate once the interview has ended.');
     const answers = analyticsOf(row).answers.count;
-    if (answers < MIN_CANDIDATE_ANSWERS) throw new TooShortError(answers);
+    if (answers < MIN_CANDIDATE_ANSWERS) throw notEnoughAnswers(answers);
     // Claimed with no await between the check and the add, so two quick requests start one
     // generation; the second gets the same answer as the first. Released on every failure below.
     if (this.running.has(row.id)) return;
@@ -69,9 +69,9 @@ export class FeedbackWriter {
         logger.info({ interviewId: row.id, attempts: result.attempts, droppedQuotes: result.droppedQuotes }, 'feedback generated');
       })
       .catch(async (err: unknown) => {
-        const message = err instanceof Error && 'status' in err ? err.message : 'Feedback could not be generated. Try again in a moment.';
-        if (!(err instanceof Error && 'status' in err)) logger.error({ err, interviewId: row.id }, 'feedback generation failed');
-        else logger.warn({ interviewId: row.id, reason: (err as { reason?: string }).reason }, 'feedback generation failed');
+        const message = isHttpError(err) ? err.message : 'Feedback could not be generated. Try again in a moment.';
+        if (!isHttpError(err)) logger.error({ err, interviewId: row.id }, 'feedback generation failed');
+        else logger.warn({ interviewId: row.id, reason: err.details?.reason }, 'feedback generation failed');
         await setFeedbackStatus(db, userId, row.id, 'failed', message).catch(() => {});
         events.publish(row.id, 'feedback', { status: 'failed', error: message });
       })

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import { HttpError, notFound } from './errors.ts';
+import { badJson, badRequest, HttpError, notFound, tooLarge } from './errors.ts';
 
 export function wantsJson(req: Request): boolean {
   if (req.originalUrl.startsWith('/api/') || req.originalUrl === '/api') return true;
@@ -48,9 +48,9 @@ function toHttpError(err: unknown): HttpError | undefined {
   const status = e?.status ?? e?.statusCode;
   // Errors from body parsers and similar middleware carry a client status and a safe message.
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    if (e.type === 'entity.parse.failed') return new HttpError(400, 'bad_json', 'The request body is not valid JSON.');
-    if (e.type === 'entity.too.large') return new HttpError(413, 'too_large', 'The request body is too large.');
-    return new HttpError(status, 'bad_request', e.expose && e.message ? e.message : 'The request could not be understood.');
+    if (e.type === 'entity.parse.failed') return badJson('The request body is not valid JSON.');
+    if (e.type === 'entity.too.large') return tooLarge('The request body is too large.');
+    return badRequest(e.expose && e.message ? e.message : 'The request could not be understood.', status);
   }
   return undefined;
 }

@@ -3,7 +3,7 @@ import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import helmet from 'helmet';
 import { csrfSync } from 'csrf-sync';
 import { readCookie, setSignedOutCookie } from './cookies.ts';
-import { HttpError } from './errors.ts';
+import { csrfFailed, rateLimited } from './errors.ts';
 
 /** Strict headers: scripts and styles from this origin only, no framing. */
 export function securityHeaders({ production }: { production: boolean }): RequestHandler {
@@ -32,12 +32,6 @@ export function securityHeaders({ production }: { production: boolean }): Reques
     strictTransportSecurity: production ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginEmbedderPolicy: false,
   });
-}
-
-export class CsrfError extends HttpError {
-  constructor() {
-    super(403, 'csrf', 'This form or request has expired or did not come from MockFlow. Reload the page and try again.');
-  }
 }
 
 const SIGNED_OUT_CSRF_COOKIE = 'mockflow.csrf';
@@ -70,7 +64,7 @@ export function createCsrf() {
   });
   const protect: RequestHandler = (req, _res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
-    if (!csrf.isRequestValid(req)) return next(new CsrfError());
+    if (!csrf.isRequestValid(req)) return next(csrfFailed('This form or request has expired or did not come from MockFlow. Reload the page and try again.'));
     next();
   };
   /** Makes `csrfToken` available to every page template. */
@@ -109,9 +103,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 /** 429 with Retry-After and a readable message, per IP and (when signed in) per user. */
 export function limit(spec: LimitSpec, what: string): RequestHandler[] {
   const handler = (retryAfterSeconds: number) =>
-    new HttpError(429, 'rate_limited', `Too many ${what}. Try again in ${describeWait(retryAfterSeconds)}.`, {
-      details: { retryAfterSeconds },
-    });
+    rateLimited(retryAfterSeconds, `Too many ${what}. Try again in ${describeWait(retryAfterSeconds)}.`);
   const common = {
     windowMs: spec.windowMs,
     standardHeaders: 'draft-7' as const,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { HttpError } from '../http/errors.ts';
+import { tooManyStreams } from '../http/errors.ts';
 
 export interface InterviewEvent {
   /** Increases across every interview in this process; see `eventId` for what a browser sees. */
@@ -125,11 +125,9 @@ export class InterviewEvents {
   claimStream(userId: string): () => void {
     const open = this.streamsPerUser.get(userId) ?? 0;
     if (open >= MAX_STREAMS_PER_USER) {
-      throw new HttpError(
-        429,
-        'too_many_streams',
+      throw tooManyStreams(
+        MAX_STREAMS_PER_USER,
         `You have ${MAX_STREAMS_PER_USER} live views of interviews open already. Close other MockFlow tabs, then reload this page.`,
-        { details: { max: MAX_STREAMS_PER_USER } },
       );
     }
     this.streamsPerUser.set(userId, open + 1);

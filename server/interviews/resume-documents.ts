@@ -2,8 +2,8 @@
 // résumé reader child (./resume-reader.ts), never in the server: both libraries can be made to
 // spend seconds of CPU and hundreds of megabytes on a file of a few kilobytes.
 
-import { HttpError } from '../http/errors.ts';
-import { normaliseResumeText, resumeError, RESUME_MAX_CHARS } from './resume-text.ts';
+import { HttpError, resumeError } from '../http/errors.ts';
+import { normaliseResumeText, RESUME_MAX_CHARS } from './resume-text.ts';
 import { checkInflatedSize, readZipEntries } from './resume-zip.ts';
 
 /** Pages of a PDF read at most: enough for any résumé, and bounds the work a crafted PDF costs. */

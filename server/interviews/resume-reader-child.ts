@@ -1,7 +1,7 @@
 // A résumé reader child (forked by ./resume-reader.ts): reads one file, answers, exits. It has a
 // small heap of its own and a wall-clock budget; whatever a file makes the libraries do ends here.
 
-import { HttpError } from '../http/errors.ts';
+import { isHttpError, RESUME_REFUSALS } from '../http/errors.ts';
 import { loadLibraryFor, readDocx, readPdf } from './resume-documents.ts';
 import type { ReadProgress, ReadReply, ReadRequest } from './resume-reader.ts';
 import { presentResumeText } from './resume-text.ts';
@@ -19,7 +19,7 @@ async function read({ kind, bytes }: ReadRequest): Promise<ReadReply> {
     if (kind === 'docx') return { ok: presentResumeText(await readDocx(buffer)) };
     return { ok: presentResumeText(buffer.toString('utf8')) };
   } catch (err) {
-    if (err instanceof HttpError) return { refused: { status: err.status, code: err.code, message: err.message } };
+    if (isHttpError(err, ...RESUME_REFUSALS)) return { refused: { code: err.code, message: err.message } };
     throw err;
   }
 }

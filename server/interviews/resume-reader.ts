@@ -6,10 +6,10 @@
 import { fork } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { capacity, HttpError, unavailable } from '../http/errors.ts';
+import { capacity, resumeError, unavailable, type ResumeRefusal } from '../http/errors.ts';
 import { COMPILED } from '../paths.ts';
 import { childEnv, heapFlags } from '../workers/index.ts';
-import { resumeError, type ResumeText } from './resume-text.ts';
+import type { ResumeText } from './resume-text.ts';
 
 export type DocumentKind = 'pdf' | 'docx' | 'text';
 
@@ -21,7 +21,7 @@ export interface ReadRequest {
 /** Sent once the child has loaded what reads the file: its budget starts then. */
 export type ReadProgress = { started: true };
 
-export type ReadReply = { ok: ResumeText } | { refused: { status: number; code: string; message: string } };
+export type ReadReply = { ok: ResumeText } | { refused: { code: ResumeRefusal; message: string } };
 
 export interface ResumeReaderOptions {
   /** Wall-clock budget per file, from the child having loaded its library to its answer (5 s by default). */
@@ -126,7 +126,7 @@ export class ResumeReader {
         } else if ('ok' in message) {
           settle(() => resolve(message.ok));
         } else {
-          settle(() => reject(new HttpError(message.refused.status, message.refused.code, message.refused.message)));
+          settle(() => reject(resumeError(message.refused.code, message.refused.message)));
         }
       });
       // Out of heap (V8 aborts) or crashed while reading: this file cannot be read within the limits.

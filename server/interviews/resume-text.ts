@@ -1,7 +1,7 @@
 // What every résumé reader hands back, whatever the file was: tidy text, cut at the cap.
 
 import { RESUME_MAX_CHARS } from '../../shared/vocabulary.ts';
-import { HttpError } from '../http/errors.ts';
+import { resumeError } from '../http/errors.ts';
 
 export interface ResumeText {
   text: string;
@@ -14,8 +14,6 @@ export interface ResumeText {
 }
 
 export { RESUME_MAX_CHARS };
-
-export const resumeError = (code: string, message: string) => new HttpError(400, code, message);
 
 export function presentResumeText(raw: string, pages?: number): ResumeText {
   const normalised = normaliseResumeText(raw);

@@ -3,7 +3,7 @@
 
 import type { RequestHandler } from 'express';
 import multer from 'multer';
-import { HttpError, badRequest, tooLarge } from '../http/errors.ts';
+import { badRequest, HttpError, resumeError, tooLarge } from '../http/errors.ts';
 import { extractResumeText } from './resume.ts';
 
 export const RESUME_MAX_BYTES = 5 * 1024 * 1024;
@@ -22,7 +22,7 @@ function receiveResumeFile(): RequestHandler {
 
 const answerWithText: RequestHandler = async (req, res) => {
   if (!req.file) {
-    throw new HttpError(400, 'missing_file', 'Choose a file to upload: a PDF, DOCX or plain-text file of up to 5 MB.');
+    throw resumeError('missing_file', 'Choose a file to upload: a PDF, DOCX or plain-text file of up to 5 MB.');
   }
   const { text, chars, pages, truncated } = await extractResumeText(req.file);
   res.json({ text, chars, ...(pages === undefined ? {} : { pages }), ...(truncated ? { truncated } : {}) });

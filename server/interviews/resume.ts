@@ -4,7 +4,8 @@
 // reading itself happens in a child process (./resume-reader.ts).
 
 import { resumeReader, type DocumentKind, type ResumeReader } from './resume-reader.ts';
-import { resumeError, type ResumeText } from './resume-text.ts';
+import { resumeError } from '../http/errors.ts';
+import type { ResumeText } from './resume-text.ts';
 import { readZipEntries } from './resume-zip.ts';
 import { unreadableDocx } from './resume-documents.ts';
 

@@ -1,9 +1,8 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import type { z } from 'zod';
 import { currentUser, requireUser } from '../auth/index.ts';
 import { withUser, type Database } from '../db/database.ts';
-import { conflict, notFound, validation } from '../http/errors.ts';
-import { fieldErrors } from '../keys/index.ts';
+import { conflict, notFound } from '../http/errors.ts';
+import { inputOf, validate } from '../http/validate.ts';
 import type { WorkerPool } from '../workers/index.ts';
 import type { InterviewEvents } from './events.ts';
 import { presentInterview, presentSummary } from './presenter.ts';
@@ -25,12 +24,6 @@ export interface InterviewRoutesDeps {
   heartbeatMs?: number;
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) throw validation(fieldErrors(parsed.error));
-  return parsed.data;
-}
-
 export function interviewsRouter(deps: InterviewRoutesDeps): Router {
   const { db, pool, events, service } = deps;
   const router = Router();
@@ -45,14 +38,13 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
 
   router.post('/api/resume', requireUser, ...deps.resumeLimit, ...resumeUpload());
 
-  router.post('/api/interviews', requireUser, ...deps.startLimit, async (req, res) => {
-    const input = parse(StartInterview, req.body);
-    const started = await service.start(currentUser(req).id, input);
+  router.post('/api/interviews', requireUser, ...deps.startLimit, validate(StartInterview), async (req, res) => {
+    const started = await service.start(currentUser(req).id, inputOf(res, StartInterview));
     res.status(201).json(started);
   });
 
-  router.get('/api/interviews', requireUser, async (req, res) => {
-    const query = parse(ListQuery, req.query);
+  router.get('/api/interviews', requireUser, validate(ListQuery, { from: 'query' }), async (req, res) => {
+    const query = inputOf(res, ListQuery);
     const { rows, total } = await store.listInterviews(db, currentUser(req).id, query);
     res.json({ interviews: rows.map(presentSummary), page: query.page, perPage: query.perPage, total });
   });
@@ -70,9 +62,9 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
     res.status(204).end();
   });
 
-  router.post('/api/interviews/:id/messages', requireUser, async (req, res) => {
+  router.post('/api/interviews/:id/messages', requireUser, validate(CandidateMessage), async (req, res) => {
     const { row } = await owned(req);
-    const { text } = parse(CandidateMessage, req.body);
+    const { text } = inputOf(res, CandidateMessage);
     const child = pool.get(row.id);
     if (row.status !== 'live' || !child) throw conflict('This interview has ended.');
     if (row.mode !== 'text') throw conflict('This is a voice interview: speak in the room instead.');
@@ -80,9 +72,9 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
     res.status(202).json({ accepted: true });
   });
 
-  router.post('/api/interviews/:id/skip', requireUser, async (req, res) => {
+  router.post('/api/interviews/:id/skip', requireUser, validate(SkipStage), async (req, res) => {
     const { row } = await owned(req);
-    const { stage } = parse(SkipStage, req.body);
+    const { stage } = inputOf(res, SkipStage);
     const child = pool.get(row.id);
     if (row.status !== 'live' || !child) throw conflict('This interview has ended.');
     if (!child.send({ type: 'skip_stage', ...(stage ? { stage } : {}) })) throw conflict('This interview is ending.');

@@ -10,7 +10,7 @@ import { conflict } from '../http/errors.ts';
 import type { Resolver } from '../../shared/net-guard.ts';
 import { childKeys, roomKeys, type ChildKeysDeps } from '../keys/index.ts';
 import type { Logger } from '../logger.ts';
-import { PoolFullError, type InterviewEnd, type LiveMessage, type WorkerPool } from '../workers/index.ts';
+import { poolFull, type InterviewEnd, type LiveMessage, type WorkerPool } from '../workers/index.ts';
 import type { InterviewEvents } from './events.ts';
 import { mintCandidateToken, mintRoomTokens } from './livekit-tokens.ts';
 import { presentInterview } from './presenter.ts';
@@ -76,7 +76,7 @@ export class InterviewService {
     if (await store.findLiveInterview(db, userId)) {
       throw conflict('You already have an interview running. Finish or end it before starting another.');
     }
-    if (pool.active() >= pool.max) throw new PoolFullError(60, pool.max);
+    if (pool.active() >= pool.max) throw poolFull(60);
 
     const { keys: providerKeys, livekit } = await childKeys(this.keysDeps(), userId, input.mode);
     const tokens = livekit ? await mintRoomTokens(livekit.apiKey, livekit.apiSecret, input.candidate_name) : undefined;

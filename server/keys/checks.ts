@@ -13,6 +13,7 @@ import { guardedFetch, type GuardedFetch } from '../../shared/guarded-fetch.ts';
 import { UnsafeUrlError, type Resolver } from '../../shared/net-guard.ts';
 import { checkUrlHost, parseUserUrl, runWithFetch, type CheckedUrl, type UrlKind } from './url-guard.ts';
 import { ResponseTooLargeError } from '../../shared/response-cap.ts';
+import { redactor } from '../../shared/redact.ts';
 
 // "Test my keys": one real, cheap call per provider through its own SDK, each with its own
 // timeout, all at once. Every outcome is a plain sentence for the settings page; nothing here
@@ -76,13 +77,11 @@ export async function testProviderKeys(keys: ProviderKeys, options: CheckOptions
     checkDeepgram(k, options),
     checkSpeech(k, options),
   ]);
-  const secrets = [k.livekitApiKey, k.livekitApiSecret, k.llmKey, k.deepgramKey, k.ttsKey];
-  return {
-    livekit: redact(livekit, secrets),
-    llm: redact(llm, secrets),
-    deepgram: redact(deepgram, secrets),
-    speech: redact(speech, secrets),
-  };
+  // Belt and braces: the messages are built from fixed text and URLs, but a user who pastes a
+  // key into a URL field must not see it echoed back in a message (or a log) either.
+  const redact = redactor([k.livekitApiKey, k.livekitApiSecret, k.llmKey, k.deepgramKey, k.ttsKey]);
+  const clean = (result: CheckResult): CheckResult => ({ ...result, message: redact(result.message) });
+  return { livekit: clean(livekit), llm: clean(llm), deepgram: clean(deepgram), speech: clean(speech) };
 }
 
 async function checkLiveKit(keys: ProviderKeys, options: CheckOptions): Promise<CheckResult> {
@@ -350,14 +349,4 @@ function trimmed(keys: ProviderKeys): ProviderKeys {
     if (v) out[name] = v;
   }
   return out as ProviderKeys;
-}
-
-// Belt and braces: the messages are built from fixed text and URLs, but a user who pastes a
-// key into a URL field must not see it echoed back in a message (or a log) either.
-function redact(result: CheckResult, secrets: (string | undefined)[]): CheckResult {
-  let message = result.message;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 6) message = message.split(secret).join('[hidden]');
-  }
-  return { ...result, message };
 }

@@ -13,7 +13,7 @@ import {
 } from '../../shared/providers.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { withUser, type Database } from '../db/database.ts';
-import { HttpError, preconditionFailed } from '../http/errors.ts';
+import { preconditionFailed, unsafeUrl } from '../http/errors.ts';
 import { capitalise, joinWords } from '../words.ts';
 import type { SecretField } from './schema.ts';
 import { loadKeysRow, openEachKey, type OpenedKeys } from './store.ts';
@@ -169,7 +169,7 @@ async function checkSavedUrls(deps: ChildKeysDeps, checks: [url: string | undefi
       await checkUserUrl(url, { kind, production: deps.production, resolve: deps.resolveHost, lookupTimeoutMs: SAVED_URL_LOOKUP_TIMEOUT_MS });
     } catch (err) {
       if (!(err instanceof UnsafeUrlError)) throw err;
-      throw new HttpError(422, 'unsafe_url', `Change the ${label} in Settings → Keys: ${err.message}.`, { details: { setting } });
+      throw unsafeUrl(`Change the ${label} in Settings → Keys: ${err.message}.`, setting);
     }
   }
 }

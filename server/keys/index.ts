@@ -5,5 +5,5 @@ export { childKeys, keysPresent, languageModelOf, roomKeys, type ChildKeys, type
 export type { KeyTest, KeyTests, TestedProvider } from './key-tests.ts';
 export { presentKeys, unreadableKeys, type PresentedKeys } from './presenter.ts';
 export { keysRouter } from './routes.ts';
-export { fieldErrors, type SecretField } from './schema.ts';
+export type { SecretField } from './schema.ts';
 export { loadKeysRow, openEachKey, readUserKeys, UnreadableSecret, type KeysRow } from './store.ts';

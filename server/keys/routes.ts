@@ -2,8 +2,9 @@ import { Router, type RequestHandler } from 'express';
 import { currentUser, requireUser } from '../auth/index.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { withUser, type Database } from '../db/database.ts';
+import { inputOf, validate } from '../http/validate.ts';
 import { testProviderKeys, type CheckResult, type ProviderCheckResults } from './checks.ts';
-import { checkHostsBeforeSaving, parseKeysBody } from './input.ts';
+import { withHostsAllowed, withUrlForms } from './input.ts';
 import { recordKeyTests } from './key-tests.ts';
 import { presentKeys } from './presenter.ts';
 import { DEFAULT_LLM_BASE_URL, defaultModelFor } from '../../shared/providers.ts';
@@ -28,6 +29,9 @@ export interface KeysRoutesDeps {
 export function keysRouter(deps: KeysRoutesDeps): Router {
   const { db, vault, production, resolve } = deps;
   const router = Router();
+  // Saving looks the hosts up; "Test keys" leaves that to each provider's check, on its own clock.
+  const saving = withHostsAllowed(withUrlForms(SaveKeys, production), { production, resolve, lookupTimeoutMs: deps.lookupTimeoutMs });
+  const testing = withUrlForms(TestKeys, production);
 
   router.get('/api/keys', requireUser, async (req, res) => {
     const { id } = currentUser(req);
@@ -35,11 +39,9 @@ export function keysRouter(deps: KeysRoutesDeps): Router {
     res.set('Cache-Control', 'no-store').json(presentKeys(row, vault));
   });
 
-  router.put('/api/keys', requireUser, async (req, res) => {
+  router.put('/api/keys', requireUser, validate(saving), async (req, res) => {
     const { id } = currentUser(req);
-    const input = await parseKeysBody(SaveKeys, req.body, production);
-    await checkHostsBeforeSaving(input, { production, resolve, lookupTimeoutMs: deps.lookupTimeoutMs });
-    const row = await saveKeys(db, id, input, vault);
+    const row = await saveKeys(db, id, inputOf(res, saving), vault);
     res.json(presentKeys(row, vault));
   });
 
@@ -48,10 +50,9 @@ export function keysRouter(deps: KeysRoutesDeps): Router {
     res.json(presentKeys(undefined, vault));
   });
 
-  router.post('/api/keys/test', requireUser, ...deps.keyTestLimit, async (req, res) => {
+  router.post('/api/keys/test', requireUser, ...deps.keyTestLimit, validate(testing), async (req, res) => {
     const { id } = currentUser(req);
-    // Hosts are looked up inside each provider's check, on its own clock.
-    const typed = await parseKeysBody(TestKeys, req.body, production);
+    const typed = inputOf(res, testing);
     const row = await withUser(db, id, (tx) => loadKeysRow(tx, id));
     const { opened: saved, unreadable } = openEachKey(row, vault);
     const typedValue = (field: keyof SaveKeysInput) => typed[field] as string | undefined;

@@ -52,13 +52,3 @@ export type SaveKeysInput = z.infer<typeof SaveKeys>;
  * provider's model list, and tts_provider says whether the OpenAI voice's speech is tested.
  */
 export const TestKeys = SaveKeys;
-
-/** Turns zod issues into the per-field messages the API promises. */
-export function fieldErrors(error: z.ZodError): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const name = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : String(issue.path[0] ?? 'body');
-    fields[name] ??= issue.code === 'unrecognized_keys' ? 'is not a field that can be saved' : issue.message;
-  }
-  return fields;
-}

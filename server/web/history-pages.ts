@@ -4,8 +4,9 @@ import { currentUser, requireUser } from '../auth/index.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { isUuid, withUser, type Database } from '../db/database.ts';
 import { analyticsOf, loadFeedback, feedbackStatus, UNREADABLE_FEEDBACK, type StoredFeedback } from '../feedback/index.ts';
-import { notFound, validation } from '../http/errors.ts';
-import { fieldErrors, presentKeys, unreadableKeys, type PresentedKeys, loadKeysRow } from '../keys/index.ts';
+import { notFound } from '../http/errors.ts';
+import { inputOf, validate } from '../http/validate.ts';
+import { presentKeys, unreadableKeys, type PresentedKeys, loadKeysRow } from '../keys/index.ts';
 import { presentInterview, presentSummary, ExportQuery, ListQuery, getInterview, listInterviews, type InterviewRow } from '../interviews/index.ts';
 import { providerName } from '../../shared/providers.ts';
 import { interviewCard, interviewFacts, knownTimeZone, scoreChart, transcriptGroups } from './history-view.ts';
@@ -113,19 +114,18 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
     });
   });
 
-  router.get('/api/interviews/:id/export', idOnly, requireUser, async (req, res) => {
-    const parsed = ExportQuery.safeParse(req.query);
-    if (!parsed.success) throw validation(fieldErrors(parsed.error));
+  router.get('/api/interviews/:id/export', idOnly, requireUser, validate(ExportQuery, { from: 'query' }), async (req, res) => {
+    const { format, tz } = inputOf(res, ExportQuery);
     const { row, stored } = await owned(req);
     const exported = {
       interview: presentInterview(row),
       stored,
       analytics: analyticsOf(row),
       interviewerName: deps.interviewerName,
-      timeZone: knownTimeZone(parsed.data.tz) ?? 'UTC',
+      timeZone: knownTimeZone(tz) ?? 'UTC',
     };
     res.set('Cache-Control', 'no-store');
-    if (parsed.data.format === 'md') {
+    if (format === 'md') {
       res.attachment(exportFileName(exported.interview, 'md')).type('text/markdown; charset=utf-8').send(interviewMarkdown(exported));
     } else {
       res.attachment(exportFileName(exported.interview, 'json')).type('application/json').send(JSON.stringify(interviewJson(exported), null, 2));

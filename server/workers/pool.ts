@@ -7,18 +7,18 @@
 // A child still serves exactly one interview; the spare is never counted as a slot, and none is
 // kept when every slot is taken, so the processes alive never exceed `max`.
 
-import type { StartMessage } from '../../agent/protocol.ts';
+import { startSecrets, type StartMessage } from '../../agent/protocol.ts';
+import { redactor, type Redact } from '../../shared/redact.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { resolveChildUser, type ChildUser } from './child-user.ts';
-import { PoolClosedError, PoolFullError } from './errors.ts';
+import { poolClosed, poolFull } from './errors.ts';
 import type { ChildProcess } from 'node:child_process';
-import { redactor, startSecrets, type Redact } from './redact.ts';
 import { agentEntry, spawnAgent, type AgentEntry, type SpawnedAgent } from './spawn.ts';
 import { ChildSupervisor, type InterviewCallbacks, type InterviewChild } from './supervisor.ts';
 
+export { agentDidNotStart, poolClosed, poolFull } from './errors.ts';
 export type { InterviewCallbacks, InterviewChild, InterviewEnd, LiveMessage } from './supervisor.ts';
-export { AgentStartError, PoolClosedError, PoolFullError } from './errors.ts';
 
 const MINUTE = 60_000;
 /** How long a shutdown gives the children to end and their last lines to be written. */
@@ -101,16 +101,16 @@ export class WorkerPool {
   }
 
   /**
-   * Forks a child for the interview and resolves once it is ready. Rejects with PoolFullError
-   * at once when every slot is taken, with PoolClosedError during shutdown (also for a child
-   * still starting when it began), with AgentStartError when the child does not become ready.
+   * Forks a child for the interview and resolves once it is ready. Rejects with poolFull (429)
+   * at once when every slot is taken, with poolClosed (503) during shutdown (also for a child
+   * still starting when it began), with agentDidNotStart (502) when the child does not become ready.
    * A child that was forked is gone and its `onEnd` has run before the start rejects.
    * Messages are delivered through the callbacks from `ready` on.
    */
   async start({ start, onMessage, onEnd, onIdleSoon }: StartInterview): Promise<InterviewChild> {
     // Everything up to launch() runs synchronously, so concurrent starts cannot pass the cap.
-    if (this.closing) throw new PoolClosedError();
-    if (this.children.size >= this.max) throw new PoolFullError(this.options.retryAfterSeconds ?? 60, this.max);
+    if (this.closing) throw poolClosed();
+    if (this.children.size >= this.max) throw poolFull(this.options.retryAfterSeconds ?? 60);
     const { interviewId } = start.interview;
     if (this.supervisors.has(interviewId)) throw new Error(`interview ${interviewId} already has a child process`);
 
@@ -118,6 +118,8 @@ export class WorkerPool {
     const maxDurationSeconds = start.interview.maxDurationSeconds ?? Math.ceil(maxDurationMs / 1000);
     const room = start.mode === 'voice' ? start.livekit.room : undefined;
     const logger = this.options.logger.child({ interviewId, ...(room ? { room } : {}) });
+    // The parent logs what the child prints: the secrets sent in `start` are taken out of every
+    // line, whatever printed it (the child's own logger cleans only what it logs).
     const redact = redactor(startSecrets(start));
     const supervisor = new ChildSupervisor({
       start: { ...start, interview: { ...start.interview, maxDurationSeconds } },

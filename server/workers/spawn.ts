@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { redactShapes, type Redact } from '../../shared/redact.ts';
 import type { Logger } from '../logger.ts';
 import { COMPILED, ROOT } from '../paths.ts';
 import type { ChildUser } from './child-user.ts';
-import { redactShapes, type Redact } from './redact.ts';
 
 /** The file to fork and the node flags it needs in order to load. */
 export interface AgentEntry {

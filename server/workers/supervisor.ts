@@ -4,9 +4,10 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ChildMessage, ParentMessage, StartMessage } from '../../agent/protocol.ts';
 import type { EndReason } from '../../shared/vocabulary.ts';
+import type { Redact } from '../../shared/redact.ts';
+import type { HttpError } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
-import { AgentStartError, PoolClosedError, type StartFailure } from './errors.ts';
-import type { Redact } from './redact.ts';
+import { agentDidNotStart, poolClosed, SHUTTING_DOWN, type FailedProvider, type StartFailure } from './errors.ts';
 
 /** Everything the child reports once it is ready. */
 export type LiveMessage = Exclude<ChildMessage, { type: 'ready' }>;
@@ -81,11 +82,10 @@ export interface SupervisorOptions extends InterviewCallbacks {
 
 const NOT_READY_IN_TIME = 'The interviewer did not start in time — try again in a moment.';
 const COULD_NOT_START = 'The interviewer could not start — try again in a moment.';
-const SHUTTING_DOWN = 'The server is restarting — try again in a moment.';
 const ENDED_BEFORE_READY = 'The interview was ended before the interviewer was ready.';
 
 type TimerName = 'ready' | 'idle' | 'idleWarning' | 'duration' | 'kill';
-type FailedStart = { reason: string; kind: StartFailure; provider?: AgentStartError['provider'] };
+type FailedStart = { reason: string; kind: StartFailure; provider?: FailedProvider };
 
 export class ChildSupervisor {
   readonly interviewId: string;
@@ -113,7 +113,7 @@ export class ChildSupervisor {
   private readonly timers: Partial<Record<TimerName, ReturnType<typeof setTimeout>>> = {};
   /** When the kill timer fires (performance.now() time). */
   private killAt = Infinity;
-  private settleStart!: { resolve: () => void; reject: (error: AgentStartError | PoolClosedError) => void };
+  private settleStart!: { resolve: () => void; reject: (error: HttpError) => void };
   private markExited!: () => void;
   private markEnded!: (end: InterviewEnd) => void;
   private readonly ended: Promise<InterviewEnd>;
@@ -261,7 +261,7 @@ export class ChildSupervisor {
     for (const message of this.early.splice(0)) this.deliver(message);
   }
 
-  private failStart(reason: string, kind: StartFailure, provider?: AgentStartError['provider']): void {
+  private failStart(reason: string, kind: StartFailure, provider?: FailedProvider): void {
     if (this.failure || this.live) return;
     this.failure = { reason, kind, provider };
     this.clear('ready');
@@ -277,7 +277,7 @@ export class ChildSupervisor {
     this.markExited();
 
     let end: InterviewEnd;
-    let startError: AgentStartError | PoolClosedError | undefined;
+    let startError: HttpError | undefined;
     if (this.live) {
       // An exit without `ended` is a crash (or a kill) unless we had asked it to stop.
       const reason = this.childEndReason ?? this.stopReason ?? 'error';
@@ -293,7 +293,7 @@ export class ChildSupervisor {
             ? { reason: ENDED_BEFORE_READY, kind: 'exit' }
             : (this.failure ?? { reason: COULD_NOT_START, kind: 'exit' });
       this.log.warn({ reason: failure.reason, failure: failure.kind, endedBy: reason, durationMs, exitCode: code, signal }, 'interview child failed to start');
-      startError = reason === 'shutdown' ? new PoolClosedError() : new AgentStartError(failure.reason, failure.kind, failure.provider);
+      startError = reason === 'shutdown' ? poolClosed() : agentDidNotStart(failure.reason, failure.provider);
       end = { interviewId: this.interviewId, reason, durationMs, ready: false, ...(reason === 'error' ? { error: failure.reason } : {}) };
     }
 

@@ -2,16 +2,14 @@ import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_FEEDBACK_TIMEOUT_MS,
-  FeedbackFailedError,
   generateFeedback,
   INVALID_TWICE_MESSAGE,
   parseFeedback,
   toFeedbackData,
-  TooShortError,
   type FeedbackProgress,
   type GenerateFeedbackOptions,
 } from '../../server/feedback/generate.ts';
-import { HttpError } from '../../server/http/errors.ts';
+import { HttpError, isHttpError } from '../../server/http/errors.ts';
 import { guardedFetch } from '../../shared/guarded-fetch.ts';
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../fakes/openai-llm.ts';
 import { INTERVIEWER_LINE, interview, validFeedback } from './fixture.ts';
@@ -36,15 +34,16 @@ function options(url: string, extra: Partial<GenerateFeedbackOptions> = {}): Gen
 
 const valid = () => JSON.stringify(validFeedback());
 
-async function failure(promise: Promise<unknown>): Promise<FeedbackFailedError> {
+/** The feedback failure `promise` rejects with: its message and its reason (for the log). */
+async function failure(promise: Promise<unknown>): Promise<{ message: string; reason: unknown }> {
   const err = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(FeedbackFailedError);
-  const failed = err as FeedbackFailedError;
+  expect(err).toMatchObject({ status: 502, code: 'upstream' });
+  const failed = err as HttpError;
   expect(failed.message).not.toContain(KEY);
-  return failed;
+  return { message: failed.message, reason: failed.details?.reason };
 }
 
 const formatOf = (f: FakeOpenAI, i: number) => (f.requests[i]?.body?.response_format as { type?: string } | undefined)?.type;
@@ -95,7 +94,6 @@ describe('generating feedback', () => {
     const err = await failure(generateFeedback(options(f.url)));
     expect(err.message).toBe(INVALID_TWICE_MESSAGE);
     expect(err.reason).toBe('invalid_output');
-    expect(err).toBeInstanceOf(HttpError);
     expect(f.requests).toHaveLength(2);
   });
 
@@ -154,13 +152,19 @@ describe('generating feedback', () => {
     expect(err.message).not.toMatch(/Incorrect API key/);
   });
 
+  it('says less rather than repeat a key pasted as the model name', async () => {
+    const f = await startFake({ replies: [{ status: 404 }] });
+    const err = await failure(generateFeedback({ ...options(f.url), llm: { apiKey: KEY, baseURL: f.url, model: KEY } }));
+    expect(err).toEqual({ reason: 'model_not_found', message: `${new URL(f.url).host} could not produce feedback; nothing was saved.` });
+  });
+
   it('refuses a transcript with fewer than 3 answers without calling the model', async () => {
     const f = await startFake({ replies: [valid()] });
     const short = { ...interview, items: interview.items.slice(0, 4) }; // two answers
     const err = await generateFeedback(options(f.url, { interview: short })).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TooShortError);
-    expect((err as TooShortError).status).toBe(422);
-    expect((err as TooShortError).message).toMatch(/at least 3 answers/);
+    expect(isHttpError(err, 'too_short')).toBe(true);
+    expect(err).toMatchObject({ status: 422, details: { answers: 2, needed: 3 } });
+    expect((err as HttpError).message).toMatch(/at least 3 answers/);
     expect(f.requests).toHaveLength(0);
   });
 

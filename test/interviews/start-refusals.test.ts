@@ -50,7 +50,7 @@ describe('starting an interview that does not run', () => {
     await saveTextKeys(client, llm.url);
     const reply = await client.api('POST', '/api/interviews', START_TEXT);
     expect(reply.status).toBe(502);
-    expect(reply.json()).toMatchObject({ error: 'bad_gateway', message: 'The interviewer did not start in time — try again in a moment.' });
+    expect(reply.json()).toMatchObject({ error: 'upstream', message: 'The interviewer did not start in time — try again in a moment.' });
     expect(app!.pool.active()).toBe(0);
     expect((await client.request('GET', '/api/interviews', { headers: json })).json().interviews).toHaveLength(0);
     const { rows } = await app!.db.query<{ n: number }>('select count(*)::int as n from public.interviews');

@@ -17,7 +17,7 @@ import { LLM_PRESETS } from '../../shared/providers.ts';
 import type { SaveKeysInput } from '../../server/keys/schema.ts';
 import { deleteKeys, saveKeys } from '../../server/keys/store.ts';
 import type { Resolver } from '../../shared/net-guard.ts';
-import { AgentStartError, WorkerPool } from '../../server/workers/pool.ts';
+import { WorkerPool } from '../../server/workers/pool.ts';
 import { TEST_ENCRYPTION_KEY, TEST_SECRET_KEY } from '../helpers/app.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { SILENT_AGENT } from '../workers/helpers.ts';
@@ -40,6 +40,8 @@ const resolveHost: Resolver = async (hostname) => {
 
 const TEXT: StartInterviewInput = { candidate_name: 'Ada', job_role: 'Backend Engineer', experience_level: 'senior', mode: 'text', patience: 'normal' };
 const VOICE: StartInterviewInput = { ...TEXT, mode: 'voice' };
+/** Every check passed and the (silent) child was started: it does not become ready. */
+const DID_NOT_START = { status: 502, code: 'upstream' };
 const vault = createVault([TEST_ENCRYPTION_KEY]);
 
 /** The real pool (its child never answers), remembering each start message it was given. */
@@ -101,7 +103,7 @@ async function saveOnly(input: SaveKeysInput): Promise<void> {
 /** The keys a start that passed every check sent its child. */
 async function startedKeys(production: boolean, input: StartInterviewInput) {
   const before = pool.starts.length;
-  await expect(service(production).start(userId, input)).rejects.toBeInstanceOf(AgentStartError);
+  await expect(service(production).start(userId, input)).rejects.toMatchObject(DID_NOT_START);
   expect(pool.starts).toHaveLength(before + 1);
   return pool.starts.at(-1)!.keys;
 }
@@ -146,12 +148,12 @@ describe('interview start: saved URLs checked again', () => {
     expect(err).toMatchObject({ status: 422, details: { setting: 'llm_base_url' } });
     expect(err.message).toContain('loopback (127.0.0.1)');
     // Outside production the same URL passes the check and the start goes on to the child.
-    await expect(service(false).start(userId, TEXT)).rejects.toBeInstanceOf(AgentStartError);
+    await expect(service(false).start(userId, TEXT)).rejects.toMatchObject(DID_NOT_START);
   });
 
   it('lets public URLs through to the child', async () => {
     await saveUrls('https://public-llm.example.test/v1', 'wss://public-lk.example.test');
-    await expect(service(true).start(userId, VOICE)).rejects.toBeInstanceOf(AgentStartError);
+    await expect(service(true).start(userId, VOICE)).rejects.toMatchObject(DID_NOT_START);
   });
 });
 
@@ -162,7 +164,7 @@ describe('interview start: the speech settings', () => {
     expect(deepgram).toMatchObject({ status: 422, code: 'unsafe_url', details: { setting: 'deepgram_base_url' } });
     expect(deepgram.message).toBe('Change the Deepgram base URL in Settings → Keys: dg.example.test resolves to 10.0.0.8, which is private and cannot be used.');
     // Text interviews use no speech.
-    await expect(service(true).start(userId, TEXT)).rejects.toBeInstanceOf(AgentStartError);
+    await expect(service(true).start(userId, TEXT)).rejects.toMatchObject(DID_NOT_START);
 
     await saveOnly({ ...VOICE_KEYS, tts_base_url: 'https://speech.example.test/v1', tts_provider: 'openai' });
     const speech = await refusal(true, VOICE);
@@ -170,7 +172,7 @@ describe('interview start: the speech settings', () => {
     expect(speech.message).toBe('Change the speech base URL in Settings → Keys: speech.example.test resolves to 192.168.4.4, which is private and cannot be used.');
     // The Deepgram voice does not use the speech server.
     await saveKeys(db, userId, { tts_provider: 'deepgram' }, vault);
-    await expect(service(true).start(userId, VOICE)).rejects.toBeInstanceOf(AgentStartError);
+    await expect(service(true).start(userId, VOICE)).rejects.toMatchObject(DID_NOT_START);
   });
 
   it('sends the speech settings, and the key the OpenAI voice speaks with, in the start message', async () => {

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testProviderKeys, type CheckOptions, type ProviderCheckResults, type ProviderKeys } from '../../server/keys/checks.ts';
 import { LLM_PRESETS, defaultModelFor, providerName } from '../../shared/providers.ts';
 import type { Resolver } from '../../shared/net-guard.ts';
+import { REDACTED } from '../../shared/redact.ts';
 import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.ts';
 import { sendGarbage, startFakeLiveKit, type FakeLiveKit, type Garbage } from '../fakes/livekit.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
@@ -19,11 +20,11 @@ const MARKERS = [LK_KEY, LK_SECRET, LLM_KEY, DG_KEY, TTS_KEY];
 
 const every: string[] = [];
 afterAll(() => {
-  // Messages are built from fixed text, not redacted after the fact: no marker, no "[hidden]".
+  // Messages are built from fixed text, not redacted after the fact: no marker, no REDACTED.
   expect(every.length).toBeGreaterThan(20);
   for (const message of every) {
     for (const marker of MARKERS) expect(message).not.toContain(marker);
-    expect(message).not.toContain('[hidden]');
+    expect(message).not.toContain(REDACTED);
   }
 });
 
@@ -436,7 +437,7 @@ describe('testProviderKeys against providers that misbehave', () => {
       { llmBaseUrl: `https://${LLM_KEY}.example.com/v1`, llmKey: LLM_KEY },
       { production: true, timeoutMs: 2000, resolve: resolverFrom({}) },
     );
-    expect(results.llm.message).toBe('cannot reach https://[hidden].example.com/v1 (the host name was not found)');
+    expect(results.llm.message).toBe(`cannot reach https://${REDACTED}.example.com/v1 (the host name was not found)`);
   });
 });
 

@@ -19,8 +19,12 @@ const LLM_KEY = 'sk-routes-key-5678';
 const CHECK_TIMEOUT_MS = 400;
 const LOOKUP_TIMEOUT_MS = 300;
 
+/** Every name looked up, in order. */
+const lookedUp: string[] = [];
+
 /** Knows the names in `table`; 'slow.example.test' never answers; anything else is not found. */
 const resolve: Resolver = async (hostname) => {
+  lookedUp.push(hostname);
   const table: Record<string, string> = { 'llm.example.test': '127.0.0.1', 'private.example.test': '10.9.8.7' };
   if (hostname === 'slow.example.test') return new Promise(() => {});
   const address = table[hostname];
@@ -178,5 +182,16 @@ describe('saving keys bounds each host lookup', () => {
       livekit_url: expect.stringMatching(/^looking up slow\.example\.test took longer than/),
       llm_base_url: 'cannot find the host gone.example.test',
     });
+  });
+
+  it('looks nothing up while the schema or a URL\'s form is refused: those fields are the answer', async () => {
+    lookedUp.length = 0;
+    const mistyped = await call(dev, 'PUT', '/api/keys', { livekit_url: 'wss://slow.example.test', openai_key: 'sk with spaces' });
+    expect(mistyped).toMatchObject({ status: 400, body: { fields: { openai_key: 'must not contain spaces or line breaks' } } });
+    expect(Object.keys(mistyped.body.fields)).toEqual(['openai_key']);
+    const badForm = await call(prod, 'PUT', '/api/keys', { livekit_url: 'ws://slow.example.test', llm_base_url: 'https://slow.example.test/v1' });
+    expect(badForm).toMatchObject({ status: 400, body: { fields: { livekit_url: expect.stringMatching(/^LiveKit URL must start with wss:\/\//) } } });
+    expect(Object.keys(badForm.body.fields)).toEqual(['livekit_url']);
+    expect(lookedUp).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // The pool against the real agent child in text mode and the local fake model.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PoolClosedError, PoolFullError, type InterviewChild } from '../../server/workers/pool.ts';
+import type { InterviewChild } from '../../server/workers/pool.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { isAlive, KEY, makePool, recorder, SILENT_AGENT, sleep, textStart } from './helpers.ts';
 
@@ -65,13 +65,13 @@ describe('worker pool', () => {
     const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     expect(started).toHaveLength(2);
-    expect(refused).toEqual([expect.any(PoolFullError)]);
-    expect(refused[0]).toMatchObject({ retryAfterSeconds: 60, status: 429, headers: { 'Retry-After': '60' } });
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ status: 429, code: 'capacity', headers: { 'Retry-After': '60' }, details: { retryAfterSeconds: 60 } });
     expect(highest).toBeLessThanOrEqual(2);
     expect(pool.active()).toBe(2);
 
     // Full: refused before anything is forked.
-    await expect(pool.start({ start: textStart('iv-cap-4', fake.url) })).rejects.toBeInstanceOf(PoolFullError);
+    await expect(pool.start({ start: textStart('iv-cap-4', fake.url) })).rejects.toMatchObject({ status: 429, code: 'capacity' });
     expect(pidsSpawned()).toHaveLength(2);
 
     await started[0]!.stop('candidate');
@@ -165,6 +165,6 @@ describe('worker pool', () => {
     expect(deaf.ends).toEqual([expect.objectContaining({ reason: 'shutdown' })]);
     expect(pool.active()).toBe(0);
     expect(deafPool.pool.active()).toBe(0);
-    await expect(pool.start({ start: textStart('iv-after', fake.url) })).rejects.toBeInstanceOf(PoolClosedError);
+    await expect(pool.start({ start: textStart('iv-after', fake.url) })).rejects.toMatchObject({ status: 503, code: 'unavailable' });
   }, 120_000);
 });

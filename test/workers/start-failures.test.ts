@@ -4,7 +4,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartMessage } from '../../agent/protocol.ts';
-import { AgentStartError, PoolClosedError, type InterviewEnd } from '../../server/workers/pool.ts';
+import type { HttpError } from '../../server/http/errors.ts';
+import type { InterviewEnd } from '../../server/workers/pool.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { isAlive, KEY, makePool, recorder, SILENT_AGENT, sleep, textStart } from './helpers.ts';
 
@@ -32,12 +33,10 @@ describe('worker pool: starts that fail', () => {
       await sleep(200);
       ends.push(end);
     };
-    const error = (await pool.start({ start, onEnd }).catch((e: unknown) => e)) as AgentStartError;
-    expect(ends).toEqual([expect.objectContaining({ interviewId: 'iv-refused', reason: 'error', ready: false, error: error.reason })]);
-    expect(error).toBeInstanceOf(AgentStartError);
-    expect(error).toMatchObject({ failure: 'error', status: 502 });
-    expect(error.reason).toBe('Invalid start message: voice mode needs livekit.url, livekit.token and livekit.candidateIdentity.');
-    expect(error.message).toBe(error.reason);
+    const error = (await pool.start({ start, onEnd }).catch((e: unknown) => e)) as HttpError;
+    expect(ends).toEqual([expect.objectContaining({ interviewId: 'iv-refused', reason: 'error', ready: false, error: error.message })]);
+    expect(error).toMatchObject({ status: 502, code: 'upstream' });
+    expect(error.message).toBe('Invalid start message: voice mode needs livekit.url, livekit.token and livekit.candidateIdentity.');
     expect(pool.active()).toBe(0);
     const [pid] = pidsSpawned();
     expect(isAlive(pid!)).toBe(false);
@@ -48,11 +47,9 @@ describe('worker pool: starts that fail', () => {
   it('kills a child that never answers after the ready timeout', async () => {
     const { pool, pidsSpawned, entries } = makePool({ entry: SILENT_AGENT, readyTimeoutMs: 500 });
     const rec = recorder();
-    const error = (await pool.start({ start: textStart('iv-mute', fake.url), ...rec.callbacks }).catch((e: unknown) => e)) as AgentStartError;
-    expect(error).toBeInstanceOf(AgentStartError);
-    expect(error.failure).toBe('timeout');
-    expect(error.reason).toBe('The interviewer did not start in time — try again in a moment.');
-    expect(rec.ends).toEqual([expect.objectContaining({ reason: 'error', ready: false, error: error.reason })]);
+    const error = (await pool.start({ start: textStart('iv-mute', fake.url), ...rec.callbacks }).catch((e: unknown) => e)) as HttpError;
+    expect(error).toMatchObject({ status: 502, code: 'upstream', message: 'The interviewer did not start in time — try again in a moment.' });
+    expect(rec.ends).toEqual([expect.objectContaining({ reason: 'error', ready: false, error: error.message })]);
     expect(rec.messages).toEqual([]);
     expect(pool.active()).toBe(0);
     expect(isAlive(pidsSpawned()[0]!)).toBe(false);
@@ -67,9 +64,8 @@ describe('worker pool: starts that fail', () => {
     await pool.shutdown(300);
     // Recorded before shutdown() resolves, so the server can close its database after it.
     expect(rec.ends).toEqual([expect.objectContaining({ interviewId: 'iv-cut-short', reason: 'shutdown', ready: false })]);
-    const error = (await starting) as PoolClosedError;
-    expect(error).toBeInstanceOf(PoolClosedError);
-    expect(error).toMatchObject({ status: 503, message: 'The server is restarting — try again in a moment.', headers: { 'Retry-After': '30' } });
+    const error = (await starting) as HttpError;
+    expect(error).toMatchObject({ status: 503, code: 'unavailable', message: 'The server is restarting — try again in a moment.', headers: { 'Retry-After': '30' } });
     expect(pool.active()).toBe(0);
     expect(isAlive(pidsSpawned()[0]!)).toBe(false);
   });
@@ -79,11 +75,10 @@ describe('worker pool: starts that fail', () => {
     const rec = recorder();
     const error = (await pool
       .start({ start: textStart('iv-bad-key', fake.url, 'sk-wrong-key-000000'), ...rec.callbacks })
-      .catch((e: unknown) => e)) as AgentStartError;
-    expect(error).toBeInstanceOf(AgentStartError);
-    expect(error.provider).toBe('llm');
-    expect(error.reason).toMatch(/^The LLM provider \(127\.0\.0\.1:\d+\) rejected the key — check Settings → Keys\.$/);
-    expect(rec.ends).toEqual([expect.objectContaining({ interviewId: 'iv-bad-key', reason: 'error', ready: false, error: error.reason })]);
+      .catch((e: unknown) => e)) as HttpError;
+    expect(error).toMatchObject({ status: 502, code: 'upstream', details: { provider: 'llm' } });
+    expect(error.message).toMatch(/^The LLM provider \(127\.0\.0\.1:\d+\) rejected the key — check Settings → Keys\.$/);
+    expect(rec.ends).toEqual([expect.objectContaining({ interviewId: 'iv-bad-key', reason: 'error', ready: false, error: error.message })]);
     expect(rec.messages).toEqual([]);
     expect(pool.active()).toBe(0);
     expect(logs.text()).not.toContain('sk-wrong-key-000000');
