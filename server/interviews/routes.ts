@@ -1,3 +1,4 @@
+import type { InterviewList, RoomPass, StartedInterview } from '../../shared/api.ts';
 import { Router, type Request, type RequestHandler } from 'express';
 import type { z } from 'zod';
 import { currentUser, requireUser } from '../auth/require-user.ts';
@@ -48,13 +49,13 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
   router.post('/api/interviews', requireUser, ...deps.startLimit, async (req, res) => {
     const input = parse(StartInterview, req.body);
     const started = await service.start(currentUser(req).id, input);
-    res.status(201).json(started);
+    res.status(201).json(started satisfies StartedInterview);
   });
 
   router.get('/api/interviews', requireUser, async (req, res) => {
     const query = parse(ListQuery, req.query);
     const { rows, total } = await store.listInterviews(db, currentUser(req).id, query);
-    res.json({ interviews: rows.map(presentSummary), page: query.page, perPage: query.perPage, total });
+    res.json({ interviews: rows.map(presentSummary), page: query.page, perPage: query.perPage, total } satisfies InterviewList);
   });
 
   router.get('/api/interviews/:id', requireUser, async (req, res) => {
@@ -101,7 +102,7 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
 
   router.post('/api/interviews/:id/room-pass', requireUser, async (req, res) => {
     const { user, row } = await owned(req);
-    res.set('Cache-Control', 'no-store').json(await service.roomPass(user.id, row));
+    res.set('Cache-Control', 'no-store').json((await service.roomPass(user.id, row)) satisfies RoomPass);
   });
 
   // The page says the candidate is there (typing, or answering the idle warning): the idle limit starts again.
