@@ -15,6 +15,7 @@ import { PUBLIC_DIR } from './paths.ts';
 import { pagesRouter } from './web/pages.ts';
 import { interviewPagesRouter } from './web/interview-pages.ts';
 import { historyPagesRouter } from './web/history-pages.ts';
+import { pageScriptsRouter } from './web/page-scripts.ts';
 import { createVault } from './crypto/vault.ts';
 import { keysRouter } from './keys/routes.ts';
 import { feedbackRouter } from './feedback/routes.ts';
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps): MockFlowApp {
     }),
   );
   app.use(healthRouter({ db, workers, version, now: deps.now }));
+  app.use(pageScriptsRouter({ maxAgeMs: config.isProduction ? 3_600_000 : 0 }));
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: config.isProduction ? '1h' : 0 }));
   app.use(express.json({ limit: '256kb' }));
   app.use(express.urlencoded({ extended: false, limit: '256kb' }));

@@ -4,6 +4,7 @@ import { withUser, type Database } from '../db/database.ts';
 import { setFeedbackAfterInterview, wantsFeedbackAfterInterview } from '../feedback/preference.ts';
 import { DELETE_CONFIRMATION } from '../auth/account.ts';
 import { isLocalBrowser, LOCAL_SIGN_IN_ELSEWHERE } from '../auth/local.ts';
+import { pageScript } from './page-scripts.ts';
 import {
   DEFAULT_DEEPGRAM_BASE_URL,
   DEFAULT_TTS_BASE_URL,
@@ -41,6 +42,7 @@ export function pagesRouter(deps: PagesDeps): Router {
   router.get('/settings/keys', requireUser, (_req, res) => {
     res.render('keys', {
       title: 'Keys',
+      scripts: [pageScript('keys')],
       presets: (Object.keys(LLM_PRESETS) as (keyof typeof LLM_PRESETS)[]).map((id) => ({
         id,
         label: LLM_NAMES[id],
