@@ -1,5 +1,6 @@
 // Messages between the server (parent) and one interview's agent process (child),
 // carried over the Node IPC channel. Keys travel only here: never argv or environment.
+import type { TranscriptItem } from '../shared/api.ts';
 import { EXPERIENCE_LEVELS, PATIENCE_LEVELS, type EndReason, type ExperienceLevel, type Patience, type Stage } from '../shared/vocabulary.ts';
 
 export interface ProviderKeys {
@@ -64,16 +65,7 @@ export type ParentMessage =
   | { type: 'retry' }
   | { type: 'stop'; reason?: EndReason };
 
-export interface TranscriptItem {
-  id: string;
-  role: 'assistant' | 'user';
-  text: string;
-  stage: Stage;
-  /** Epoch milliseconds. */
-  startedAt: number;
-  endedAt: number;
-  interrupted?: boolean;
-}
+export type { TranscriptItem };
 
 export interface TurnMetrics {
   stage: Stage;

@@ -9,7 +9,7 @@ import { healthRouter, type WorkerStatus } from './http/health.ts';
 import { createCsrf, DEFAULT_RATE_LIMITS, limit, securityHeaders, type RateLimits } from './http/security.ts';
 import { useViews } from './http/views.ts';
 import { PUBLIC_DIR } from './paths.ts';
-import { pagesRouter, interviewPagesRouter, historyPagesRouter } from './web/index.ts';
+import { pagesRouter, interviewPagesRouter, historyPagesRouter, pageScriptsRouter } from './web/index.ts';
 import { createVault } from './crypto/vault.ts';
 import { keysRouter } from './keys/index.ts';
 import { feedbackRouter, FeedbackWriter } from './feedback/index.ts';
@@ -83,6 +83,7 @@ export function createApp(deps: AppDeps): MockFlowApp {
     }),
   );
   app.use(healthRouter({ db, workers, version, now: deps.now }));
+  app.use(pageScriptsRouter({ maxAgeMs: config.isProduction ? 3_600_000 : 0 }));
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: config.isProduction ? '1h' : 0 }));
   app.use(express.json({ limit: '256kb' }));
   app.use(express.urlencoded({ extended: false, limit: '256kb' }));

@@ -1,9 +1,11 @@
 import { ConfigError } from './config.ts';
 import { MigrationError } from './db/migrate.ts';
 import { startServer } from './lifecycle.ts';
+import { warmPageScripts } from './web/page-scripts.ts';
 
 try {
   const running = await startServer(process.env);
+  warmPageScripts().catch((err: unknown) => running.logger.error({ err }, 'the browser code could not be bundled'));
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       running.shutdown(signal).then(

@@ -78,6 +78,8 @@ export const JOB_DESCRIPTION_MAX_CHARS = 10_000;
 /** The candidate's name and the target role, one line each. */
 export const CANDIDATE_NAME_MAX_CHARS = 100;
 export const JOB_ROLE_MAX_CHARS = 120;
+/** The longest answer a text interview takes in one message. */
+export const ANSWER_MAX_CHARS = 4_000;
 
 /** Why an interview ended. */
 export type EndReason = 'completed' | 'candidate' | 'timeout' | 'idle' | 'error' | 'shutdown';

@@ -1,3 +1,4 @@
+import type { FeedbackState } from '../../shared/api.ts';
 import { Router, type Request, type RequestHandler } from 'express';
 import { currentUser, requireUser } from '../auth/index.ts';
 import { withUser, type Database } from '../db/database.ts';
@@ -36,7 +37,7 @@ export function feedbackRouter(deps: FeedbackRoutesDeps): Router {
   router.get('/api/interviews/:id/feedback', requireUser, async (req, res) => {
     const { row, stored } = await owned(req);
     const status = feedbackStatus(row, stored);
-    res.json({ status, ...presentFeedback(stored, analyticsOf(row)), ...(status === 'failed' ? { error: row.feedback_error } : {}) });
+    res.json({ status, ...presentFeedback(stored, analyticsOf(row)), ...(status === 'failed' ? { error: row.feedback_error } : {}) } satisfies FeedbackState);
   });
 
   router.get('/api/interviews/:id/feedback/export', requireUser, async (req, res) => {

@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { InterviewEventData, InterviewEventType } from '../../shared/api.ts';
 import { tooManyStreams } from '../http/errors.ts';
 
-export interface InterviewEvent {
-  /** Increases across every interview in this process; see `eventId` for what a browser sees. */
-  id: number;
-  type: 'item' | 'stage' | 'metrics' | 'status' | 'ended' | 'error' | 'feedback' | 'idle_warning' | 'paused' | 'resumed';
-  data: unknown;
-}
+/** One published event; its data is typed by shared/api.ts, which the browser reads it with. */
+export type InterviewEvent = {
+  [T in InterviewEventType]: {
+    /** Increases across every interview in this process; see `eventId` for what a browser sees. */
+    id: number;
+    type: T;
+    data: InterviewEventData[T];
+  };
+}[InterviewEventType];
 
 /** Events of one interview published from now on, held until the stream is ready for them. */
 export interface Follower {
@@ -48,7 +52,7 @@ export class InterviewEvents {
     this.emitter.setMaxListeners(0);
   }
 
-  publish(interviewId: string, type: InterviewEvent['type'], data: unknown): InterviewEvent {
+  publish<T extends InterviewEventType>(interviewId: string, type: T, data: InterviewEventData[T]): InterviewEvent {
     let log = this.logs.get(interviewId);
     if (!log) {
       log = { events: [], floor: this.lastId };
@@ -56,7 +60,7 @@ export class InterviewEvents {
       // Feedback comes after the end, perhaps after the log was forgotten: forget it again.
       if (type === 'feedback') this.expire(interviewId);
     }
-    const event = { id: ++this.lastId, type, data };
+    const event = { id: ++this.lastId, type, data } as InterviewEvent;
     log.events.push(event);
     if (log.events.length > MAX_BUFFERED) log.floor = log.events.shift()!.id;
     this.emitter.emit(interviewId, event);

@@ -1,18 +1,12 @@
 import type { TurnMetrics } from '../../agent/protocol.ts';
+import type { TurnTimes } from '../../shared/api.ts';
 import type { Stage } from '../../shared/vocabulary.ts';
 
 // Where the time before each interviewer reply went, as the agent measured it. The one place
 // that turns stored metrics into per-turn figures and medians: the API, the interview page and
 // the room's live line all read these.
 
-/** The measures of one turn, in milliseconds; null where it was not measured (text: no voice, no end-of-answer wait). */
-export interface TurnTimes {
-  stage: Stage;
-  at: number;
-  endOfUtteranceDelayMs: number | null;
-  llmTtftMs: number | null;
-  ttsTtfbMs: number | null;
-}
+export type { TurnTimes };
 
 export const TIME_MEASURES = ['endOfUtteranceDelayMs', 'llmTtftMs', 'ttsTtfbMs'] as const;
 export type TimeMeasure = (typeof TIME_MEASURES)[number];

@@ -1,3 +1,4 @@
+import type { InterviewList, RoomPass, StartedInterview } from '../../shared/api.ts';
 import { Router, type Request, type RequestHandler } from 'express';
 import { currentUser, requireUser } from '../auth/index.ts';
 import { withUser, type Database } from '../db/database.ts';
@@ -40,13 +41,13 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
 
   router.post('/api/interviews', requireUser, ...deps.startLimit, validate(StartInterview), async (req, res) => {
     const started = await service.start(currentUser(req).id, inputOf(res, StartInterview));
-    res.status(201).json(started);
+    res.status(201).json(started satisfies StartedInterview);
   });
 
   router.get('/api/interviews', requireUser, validate(ListQuery, { from: 'query' }), async (req, res) => {
     const query = inputOf(res, ListQuery);
     const { rows, total } = await store.listInterviews(db, currentUser(req).id, query);
-    res.json({ interviews: rows.map(presentSummary), page: query.page, perPage: query.perPage, total });
+    res.json({ interviews: rows.map(presentSummary), page: query.page, perPage: query.perPage, total } satisfies InterviewList);
   });
 
   router.get('/api/interviews/:id', requireUser, async (req, res) => {
@@ -93,7 +94,7 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
 
   router.post('/api/interviews/:id/room-pass', requireUser, async (req, res) => {
     const { user, row } = await owned(req);
-    res.set('Cache-Control', 'no-store').json(await service.roomPass(user.id, row));
+    res.set('Cache-Control', 'no-store').json((await service.roomPass(user.id, row)) satisfies RoomPass);
   });
 
   // The page says the candidate is there (typing, or answering the idle warning): the idle limit starts again.

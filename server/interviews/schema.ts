@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CANDIDATE_NAME_MAX_CHARS, DEFAULT_PATIENCE, EXPERIENCE_LEVELS, JOB_DESCRIPTION_MAX_CHARS, JOB_ROLE_MAX_CHARS, PATIENCE_LEVELS, RESUME_MAX_CHARS, STAGES } from '../../shared/vocabulary.ts';
+import { ANSWER_MAX_CHARS, CANDIDATE_NAME_MAX_CHARS, DEFAULT_PATIENCE, EXPERIENCE_LEVELS, JOB_DESCRIPTION_MAX_CHARS, JOB_ROLE_MAX_CHARS, PATIENCE_LEVELS, RESUME_MAX_CHARS, STAGES } from '../../shared/vocabulary.ts';
 import { hasControlCharacters, storableText } from '../db/storable-text.ts';
 
 const text = (max: number, what: string) =>
@@ -27,7 +27,7 @@ export const StartInterview = z
   .strict();
 export type StartInterviewInput = z.infer<typeof StartInterview>;
 
-export const CandidateMessage = z.object({ text: text(4_000, 'The message').transform(storableText) }).strict();
+export const CandidateMessage = z.object({ text: text(ANSWER_MAX_CHARS, 'The message').transform(storableText) }).strict();
 
 export const SkipStage = z.object({ stage: z.enum(STAGES).optional() }).strict();
 

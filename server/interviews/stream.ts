@@ -92,7 +92,7 @@ function deduplicated(res: Response, events: InterviewEvents) {
   const sent = new Set<string>();
   let ended = false;
   /** What makes an event a repeat; null for events that cannot repeat the snapshot. */
-  const keyOf = (event: Pick<InterviewEvent, 'type' | 'data'>): string | null => {
+  const keyOf = (event: { type: string; data: unknown }): string | null => {
     const data = event.data as { id?: unknown; stage?: unknown; at?: unknown };
     if (event.type === 'item') return `item ${String(data.id)}`;
     if (event.type === 'stage') return `stage ${String(data.stage)}@${String(data.at)}`;

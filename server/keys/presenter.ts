@@ -9,48 +9,19 @@ import {
   openAiVoiceCannotSpeak,
   presetOf,
 } from '../../shared/providers.ts';
-import type { KeyTests } from './key-tests.ts';
+import type { KeysView } from '../../shared/api.ts';
 import { SECRET_FIELDS, type SecretField } from './schema.ts';
 import type { KeysRow } from './store.ts';
 
-export interface PresentedKey {
-  set: boolean;
-  /** The last four characters, e.g. "…abcd"; null when unset or unreadable. */
-  masked: string | null;
-  updatedAt: string | null;
-  /** The key is stored but no configured ENCRYPTION_KEY opens it. */
-  unreadable?: true;
-}
-
-export type PresentedKeys = Record<SecretField, PresentedKey> & {
-  livekit_host: string | null;
-  llm_base_url: string;
-  llm_provider: keyof typeof LLM_PRESETS | 'custom';
-  llm_model: string;
-  tts_provider: 'openai' | 'deepgram';
-  /** Self-hosted Deepgram; null means Deepgram's own API. */
-  deepgram_base_url: string | null;
-  /** The OpenAI voice's OpenAI-compatible speech server; null means OpenAI's. */
-  tts_base_url: string | null;
-  /** Null means the default (gpt-4o-mini-tts on OpenAI's endpoint, tts-1 on another; alloy). */
-  tts_model: string | null;
-  tts_voice: string | null;
-  needsReentry: boolean;
-  message?: string;
-  /** Why the chosen voice cannot speak with these keys, with what to do; null when it can. */
-  voiceWarning: string | null;
-  /** The last "Test keys" result per provider for the saved keys. */
-  lastTests: KeyTests;
-  presets: { id: keyof typeof LLM_PRESETS; baseUrl: string; defaultModel: string }[];
-};
+export type { KeyStatus as PresentedKey, KeysView as PresentedKeys } from '../../shared/api.ts';
 
 export function mask(value: string): string {
   return value.length <= 4 ? '…' : `…${value.slice(-4)}`;
 }
 
 /** The one place that decides what the browser learns about saved keys: never a secret. */
-export function presentKeys(row: KeysRow | undefined, vault: Vault): PresentedKeys {
-  const result = {} as PresentedKeys;
+export function presentKeys(row: KeysRow | undefined, vault: Vault): KeysView {
+  const result = {} as KeysView;
   let unreadable = false;
   let livekitHost: string | null = null;
   for (const field of SECRET_FIELDS) {
@@ -96,6 +67,6 @@ export function presentKeys(row: KeysRow | undefined, vault: Vault): PresentedKe
 }
 
 /** The saved keys no configured encryption key opens, as presented. */
-export function unreadableKeys(presented: PresentedKeys): Set<SecretField> {
+export function unreadableKeys(presented: KeysView): Set<SecretField> {
   return new Set(SECRET_FIELDS.filter((field) => presented[field].unreadable));
 }

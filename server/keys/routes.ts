@@ -1,3 +1,4 @@
+import type { KeyTestResults } from '../../shared/api.ts';
 import { Router, type RequestHandler } from 'express';
 import { currentUser, requireUser } from '../auth/index.ts';
 import type { Vault } from '../crypto/vault.ts';
@@ -92,7 +93,7 @@ export function keysRouter(deps: KeysRoutesDeps): Router {
       if (reentry[provider].length > 0) results[provider] = reentryResult(reentry[provider]);
     }
     if (row) await withUser(db, id, (tx) => recordKeyTests(tx, id, results, differingFromSaved(typed, saved)));
-    res.set('Cache-Control', 'no-store').json(results);
+    res.set('Cache-Control', 'no-store').json(results satisfies KeyTestResults);
   });
 
   return router;

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { hasControlCharacters } from '../db/storable-text.ts';
 
-export const SECRET_FIELDS = ['livekit_url', 'livekit_api_key', 'livekit_api_secret', 'openai_key', 'deepgram_key', 'tts_key'] as const;
-export type SecretField = (typeof SECRET_FIELDS)[number];
+export { SECRET_FIELDS, type SecretField } from '../../shared/api.ts';
 
 /** The user's endpoints and names: not secret, stored as they are. */
 export const SETTING_FIELDS = ['llm_base_url', 'llm_model', 'deepgram_base_url', 'tts_base_url', 'tts_model', 'tts_voice'] as const;

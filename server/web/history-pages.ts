@@ -15,11 +15,12 @@ import { originalReportView } from './original-report-view.ts';
 import { reportView } from './report-view.ts';
 import { responseTimesView } from './response-times-view.ts';
 import { modeReadiness, type ModeReadiness } from './readiness.ts';
+import { pageScript } from './page-scripts.ts';
 import { joinWords } from '../words.ts';
 
 // The pages about past interviews: the dashboard, the history list and one interview with its
-// transcript and feedback. Server-rendered; small scripts add filtering, deleting and feedback
-// generation on top.
+// transcript and feedback. Server-rendered; small scripts (browser/pages) add filtering, deleting
+// and feedback generation on top.
 
 export interface HistoryPagesDeps {
   db: Database;
@@ -46,7 +47,7 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
     const presented = presentKeys(keysRow, vault);
     res.render('dashboard', {
       title: 'Dashboard',
-      scripts: ['/static/js/api.js', '/static/js/dashboard.js'],
+      scripts: [pageScript('dashboard')],
       styles: ['/static/css/history.css'],
       keys: keysStatus(presented, modeReadiness(keysRow, unreadableKeys(presented))),
       live: cards.find((c) => c.live) ?? null,
@@ -56,29 +57,44 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
     });
   });
 
-  router.get('/interviews', requireUser, async (req, res) => {
-    const user = currentUser(req);
+  /** One page of the caller's interviews, filtered by `?q=`: the history's results. */
+  async function results(req: Request) {
     const parsed = ListQuery.safeParse({ page: req.query.page, q: req.query.q });
     const query = parsed.success ? { ...parsed.data, perPage: HISTORY_PER_PAGE } : { page: 1, perPage: HISTORY_PER_PAGE };
     const q = query.q || undefined;
-    const { rows, total } = await listInterviews(db, user.id, { ...query, q });
-    if (rows.length === 0 && query.page > 1) return res.redirect(303, pageHref(1, q));
+    const { rows, total } = await listInterviews(db, currentUser(req).id, { ...query, q });
     const pages = Math.max(1, Math.ceil(total / HISTORY_PER_PAGE));
-    res.render('history', {
-      title: 'Your interviews',
-      scripts: ['/static/js/api.js', '/static/js/history.js'],
-      styles: ['/static/css/history.css'],
+    return {
+      /** Past the last page (after deleting its last interview, say). */
+      beyond: rows.length === 0 && query.page > 1,
       cards: rows.map((row) => interviewCard(presentSummary(row))),
       q: q ?? '',
       total,
       page: query.page,
       pages,
-      perPage: HISTORY_PER_PAGE,
-      // history.js builds the cards of later pages and filters with the same words.
-      labels: JSON.stringify({ stages: STAGE_LABELS, levels: LEVEL_LABELS }),
+      href: pageHref(query.page, q),
       prevHref: query.page > 1 ? pageHref(query.page - 1, q) : null,
       nextHref: query.page < pages ? pageHref(query.page + 1, q) : null,
+    };
+  }
+
+  router.get('/interviews', requireUser, async (req, res) => {
+    const list = await results(req);
+    if (list.beyond) return res.redirect(303, pageHref(1, list.q || undefined));
+    res.render('history', {
+      title: 'Your interviews',
+      scripts: [pageScript('history')],
+      styles: ['/static/css/history.css'],
+      ...list,
     });
+  });
+
+  /** The results alone, for the page's script to swap in as the candidate filters or deletes. */
+  router.get('/interviews/results', requireUser, async (req, res) => {
+    const list = await results(req);
+    res.set('Cache-Control', 'no-store');
+    if (list.beyond) return res.redirect(303, pageHref(1, list.q || undefined, '/interviews/results'));
+    res.render('partials/interview-results', list);
   });
 
   /** The caller's interview and its feedback; another user's id is a 404 like a missing one. */
@@ -101,7 +117,7 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
     const facts = interviewFacts(interview);
     res.render('interview', {
       title: `${facts.role} interview`,
-      scripts: ['/static/js/api.js', '/static/js/interview.js'],
+      scripts: [pageScript('interview')],
       styles: ['/static/css/history.css', '/static/css/print.css'],
       id: row.id,
       facts,
@@ -163,12 +179,12 @@ function panel(row: InterviewRow, stored: StoredFeedback | undefined) {
   };
 }
 
-function pageHref(page: number, q: string | undefined): string {
+function pageHref(page: number, q: string | undefined, path = '/interviews'): string {
   const params = new URLSearchParams();
   if (q) params.set('q', q);
   if (page > 1) params.set('page', String(page));
   const search = params.toString();
-  return search ? `/interviews?${search}` : '/interviews';
+  return search ? `${path}?${search}` : path;
 }
 
 type KeyState = 'set' | 'partly' | 'unset' | 'unreadable';

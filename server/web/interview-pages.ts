@@ -1,17 +1,32 @@
 // Pages for starting and running an interview: the start form and the interview room (text
-// chat or voice call). The pages are shells; public/js/start.js and room-*.js drive them
+// chat or voice call). The pages are shells; browser/pages/start.ts and *-room.ts drive them
 // through the JSON API. Also serves livekit-client's browser build to the voice room.
 
 import { findLiveInterview, getInterview, type InterviewRow } from '../interviews/index.ts';
 import { Router, type Request } from 'express';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { DEFAULT_PATIENCE, END_OF_TURN_WAIT_MS, EXPERIENCE_LEVELS, PATIENCE_LABELS, PATIENCE_LEVELS, STAGE_LIMITS_MS, STAGES, type Stage, LEVEL_LABELS, STAGE_LABELS } from '../../shared/vocabulary.ts';
+import {
+  CANDIDATE_NAME_MAX_CHARS,
+  DEFAULT_PATIENCE,
+  END_OF_TURN_WAIT_MS,
+  EXPERIENCE_LEVELS,
+  JOB_DESCRIPTION_MAX_CHARS,
+  JOB_ROLE_MAX_CHARS,
+  LEVEL_LABELS,
+  PATIENCE_LABELS,
+  PATIENCE_LEVELS,
+  STAGE_LABELS,
+  STAGE_LIMITS_MS,
+  STAGES,
+  type Stage,
+} from '../../shared/vocabulary.ts';
 import { LOCAL_USER_NAME, currentUser, requireUser } from '../auth/index.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { notFound } from '../http/errors.ts';
 import { loadKeysRow, type KeysRow } from '../keys/index.ts';
 import { modeReadiness } from './readiness.ts';
+import { pageScript } from './page-scripts.ts';
 
 export interface InterviewPagesDeps {
   db: Database;
@@ -58,7 +73,8 @@ export function interviewPagesRouter(deps: InterviewPagesDeps): Router {
     res.render('start', {
       title: 'Start an interview',
       styles: ['/static/css/room.css'],
-      scripts: ['/static/js/api.js', '/static/js/start.js'],
+      scripts: [pageScript('start')],
+      limits: { candidateName: CANDIDATE_NAME_MAX_CHARS, jobRole: JOB_ROLE_MAX_CHARS, jobDescription: JOB_DESCRIPTION_MAX_CHARS },
       // Only a real name: the local user's placeholder would have the interviewer say "Hi Local".
       candidateName: user.name && user.name !== LOCAL_USER_NAME ? user.name : '',
       levels: EXPERIENCE_LEVELS.map((id) => ({ id, label: LEVEL_LABELS[id] })),
@@ -83,11 +99,9 @@ export function interviewPagesRouter(deps: InterviewPagesDeps): Router {
     res.render('room', {
       title: voice ? 'Voice interview' : 'Text interview',
       styles: ['/static/css/room.css'],
-      scripts: voice
-        ? ['/static/js/api.js', '/static/vendor/livekit-client.umd.js', '/static/js/room.js', '/static/js/room-voice.js']
-        : ['/static/js/api.js', '/static/js/room.js', '/static/js/room-text.js'],
+      scripts: voice ? ['/static/vendor/livekit-client.umd.js', pageScript('voice-room')] : [pageScript('text-room')],
       interview: { id: row.id, mode: row.mode, candidateName: row.candidate_name, jobRole: row.job_role ?? '' },
-      stages: STAGES.map((id, index) => ({ id, index, label: STAGE_LABELS[id], limitMs: STAGE_LIMITS_MS[id] })),
+      stages: STAGES.map((id, index) => ({ id, index, label: STAGE_LABELS[id] })),
       stage: current.stage,
       stageLabel: STAGE_LABELS[current.stage],
       stageIndex: STAGES.indexOf(current.stage),

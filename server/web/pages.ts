@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { currentUser, requireUser, returnToAfterSignIn, DELETE_CONFIRMATION, isLocalBrowser, LOCAL_SIGN_IN_ELSEWHERE } from '../auth/index.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { setFeedbackAfterInterview, wantsFeedbackAfterInterview } from '../feedback/index.ts';
+import { pageScript } from './page-scripts.ts';
 import {
   DEFAULT_DEEPGRAM_BASE_URL,
   DEFAULT_TTS_BASE_URL,
@@ -39,6 +40,7 @@ export function pagesRouter(deps: PagesDeps): Router {
   router.get('/settings/keys', requireUser, (_req, res) => {
     res.render('keys', {
       title: 'Keys',
+      scripts: [pageScript('keys')],
       presets: (Object.keys(LLM_PRESETS) as (keyof typeof LLM_PRESETS)[]).map((id) => ({
         id,
         label: LLM_NAMES[id],

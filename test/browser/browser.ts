@@ -33,6 +33,16 @@ export async function newContext(browser: Browser, width = 1280): Promise<Browse
   return browser.newContext({ viewport: { width, height: width < 500 ? 740 : 900 } });
 }
 
+/** Saves keys as the signed-in user of `page` (on any page that has the CSRF token), as the keys page would. */
+export async function saveKeysInPage(page: Page, keys: Record<string, string>): Promise<void> {
+  const status = await page.evaluate(async (body) => {
+    const token = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
+    const reply = await fetch('/api/keys', { method: 'PUT', headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: JSON.stringify(body) });
+    return reply.status;
+  }, keys);
+  if (status !== 200) throw new Error(`saving keys answered ${status}`);
+}
+
 export const RESULTS_DIR = join(ROOT, 'test-results');
 
 /** Saves a full-page screenshot under test-results/ (git-ignored) as a test artifact. */

@@ -4,7 +4,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { interviewItems, T0, validFeedback } from '../feedback/fixture.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { localUserId, otherUserId, seedInterview, shiftedItems, TEXT_METRICS, VOICE_METRICS, XSS_NAME } from '../web/seed.ts';
-import { HAS_CHROMIUM, launchBrowser, newContext, overflowingElements, screenshot, seriousA11yViolations } from './browser.ts';
+import { HAS_CHROMIUM, launchBrowser, newContext, overflowingElements, saveKeysInPage, screenshot, seriousA11yViolations } from './browser.ts';
 
 const DAY = 86_400_000;
 const LLM_KEY = 'sk-history-browser-test-4242';
@@ -70,11 +70,7 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: dashboard, history and the in
     await screenshot(page, `${name}-1280`);
   }
 
-  async function saveKeys(body: Record<string, string>) {
-    await page.evaluate(async (b) => {
-      await (window as unknown as { MockFlow: { api(m: string, p: string, b: unknown): Promise<unknown> } }).MockFlow.api('PUT', '/api/keys', b);
-    }, body);
-  }
+  const saveKeys = (body: Record<string, string>) => saveKeysInPage(page, body);
 
   it('dashboard: keys status, recent interviews with scores and the score chart', async () => {
     await saveKeys({ openai_key: LLM_KEY, llm_base_url: llm.url, llm_model: 'fake-model' });

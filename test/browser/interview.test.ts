@@ -10,7 +10,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { WorkerPool } from '../../server/workers/pool.ts';
 import { LLM_KEY, startInterviewModel } from '../interviews/helpers.ts';
-import { HAS_CHROMIUM, launchBrowser, newContext, overflowingElements, screenshot, seriousA11yViolations } from './browser.ts';
+import { HAS_CHROMIUM, launchBrowser, newContext, overflowingElements, saveKeysInPage, screenshot, seriousA11yViolations } from './browser.ts';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const CALL_AGENT = { path: fileURLToPath(new URL('./fixtures/call-agent.mjs', import.meta.url)), execArgv: [] };
@@ -52,14 +52,7 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: starting and running intervie
     return { page, errors, dialogs };
   }
 
-  async function saveKeys(page: Page, keys: Record<string, string>) {
-    const status = await page.evaluate(async (body) => {
-      const { api } = (window as unknown as { MockFlow: { api(m: string, p: string, b: unknown): Promise<unknown> } }).MockFlow;
-      await api('PUT', '/api/keys', body);
-      return 'saved';
-    }, keys);
-    expect(status).toBe('saved');
-  }
+  const saveKeys = saveKeysInPage;
 
   async function fillStartForm(page: Page, role = 'Backend Engineer') {
     const name = page.getByLabel('Your name');

@@ -1,6 +1,7 @@
 // Steps of a text interview as a candidate takes them in the browser, shared by the browser tests.
 import type { BrowserContext, Page } from 'playwright-core';
 import { LLM_KEY } from '../interviews/helpers.ts';
+import { saveKeysInPage } from './browser.ts';
 
 export const ROOM_URL = /\/interviews\/([0-9a-f-]{36})\/room$/;
 
@@ -12,10 +13,7 @@ export async function signedInWithTextKeys(context: BrowserContext, appUrl: stri
   await page.goto(appUrl);
   await page.getByRole('button', { name: 'Continue as local user' }).click();
   await page.waitForURL(/\/dashboard$/);
-  await page.evaluate(
-    (body) => (window as unknown as { MockFlow: { api(m: string, p: string, b: unknown): Promise<unknown> } }).MockFlow.api('PUT', '/api/keys', body),
-    { openai_key: LLM_KEY, llm_base_url: llmUrl, llm_model: 'fake-model' },
-  );
+  await saveKeysInPage(page, { openai_key: LLM_KEY, llm_base_url: llmUrl, llm_model: 'fake-model' });
   return page;
 }
 

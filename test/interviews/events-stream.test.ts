@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TranscriptItem } from '../../shared/api.ts';
 import type { Database } from '../../server/db/database.ts';
 import { InterviewEvents } from '../../server/interviews/events.ts';
 import type { FakeOpenAI } from '../fakes/openai-llm.ts';
@@ -135,12 +136,15 @@ async function gatedApp() {
   return { gate, target: await app({ db: gate.db }) };
 }
 
+/** A transcript line that only its id tells apart. */
+const line = (id: string): TranscriptItem => ({ id, role: 'user', text: 'Yes.', stage: 'welcome', startedAt: 0, endedAt: 0 });
+
 describe('InterviewEvents: what memory can answer for a Last-Event-ID', () => {
   it('serves what came after an id it handed out, and nothing for ids it cannot vouch for', () => {
     const events = new InterviewEvents();
     const first = events.publish('a', 'status', { status: 'live' });
     events.publish('b', 'status', { status: 'live' });
-    const second = events.publish('a', 'item', { id: 'x' });
+    const second = events.publish('a', 'item', line('x'));
 
     expect(events.since('a', events.eventId(first.id))).toEqual([second]);
     expect(events.since('a', events.eventId(second.id))).toEqual([]);
@@ -156,8 +160,8 @@ describe('InterviewEvents: what memory can answer for a Last-Event-ID', () => {
 
   it('refuses an id older than the events it still keeps', () => {
     const events = new InterviewEvents();
-    const oldest = events.publish('a', 'item', { id: 'first' });
-    for (let i = 0; i < 2_000; i++) events.publish('a', 'item', { id: `n${i}` });
+    const oldest = events.publish('a', 'item', line('first'));
+    for (let i = 0; i < 2_000; i++) events.publish('a', 'item', line(`n${i}`));
     expect(events.since('a', events.eventId(oldest.id))).toHaveLength(2_000);
     expect(events.since('a', events.eventId(oldest.id - 1))).toBeUndefined();
   });
@@ -166,13 +170,13 @@ describe('InterviewEvents: what memory can answer for a Last-Event-ID', () => {
     const events = new InterviewEvents();
     events.publish('a', 'status', { status: 'live' });
     const follower = events.follow('a');
-    const buffered = events.publish('a', 'item', { id: 'x' });
-    events.publish('b', 'item', { id: 'other interview' });
+    const buffered = events.publish('a', 'item', line('x'));
+    events.publish('b', 'item', line('other interview'));
     const live: unknown[] = [];
     expect(follower.start((e) => live.push(e))).toEqual([buffered]);
-    const later = events.publish('a', 'item', { id: 'y' });
+    const later = events.publish('a', 'item', line('y'));
     follower.close();
-    events.publish('a', 'item', { id: 'z' });
+    events.publish('a', 'item', line('z'));
     expect(live).toEqual([later]);
     expect(follower.position).toBe(buffered.id - 1);
   });

@@ -118,6 +118,24 @@ describe('the history page', () => {
     expect(page.text).toContain('You have no interviews yet');
     expect(page.text).toContain('href="/interviews/new"');
   });
+
+  it('renders the results alone for the page’s script: the same cards, count and pager, without the layout', async () => {
+    await clear();
+    await seedInterview(app.db, userId, { jobRole: 'Backend Engineer' });
+    await seedInterview(app.db, userId, { jobRole: 'Product Designer', feedback: 4 });
+    const page = await client.get('/interviews?q=design');
+    const results = await client.get('/interviews/results?q=design');
+    expect(results.status).toBe(200);
+    expect(results.headers.get('cache-control')).toBe('no-store');
+    expect(results.text).not.toContain('<html');
+    const cards = (html: string) => html.slice(html.indexOf('<ul class="interview-list"'), html.indexOf('</ul>', html.indexOf('<ul class="interview-list"')));
+    expect(cards(results.text)).toBe(cards(page.text));
+    expect(results.text).toContain('1 interview match “design”');
+    expect(results.text).toContain('data-href="/interviews?q=design"');
+    // Past the last page (its last interview deleted): the first page.
+    expect((await client.get('/interviews/results?q=design&page=3')).location).toBe('/interviews/results?q=design');
+    expect((await app.client().get('/interviews/results')).status).toBe(303);
+  });
 });
 
 describe('the interview page', () => {

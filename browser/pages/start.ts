@@ -1,34 +1,40 @@
 // The start form: checks fields before sending, uploads a résumé with progress and shows the
 // text read from it, starts the interview and opens its room. Every string from the user or the
 // server is set with textContent.
-(function () {
-  'use strict';
-  const { api, csrfToken, formatDate } = window.MockFlow;
-  const form = document.getElementById('start-form');
-  if (!form) return;
-  for (const el of form.querySelectorAll('time[data-local]')) el.textContent = formatDate(el.getAttribute('datetime'));
-  const startButton = document.getElementById('start-button');
-  const formStatus = document.getElementById('form-status');
-  const problem = document.getElementById('start-problem');
-  const problemMessage = document.getElementById('start-problem-message');
-  const problemActions = document.getElementById('start-problem-actions');
-  const fileInput = document.getElementById('resume_file');
-  const progress = document.getElementById('resume-progress');
-  const resumeStatus = document.getElementById('resume-status');
-  const preview = document.getElementById('resume-preview');
-  const previewText = document.getElementById('resume-text');
-  const jd = document.getElementById('job_description');
-  const jdCount = document.getElementById('job_description-count');
+import type { InterviewList, ResumeText, StartedInterview } from '../../shared/api.ts';
+import { CANDIDATE_NAME_MAX_CHARS, JOB_DESCRIPTION_MAX_CHARS, JOB_ROLE_MAX_CHARS, RESUME_MAX_CHARS } from '../../shared/vocabulary.ts';
+import { api, ApiError, csrfToken, isErrorBody, parseJson } from '../api.ts';
+import { byId, localizeTimes } from '../dom.ts';
 
-  const LIMITS = { candidate_name: 100, job_role: 120, job_description: 10000 };
+const form = document.getElementById('start-form') as HTMLFormElement | null;
+if (form) startForm(form);
+
+function startForm(form: HTMLFormElement) {
+  localizeTimes(form);
+  const startButton = byId<HTMLButtonElement>('start-button');
+  const formStatus = byId('form-status');
+  const problem = byId('start-problem');
+  const problemMessage = byId('start-problem-message');
+  const problemActions = byId('start-problem-actions');
+  const fileInput = byId<HTMLInputElement>('resume_file');
+  const progress = byId<HTMLProgressElement>('resume-progress');
+  const resumeStatus = byId('resume-status');
+  const preview = byId('resume-preview');
+  const previewText = byId('resume-text');
+  const candidateName = byId<HTMLInputElement>('candidate_name');
+  const jobRole = byId<HTMLInputElement>('job_role');
+  const level = byId<HTMLSelectElement>('experience_level');
+  const jd = byId<HTMLTextAreaElement>('job_description');
+  const jdCount = byId('job_description-count');
+
   const PREVIEW_CHARS = 2000;
   const number = new Intl.NumberFormat();
   let resumeText = '';
-  let upload = null;
+  let upload: XMLHttpRequest | null = null;
 
   // ---- Field errors ---------------------------------------------------------------------
 
-  function setError(name, message) {
+  function setError(name: string, message?: string) {
     const slot = document.getElementById(`${name}-error`);
     const input = name === 'mode' ? null : document.getElementById(name === 'resume_text' ? 'resume_file' : name);
     if (slot) slot.textContent = message || '';
@@ -45,17 +51,18 @@
   }
 
   function focusFirstError() {
-    const first = form.querySelector('[aria-invalid="true"]') || (document.getElementById('mode-error').textContent && form.querySelector('input[name="mode"]:not(:disabled)'));
-    if (first) first.focus();
+    const first =
+      form.querySelector<HTMLElement>('[aria-invalid="true"]') ||
+      (byId('mode-error').textContent ? form.querySelector<HTMLElement>('input[name="mode"]:not(:disabled)') : null);
+    first?.focus();
   }
 
   function mode() {
-    const checked = form.querySelector('input[name="mode"]:checked');
-    return checked ? checked.value : '';
+    return form.querySelector<HTMLInputElement>('input[name="mode"]:checked')?.value ?? '';
   }
 
   // Pauses only matter when the interviewer listens: the choice is shown for voice only.
-  const patienceChoice = document.getElementById('patience-choice');
+  const patienceChoice = byId('patience-choice');
   function showPatience() {
     patienceChoice.hidden = mode() !== 'voice';
   }
@@ -64,41 +71,41 @@
 
   /** The same rules as the API, so most mistakes are caught without a round trip. */
   function check() {
-    const errors = {};
-    const name = form.candidate_name.value.trim();
-    const role = form.job_role.value.trim();
+    const errors: Record<string, string> = {};
+    const name = candidateName.value.trim();
+    const role = jobRole.value.trim();
     if (!name) errors.candidate_name = 'Your name is required.';
-    else if (name.length > LIMITS.candidate_name) errors.candidate_name = `Your name must be at most ${LIMITS.candidate_name} characters.`;
+    else if (name.length > CANDIDATE_NAME_MAX_CHARS) errors.candidate_name = `Your name must be at most ${CANDIDATE_NAME_MAX_CHARS} characters.`;
     if (!role) errors.job_role = 'The target role is required.';
-    else if (role.length > LIMITS.job_role) errors.job_role = `The target role must be at most ${LIMITS.job_role} characters.`;
-    if (!form.experience_level.value) errors.experience_level = 'Choose your experience level.';
+    else if (role.length > JOB_ROLE_MAX_CHARS) errors.job_role = `The target role must be at most ${JOB_ROLE_MAX_CHARS} characters.`;
+    if (!level.value) errors.experience_level = 'Choose your experience level.';
     if (!mode()) errors.mode = 'Choose voice or text.';
-    if (jd.value.trim().length > LIMITS.job_description) {
-      errors.job_description = `The job description must be at most ${number.format(LIMITS.job_description)} characters (it has ${number.format(jd.value.trim().length)}).`;
+    if (jd.value.trim().length > JOB_DESCRIPTION_MAX_CHARS) {
+      errors.job_description = `The job description must be at most ${number.format(JOB_DESCRIPTION_MAX_CHARS)} characters (it has ${number.format(jd.value.trim().length)}).`;
     }
     if (upload) errors.resume_text = 'Wait for the résumé upload to finish.';
     return errors;
   }
 
-  for (const name of ['candidate_name', 'job_role', 'experience_level']) {
-    form[name].addEventListener('blur', () => {
-      if (!form[name].hasAttribute('aria-invalid')) return;
-      setError(name, check()[name]);
+  for (const input of [candidateName, jobRole, level]) {
+    input.addEventListener('blur', () => {
+      if (!input.hasAttribute('aria-invalid')) return;
+      setError(input.id, check()[input.id]);
     });
   }
 
   function updateJdCount() {
     const length = jd.value.trim().length;
-    jdCount.textContent = `${number.format(length)} / ${number.format(LIMITS.job_description)} characters`;
-    jdCount.dataset.state = length > LIMITS.job_description ? 'bad' : '';
-    if (length <= LIMITS.job_description) setError('job_description', '');
+    jdCount.textContent = `${number.format(length)} / ${number.format(JOB_DESCRIPTION_MAX_CHARS)} characters`;
+    jdCount.dataset.state = length > JOB_DESCRIPTION_MAX_CHARS ? 'bad' : '';
+    if (length <= JOB_DESCRIPTION_MAX_CHARS) setError('job_description', '');
   }
   jd.addEventListener('input', updateJdCount);
   updateJdCount();
 
   // ---- Résumé upload --------------------------------------------------------------------
 
-  function showResume(text, chars, truncated) {
+  function showResume({ text, chars, truncated }: ResumeText) {
     resumeText = text;
     previewText.textContent = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
     preview.hidden = !text;
@@ -115,15 +122,16 @@
   }
 
   fileInput.addEventListener('change', () => {
-    if (upload) upload.abort();
+    upload?.abort();
     clearResume();
     setError('resume_text', '');
-    const file = fileInput.files && fileInput.files[0];
+    const file = fileInput.files?.[0];
     if (!file) return;
     if (file.size > 5 * 1024 * 1024) {
       setError('resume_text', 'The file is larger than 5 MB. Upload a smaller file, or paste the text instead.');
       return;
     }
+    // XMLHttpRequest, not fetch: it reports upload progress.
     const xhr = new XMLHttpRequest();
     upload = xhr;
     const body = new FormData();
@@ -147,17 +155,12 @@
     };
     xhr.addEventListener('load', () => {
       finish();
-      let data = null;
-      try {
-        data = JSON.parse(xhr.responseText);
-      } catch {
-        data = null;
-      }
-      if (xhr.status === 200 && data && typeof data.text === 'string') {
-        showResume(data.text, data.chars, data.truncated);
+      const data = parseJson(xhr.responseText);
+      if (xhr.status === 200 && typeof (data as ResumeText | null)?.text === 'string') {
+        showResume(data as ResumeText);
       } else {
         clearResume();
-        setError('resume_text', (data && data.message) || `The upload failed (the server answered ${xhr.status}). Try again.`);
+        setError('resume_text', isErrorBody(data) ? data.message : `The upload failed (the server answered ${xhr.status}). Try again.`);
         fileInput.value = '';
       }
     });
@@ -170,7 +173,7 @@
     xhr.send(body);
   });
 
-  document.getElementById('resume-remove').addEventListener('click', () => {
+  byId('resume-remove').addEventListener('click', () => {
     fileInput.value = '';
     clearResume();
     fileInput.focus();
@@ -178,13 +181,13 @@
 
   // ---- Start ----------------------------------------------------------------------------
 
-  function showProblem(message, actions) {
+  function showProblem(message: string, actions: HTMLElement[]) {
     problemMessage.textContent = message;
     problemActions.replaceChildren(...actions);
     problem.hidden = false;
   }
 
-  function link(href, text) {
+  function link(href: string, text: string) {
     const a = document.createElement('a');
     a.href = href;
     a.className = 'button secondary';
@@ -192,7 +195,7 @@
     return a;
   }
 
-  function retryButton(text) {
+  function retryButton(text: string) {
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'button';
@@ -203,7 +206,7 @@
 
   /** After a voice start fails: the way to the keys, and a text interview with the same answers. */
   function voiceWayOut() {
-    const textRadio = form.querySelector('input[name="mode"][value="text"]');
+    const textRadio = form.querySelector<HTMLInputElement>('input[name="mode"][value="text"]')!;
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'button secondary';
@@ -218,7 +221,7 @@
 
   async function liveInterviewLink() {
     try {
-      const list = await api('GET', '/api/interviews?perPage=5');
+      const list = await api<InterviewList>('GET', '/api/interviews?perPage=5');
       const live = list.interviews.find((i) => i.status === 'live');
       return live ? link(`/interviews/${encodeURIComponent(live.id)}/room`, 'Return to your running interview') : null;
     } catch {
@@ -226,15 +229,15 @@
     }
   }
 
-  function busy(on) {
+  function busy(on: boolean) {
     startButton.disabled = on;
     form.setAttribute('aria-busy', on ? 'true' : 'false');
     formStatus.textContent = on ? (mode() === 'voice' ? 'Starting your interviewer and your room…' : 'Starting your interviewer…') : '';
     formStatus.dataset.state = on ? 'busy' : '';
   }
 
-  let retryTimer = null;
-  function holdUntil(seconds) {
+  let retryTimer: ReturnType<typeof setInterval> | undefined;
+  function holdUntil(seconds: number) {
     clearInterval(retryTimer);
     let left = Math.max(1, Math.round(seconds));
     startButton.disabled = true;
@@ -263,39 +266,41 @@
       focusFirstError();
       return;
     }
-    const body = {
-      candidate_name: form.candidate_name.value.trim(),
-      job_role: form.job_role.value.trim(),
-      experience_level: form.experience_level.value,
+    const body: Record<string, string> = {
+      candidate_name: candidateName.value.trim(),
+      job_role: jobRole.value.trim(),
+      experience_level: level.value,
       mode: mode(),
     };
-    const patience = form.querySelector('input[name="patience"]:checked');
+    const patience = form.querySelector<HTMLInputElement>('input[name="patience"]:checked');
     if (body.mode === 'voice' && patience) body.patience = patience.value;
-    if (resumeText.trim()) body.resume_text = resumeText.trim().slice(0, 20000);
+    if (resumeText.trim()) body.resume_text = resumeText.trim().slice(0, RESUME_MAX_CHARS);
     if (jd.value.trim()) body.job_description = jd.value.trim();
 
     busy(true);
-    let started;
+    let started: StartedInterview;
     try {
-      started = await api('POST', '/api/interviews', body);
+      started = await api<StartedInterview>('POST', '/api/interviews', body);
     } catch (error) {
       busy(false);
-      const data = error.data || {};
-      if (error.status === 400 && data.fields) {
-        for (const [name, message] of Object.entries(data.fields)) setError(name, message);
-        formStatus.textContent = error.message;
+      const status = error instanceof ApiError ? error.status : 0;
+      const refusal = error instanceof ApiError ? error.body : null;
+      const message = (error as Error).message;
+      if (status === 400 && refusal?.fields) {
+        for (const [name, text] of Object.entries(refusal.fields)) setError(name, text);
+        formStatus.textContent = message;
         formStatus.dataset.state = 'bad';
         focusFirstError();
-      } else if (error.status === 409) {
+      } else if (status === 409) {
         const back = await liveInterviewLink();
-        showProblem(error.message, back ? [back] : []);
-      } else if (error.status === 412) {
-        showProblem(error.message, body.mode === 'voice' ? voiceWayOut() : [link('/settings/keys', 'Open Settings → Keys')]);
-      } else if (error.status === 429) {
-        showProblem(error.message, []);
-        holdUntil(data.retryAfterSeconds || 60);
+        showProblem(message, back ? [back] : []);
+      } else if (status === 412) {
+        showProblem(message, body.mode === 'voice' ? voiceWayOut() : [link('/settings/keys', 'Open Settings → Keys')]);
+      } else if (status === 429) {
+        showProblem(message, []);
+        holdUntil(refusal?.retryAfterSeconds || 60);
       } else {
-        showProblem(error.message, [retryButton('Try again'), ...(body.mode === 'voice' ? voiceWayOut() : [])]);
+        showProblem(message, [retryButton('Try again'), ...(body.mode === 'voice' ? voiceWayOut() : [])]);
       }
       if (!problem.hidden) problem.focus();
       return;
@@ -308,4 +313,4 @@
     window.location.assign(`/interviews/${encodeURIComponent(started.id)}/room`);
   });
   problem.tabIndex = -1;
-})();
+}
