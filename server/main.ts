@@ -1,7 +1,7 @@
 import { ConfigError } from './config.ts';
 import { MigrationError } from './db/migrate.ts';
 import { startServer } from './lifecycle.ts';
-import { warmPageScripts } from './web/page-scripts.ts';
+import { warmPageScripts } from './web/index.ts';
 
 try {
   const running = await startServer(process.env);

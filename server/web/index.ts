@@ -2,4 +2,4 @@
 export { historyPagesRouter } from './history-pages.ts';
 export { interviewPagesRouter } from './interview-pages.ts';
 export { pagesRouter } from './pages.ts';
-export { pageScriptsRouter } from './page-scripts.ts';
+export { pageScriptsRouter, warmPageScripts } from './page-scripts.ts';
