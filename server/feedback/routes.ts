@@ -3,7 +3,7 @@ import { Router, type Request, type RequestHandler } from 'express';
 import { currentUser, requireUser } from '../auth/index.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { notFound } from '../http/errors.ts';
-import { getInterview } from '../interviews/index.ts';
+import { ownedInterview } from '../interviews/index.ts';
 import { analyticsOf, experienceLevel } from './interview-input.ts';
 import { feedbackToMarkdown, originalFeedbackToMarkdown } from './markdown.ts';
 import { feedbackStatus, presentFeedback, UNREADABLE_FEEDBACK } from './stored-feedback.ts';
@@ -21,15 +21,7 @@ export function feedbackRouter(deps: FeedbackRoutesDeps): Router {
   const { db } = deps;
   const router = Router();
 
-  async function owned(req: Request) {
-    const user = currentUser(req);
-    const found = await withUser(db, user.id, async (tx) => {
-      const row = await getInterview(tx, String(req.params.id));
-      return row ? { row, stored: await loadFeedback(tx, row.id) } : undefined;
-    });
-    if (!found) throw notFound('There is no such interview.');
-    return { user, ...found };
-  }
+  const owned = (req: Request) => ownedInterview(db, req, async (tx, row) => ({ stored: await loadFeedback(tx, row.id) }));
 
   // `status` is about the latest generation; `feedback` is the last good report, sent whatever
   // the status: while a regeneration runs ("generating") or after it failed ("failed", with

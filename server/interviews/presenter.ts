@@ -8,8 +8,8 @@ function durationSeconds(row: Pick<InterviewRow, 'started_at' | 'ended_at' | 'st
   return end ? Math.max(0, Math.round((end.getTime() - new Date(row.started_at).getTime()) / 1000)) : null;
 }
 
-/** The one place that decides what an interview looks like to its owner. */
-export function presentInterview(row: InterviewRow) {
+/** What the whole interview and its line in a list both say. */
+function facts(row: Pick<InterviewRow, 'id' | 'candidate_name' | 'job_role' | 'experience_level' | 'mode' | 'status' | 'created_at'>) {
   return {
     id: row.id,
     candidateName: row.candidate_name,
@@ -18,6 +18,13 @@ export function presentInterview(row: InterviewRow) {
     mode: row.mode,
     status: row.status,
     createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+/** The one place that decides what an interview looks like to its owner. */
+export function presentInterview(row: InterviewRow) {
+  return {
+    ...facts(row),
     startedAt: new Date(row.started_at).toISOString(),
     endedAt: row.ended_at ? new Date(row.ended_at).toISOString() : null,
     durationSeconds: durationSeconds(row),
@@ -41,13 +48,7 @@ export type PresentedInterview = ReturnType<typeof presentInterview>;
 
 export function presentSummary(row: InterviewSummaryRow) {
   return {
-    id: row.id,
-    candidateName: row.candidate_name,
-    jobRole: row.job_role,
-    experienceLevel: row.experience_level,
-    mode: row.mode,
-    status: row.status,
-    createdAt: new Date(row.created_at).toISOString(),
+    ...facts(row),
     durationSeconds: durationSeconds(row),
     finalStage: row.final_stage,
     endedBy: row.ended_by,

@@ -4,6 +4,7 @@ import { currentUser, requireUser } from '../auth/index.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { conflict, notFound } from '../http/errors.ts';
 import { inputOf, validate } from '../http/validate.ts';
+import { ownedInterview } from './owned.ts';
 import type { WorkerPool } from '../workers/index.ts';
 import type { InterviewEvents } from './events.ts';
 import { presentInterview, presentSummary } from './presenter.ts';
@@ -29,13 +30,7 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
   const { db, pool, events, service } = deps;
   const router = Router();
 
-  /** The caller's own interview, or 404 (another user's id looks exactly like a missing one). */
-  async function owned(req: Request) {
-    const user = currentUser(req);
-    const row = await withUser(db, user.id, (tx) => store.getInterview(tx, String(req.params.id)));
-    if (!row) throw notFound('There is no such interview.');
-    return { user, row };
-  }
+  const owned = (req: Request) => ownedInterview(db, req);
 
   router.post('/api/resume', requireUser, ...deps.resumeLimit, ...resumeUpload());
 

@@ -7,7 +7,7 @@ import { analyticsOf, loadFeedback, feedbackStatus, UNREADABLE_FEEDBACK, type St
 import { notFound } from '../http/errors.ts';
 import { inputOf, validate } from '../http/validate.ts';
 import { presentKeys, unreadableKeys, type PresentedKeys, loadKeysRow } from '../keys/index.ts';
-import { presentInterview, presentSummary, ExportQuery, ListQuery, getInterview, listInterviews, type InterviewRow } from '../interviews/index.ts';
+import { presentInterview, presentSummary, ExportQuery, ListQuery, getInterview, listInterviews, type InterviewRow, ownedInterview } from '../interviews/index.ts';
 import { providerName } from '../../shared/providers.ts';
 import { interviewCard, interviewFacts, knownTimeZone, scoreChart, transcriptGroups } from './history-view.ts';
 import { exportFileName, interviewJson, interviewMarkdown } from './interview-export.ts';
@@ -98,15 +98,7 @@ export function historyPagesRouter(deps: HistoryPagesDeps): Router {
   });
 
   /** The caller's interview and its feedback; another user's id is a 404 like a missing one. */
-  async function owned(req: Request) {
-    const user = currentUser(req);
-    const found = await withUser(db, user.id, async (tx) => {
-      const row = await getInterview(tx, String(req.params.id));
-      return row ? { row, stored: await loadFeedback(tx, row.id) } : undefined;
-    });
-    if (!found) throw notFound('There is no such interview, or it belongs to someone else.');
-    return found;
-  }
+  const owned = (req: Request) => ownedInterview(db, req, async (tx, row) => ({ stored: await loadFeedback(tx, row.id) }));
 
   // /interviews/new and other words belong to other routers: only ids are interviews here.
   const idOnly = (req: Request, _res: Response, next: NextFunction) => (isUuid(req.params.id) ? next() : next('route'));

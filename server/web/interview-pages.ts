@@ -2,7 +2,7 @@
 // chat or voice call). The pages are shells; browser/pages/start.ts and *-room.ts drive them
 // through the JSON API. Also serves livekit-client's browser build to the voice room.
 
-import { findLiveInterview, getInterview, type InterviewRow } from '../interviews/index.ts';
+import { findLiveInterview, getInterview, type InterviewRow, ownedInterview } from '../interviews/index.ts';
 import { Router, type Request } from 'express';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -90,9 +90,7 @@ export function interviewPagesRouter(deps: InterviewPagesDeps): Router {
   });
 
   router.get('/interviews/:id/room', requireUser, async (req: Request, res) => {
-    const user = currentUser(req);
-    const row = await withUser(db, user.id, (tx) => getInterview(tx, String(req.params.id)));
-    if (!row) throw notFound('There is no such interview.');
+    const { user, row } = await ownedInterview(db, req);
     if (row.status !== 'live') return res.redirect(303, `/interviews/${row.id}`);
     const current = stageStartedAt(row);
     const voice = row.mode === 'voice';
