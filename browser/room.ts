@@ -2,6 +2,7 @@
 // stream, presence, the provider pause, skip and end. pages/text-room.ts and pages/voice-room.ts
 // add the conversation itself through the hooks they create the room with.
 import type { InterviewEventData, ProviderPause, TranscriptItem, TurnTimes } from '../shared/api.ts';
+import { latencyText } from '../shared/format.ts';
 import { STAGE_LABELS, STAGE_LIMITS_MS, STAGES, type Stage } from '../shared/vocabulary.ts';
 import { api, ApiError, interviewPath } from './api.ts';
 import { byId } from './dom.ts';
@@ -107,11 +108,6 @@ export function createRoom(hooks: RoomHooks) {
   renderStage();
 
   // ---- Last reply's response times (server/interviews/response-times.ts) -----------------
-
-  /** Same rule as the interview page: "40 ms" under a tenth of a second, else "0.4 s". */
-  function latencyText(ms: number) {
-    return ms < 100 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
-  }
 
   /** Shows what the provider side of the last reply took; parts not measured are left out. */
   function showLastTurn(turn: TurnTimes | undefined) {

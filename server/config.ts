@@ -130,7 +130,6 @@ const malformed = (name: Name) => `${name} is malformed: expected ${EXPECTED[nam
 export type Env = Record<string, string | undefined>;
 
 export interface Config {
-  env: 'development' | 'production' | 'test';
   isProduction: boolean;
   port: number;
   /** Undefined: every interface. */
@@ -240,7 +239,6 @@ export function parseConfig(env: Env, loadSecrets?: (dataDir: string) => Generat
     userInfoUrl: e.GOOGLE_USERINFO_URL,
   };
   return {
-    env: e.NODE_ENV,
     isProduction,
     port: e.PORT,
     // Anyone who reaches a laptop-mode server could be the local user: loopback unless HOST opts out.

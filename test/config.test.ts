@@ -187,7 +187,7 @@ describe('embedded configuration', () => {
     expect(config.database.poolSize).toBe(5);
     expect(config.workers).toMatchObject({ max: 3, warmSpare: true });
     expect(config.interview.maxMinutes).toBe(20);
-    expect(config.env).toBe('development');
+    expect(config.isProduction).toBe(false);
     expect(config.logLevel).toBe('info');
     expect(config.dataDir).toBe('./.data');
     expect(config.googleEndpoints.tokenUrl).toBe('https://oauth2.googleapis.com/token');

@@ -1,3 +1,4 @@
+import { percentText, secondsText } from '../../shared/format.ts';
 import { STAGES, type ExperienceLevel, STAGE_LABELS } from '../../shared/vocabulary.ts';
 import type { InterviewMode, SpeakingAnalytics } from './analytics.ts';
 import { FILLERS } from './fillers.ts';
@@ -133,13 +134,13 @@ export function analyticsSection(a: SpeakingAnalytics): string[] {
   if (a.wordsPerMinute !== null) lines.push(`- Speaking pace: ${a.wordsPerMinute} words per minute`);
   if (a.talkTimeShare) {
     const basis = a.talkTimeShare.basis === 'time' ? 'speaking time' : 'words';
-    lines.push(`- Talk share (by ${basis}): you ${percent(a.talkTimeShare.candidate)}, interviewer ${percent(a.talkTimeShare.interviewer)}`);
+    lines.push(`- Talk share (by ${basis}): you ${percentText(a.talkTimeShare.candidate)}, interviewer ${percentText(a.talkTimeShare.interviewer)}`);
   }
   const ans = a.answers;
   lines.push(`- Answers: ${ans.count}; average ${ans.averageWords} words, shortest ${ans.shortestWords}, longest ${ans.longestWords}`);
   lines.push('', '| Stage | Questions | Time |', '| --- | ---: | ---: |');
   for (const stage of STAGES) {
-    lines.push(`| ${STAGE_LABELS[stage]} | ${a.questionsPerStage[stage]} | ${duration(a.timePerStageSeconds[stage])} |`);
+    lines.push(`| ${STAGE_LABELS[stage]} | ${a.questionsPerStage[stage]} | ${secondsText(a.timePerStageSeconds[stage])} |`);
   }
   lines.push('');
   return lines;
@@ -157,17 +158,7 @@ function blockquote(text: string): string {
     .join('\n');
 }
 
-function percent(fraction: number): string {
-  return `${Number((fraction * 100).toFixed(1))}%`;
-}
 
-function duration(seconds: number): string {
-  const whole = Math.round(seconds);
-  if (whole < 60) return `${whole} s`;
-  const minutes = Math.floor(whole / 60);
-  const rest = whole % 60;
-  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
-}
 
 function day(value: Date | string): string {
   const date = typeof value === 'string' ? new Date(value) : value;

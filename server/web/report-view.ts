@@ -1,3 +1,4 @@
+import { percentText, secondsText } from '../../shared/format.ts';
 import { STAGES, STAGE_LABELS } from '../../shared/vocabulary.ts';
 import { type SpeakingAnalytics, FILLERS, type FeedbackData, bestAndWeakest } from '../feedback/index.ts';
 import { dateText, round1 } from './history-view.ts';
@@ -9,16 +10,7 @@ import { dateText, round1 } from './history-view.ts';
 const RING_RADIUS = 52;
 const RING_CIRCUMFERENCE = 2 * Math.PI * RING_RADIUS;
 
-function percent(fraction: number): string {
-  return `${Number((fraction * 100).toFixed(1))}%`;
-}
 
-function seconds(value: number): string {
-  const whole = Math.round(value);
-  if (whole < 60) return `${whole} s`;
-  const rest = whole % 60;
-  return rest === 0 ? `${Math.floor(whole / 60)} min` : `${Math.floor(whole / 60)} min ${rest} s`;
-}
 
 /** The overall score's ring: how much of the circle a score out of 5 fills. */
 export function scoreRing(score: number) {
@@ -76,15 +68,15 @@ export function reportView(data: FeedbackData, a: SpeakingAnalytics) {
       talk: a.talkTimeShare
         ? {
             basis: a.talkTimeShare.basis === 'time' ? 'speaking time' : 'words',
-            candidate: percent(a.talkTimeShare.candidate),
-            interviewer: percent(a.talkTimeShare.interviewer),
+            candidate: percentText(a.talkTimeShare.candidate),
+            interviewer: percentText(a.talkTimeShare.interviewer),
             split: round1(a.talkTimeShare.candidate * 100),
           }
         : null,
       answers: a.answers,
       stages: stageRows.map((r) => ({
         ...r,
-        time: seconds(r.seconds),
+        time: secondsText(r.seconds),
         timeWidth: round1((r.seconds / maxSeconds) * 100),
         questionWidth: round1((r.questions / maxQuestions) * 100),
       })),

@@ -1,3 +1,4 @@
+import { latencyText } from '../../shared/format.ts';
 import { STAGE_LABELS } from '../../shared/vocabulary.ts';
 import { TIME_MEASURES, type ResponseTimes, type TimeMeasure } from '../interviews/index.ts';
 
@@ -11,10 +12,6 @@ const HEADINGS: Record<TimeMeasure, string> = {
   ttsTtfbMs: 'Voice (first audio)',
 };
 
-/** "40 ms" under a tenth of a second (so a fast reply never reads as 0.0 s), else "0.4 s", "1.3 s". */
-export function latencyText(ms: number): string {
-  return ms < 100 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
 
 export interface ResponseTimesView {
   columns: { measure: TimeMeasure; heading: string }[];

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { T0 } from '../feedback/fixture.ts';
 import type { Client } from '../helpers/client.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { latencyText } from '../../server/web/response-times-view.ts';
+import { latencyText } from '../../shared/format.ts';
 import { localUserId, otherUserId, seedInterview, shiftedItems, TEXT_METRICS, VOICE_METRICS, XSS_NAME } from './seed.ts';
 
 const DAY = 86_400_000;
