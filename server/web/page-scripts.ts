@@ -28,7 +28,8 @@ export function pageScript(page: PageScript): string {
 
 /** Bundles every page's script (and its source map); written to PAGE_SCRIPTS_DIR when `write`. */
 export async function bundlePageScripts({ write }: { write: boolean }) {
-  const { build } = await import('esbuild');
+  const { build, stop } = await import('esbuild');
+  // esbuild's service process would otherwise live as long as the server: it is needed once.
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: PAGE_ENTRIES,
@@ -43,7 +44,7 @@ export async function bundlePageScripts({ write }: { write: boolean }) {
     tsconfig: join(ROOT, 'browser', 'tsconfig.json'),
     write,
     logLevel: 'warning',
-  });
+  }).finally(() => stop());
   return result.outputFiles ?? [];
 }
 
