@@ -9,12 +9,12 @@ import OpenAI from 'openai';
 import { describeFailure, missingKey, ProviderError } from './errors.ts';
 import { guardedFetch } from '../shared/guarded-fetch.ts';
 import type { Interview } from './interview.ts';
+import { CONTROL_TOPIC } from '../shared/api.ts';
 import { type ProviderKeys } from './protocol.ts';
 import { STAGES, type Stage, VAD_SILENCE_MS } from '../shared/vocabulary.ts';
 import { ensureLogger, type InterviewLLMOptions, type VoiceModels } from './session.ts';
 import { SpeechTTS } from './speech.ts';
 
-export const CONTROL_TOPIC = 'interview.control';
 export const STAGE_ATTRIBUTE = 'stage';
 
 /** Builds STT, TTS and VAD with the user's keys and endpoints. Nothing here opens a connection. */

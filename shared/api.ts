@@ -194,3 +194,14 @@ export type KeysView = Record<SecretField, KeyStatus> & {
 
 /** POST /api/keys/test. */
 export type KeyTestResults = Record<TestedProvider, KeyCheck>;
+
+// ---- The voice room ---------------------------------------------------------------------------
+
+/** The room's data topic on which the page asks the interviewer for the next stage (the agent heeds only the candidate). */
+export const CONTROL_TOPIC = 'interview.control';
+
+/** What the page publishes on CONTROL_TOPIC. */
+export interface ControlRequest {
+  type: 'skip_stage';
+  stage?: Stage;
+}

@@ -5,7 +5,7 @@
 // is wrong when the room cannot be reached.
 import type * as LiveKit from 'livekit-client';
 import type { LocalAudioTrack, Participant, RemoteAudioTrack, Room as LiveKitRoom } from 'livekit-client';
-import type { RoomPass, TranscriptItem } from '../../shared/api.ts';
+import { CONTROL_TOPIC, type ControlRequest, type RoomPass, type TranscriptItem } from '../../shared/api.ts';
 import { api, ApiError, interviewPath } from '../api.ts';
 import { byId } from '../dom.ts';
 import { createRoom } from '../room.ts';
@@ -24,7 +24,6 @@ const meterYou = byId<HTMLMeterElement>('meter-you');
 const meterAgent = byId<HTMLMeterElement>('meter-agent');
 const captions = byId('captions');
 const agentAudio = byId('agent-audio');
-const CONTROL_TOPIC = 'interview.control';
 // livekit-client's own browser build, loaded before this script (/static/vendor/livekit-client.umd.js):
 // the voice tests and bench:voice look into the page's rooms through that global.
 const LK = (window as unknown as { LivekitClient?: typeof LiveKit }).LivekitClient;
@@ -39,7 +38,8 @@ const room = createRoom({
   async skip() {
     // Not in the call (yet): the server relays the skip to the agent instead.
     if (!lk) return api('POST', interviewPath(room.id, '/skip'), {});
-    const payload = new TextEncoder().encode(JSON.stringify({ type: 'skip_stage' }));
+    const request: ControlRequest = { type: 'skip_stage' };
+    const payload = new TextEncoder().encode(JSON.stringify(request));
     await lk.localParticipant.publishData(payload, { reliable: true, topic: CONTROL_TOPIC });
   },
   async beforeLeave() {
