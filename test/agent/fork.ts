@@ -1,12 +1,12 @@
-// Forks the real agent child the way the server does in development: agent/main.ts through
-// tsx, an allow-listed environment, messages over IPC. Light on purpose (no SDK import), so the
-// benchmark can use it too.
+// Forks the real agent child: the bundle of the current sources the run made (as `npm run build`
+// makes it; test/setup/agent-bundle.ts), an allow-listed environment, messages over IPC. Light on
+// purpose (no SDK import).
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { bundledAgent } from '../helpers/agent.ts';
 import type { ChildMessage, ParentMessage } from '../../agent/protocol.ts';
 
-export const AGENT_ENTRY = fileURLToPath(new URL('../../agent/main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface AgentChild {
@@ -24,9 +24,10 @@ export function forkAgent(serialization: 'json' | 'advanced' = 'advanced', extra
   const env: NodeJS.ProcessEnv = {};
   for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[name]) env[name] = process.env[name];
   Object.assign(env, extraEnv);
-  const child = fork(AGENT_ENTRY, [], {
+  const agent = bundledAgent();
+  const child = fork(agent.path, [], {
     cwd: ROOT,
-    execArgv: [...extraExecArgv, '--import', 'tsx'],
+    execArgv: [...extraExecArgv, ...agent.execArgv],
     env,
     serialization,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { WorkerPool } from '../../server/workers/pool.ts';
-import { agentEntry } from '../../server/workers/spawn.ts';
+import { bundledAgent } from '../helpers/agent.ts';
 import type { FakeOpenAI } from '../fakes/openai-llm.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { captureLogs } from '../helpers/logs.ts';
@@ -23,7 +23,7 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: presence and the unsent answe
   beforeAll(async () => {
     llm = await startInterviewModel();
     // A short idle limit: the warning comes 2 s before the end.
-    const pool = new WorkerPool({ max: 2, heapMb: 192, idleMs: 6_000, readyTimeoutMs: 60_000, warmSpare: false, logger: captureLogs().logger, entry: agentEntry(false) });
+    const pool = new WorkerPool({ max: 2, heapMb: 192, idleMs: 6_000, readyTimeoutMs: 60_000, warmSpare: false, logger: captureLogs().logger, entry: bundledAgent() });
     [browser, app] = await Promise.all([launchBrowser(), startTestApp({ pool })]);
   });
   afterAll(async () => {

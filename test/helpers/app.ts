@@ -1,8 +1,10 @@
+import type { Server } from 'node:http';
 import { createApp } from '../../server/app.ts';
 import { parseConfig, type Config } from '../../server/config.ts';
 import type { Database } from '../../server/db/database.ts';
 import type { RateLimits } from '../../server/http/security.ts';
-import type { WorkerPool } from '../../server/workers/pool.ts';
+import { WorkerPool, workerPoolOptions } from '../../server/workers/index.ts';
+import { bundledAgent } from './agent.ts';
 import { Client } from './client.ts';
 import { freshPglite } from './databases.ts';
 import { listen } from './http.ts';
@@ -13,6 +15,8 @@ export const TEST_SECRET_KEY = 'test-secret-key-that-is-long-enough-1234567890';
 
 export interface TestApp {
   url: string;
+  /** The listening server, for supertest: `request.agent(app.server)`. */
+  server: Server;
   db: Database;
   pool: WorkerPool;
   config: Config;
@@ -49,7 +53,7 @@ export async function startTestApp(
     config,
     db,
     logger: logs.logger,
-    pool: options.pool,
+    pool: options.pool ?? new WorkerPool({ ...workerPoolOptions(config), logger: logs.logger, entry: bundledAgent() }),
     version: 'test',
     rateLimits: options.rateLimits,
     keyCheckTimeoutMs: options.keyCheckTimeoutMs,
@@ -58,6 +62,7 @@ export async function startTestApp(
   const http = await listen(built.app);
   return {
     url: http.url,
+    server: http.server,
     db,
     pool: built.pool,
     config,

@@ -6,12 +6,11 @@
 // only, and any of those could serve the same bombs).
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../server/paths.ts';
-import { AGENT_BUNDLE } from '../../server/workers/spawn.ts';
 import { startCompressionBomb, type CompressionBomb } from '../fakes/compression-bomb.ts';
 import { Client, type Reply } from '../helpers/client.ts';
 import { createThrowawayDatabase } from '../helpers/databases.ts';
@@ -68,11 +67,9 @@ describe('hostile input against the production build', () => {
   const answers: Array<{ what: string; status: number; ms: number; body: string }> = [];
 
   beforeAll(async () => {
-    // npm test does not build: compile the current sources as `npm run build` does. The agent's
-    // bundle is only made when missing (other tests make it too, and rewriting it under them could
-    // break an interview they are running); no interview starts here, and no spare is forked.
+    // npm test does not build: compile the current sources as `npm run build` does (the run made
+    // the agent's bundle: test/setup/agent-bundle.ts); no interview starts here, and no spare is forked.
     execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-    if (!existsSync(AGENT_BUNDLE)) execFileSync(process.execPath, ['scripts/bundle-agent.mjs'], { cwd: ROOT, stdio: 'inherit' });
     bomb = await startCompressionBomb({ inflatedMb: 200 });
     dataDir = mkdtempSync(join(tmpdir(), 'mockflow-hostile-'));
     if (process.env.TEST_DATABASE_URL) database = await createThrowawayDatabase();

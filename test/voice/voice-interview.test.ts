@@ -5,7 +5,7 @@
 //
 // In CI (CI=true) it must run: anything missing fails it. Elsewhere it skips with the reason.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../server/paths.ts';
@@ -72,8 +72,7 @@ describe.skipIf(problem !== undefined && !IN_CI)('voice interviews end to end (r
 
   beforeAll(async () => {
     if (problem) throw new Error(`The voice end-to-end test must run in CI, but ${problem}.`);
-    // npm test does not build: bundle the current sources the way `npm run build` does.
-    execFileSync(process.execPath, ['scripts/bundle-agent.mjs'], { cwd: ROOT, stdio: 'inherit' });
+    // The run bundled the current sources the way `npm run build` does (test/setup/agent-bundle.ts).
     report = await runInNamespace({ voices: ['deepgram', 'openai'], pauses: ['quick', 'patient'] });
   }, 600_000);
 

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import type { StartMessage } from '../../agent/protocol.ts';
 import { type InterviewCallbacks, type InterviewEnd, type LiveMessage, WorkerPool, type WorkerPoolOptions } from '../../server/workers/pool.ts';
+import { bundledAgent } from '../helpers/agent.ts';
 import { captureLogs } from '../helpers/logs.ts';
 
 export const KEY = 'sk-pool-test-key-4242';
@@ -28,7 +29,7 @@ export function textStart(interviewId: string, llmBaseUrl: string, llmApiKey = K
 
 export function makePool(options: Partial<WorkerPoolOptions> = {}) {
   const logs = captureLogs('debug');
-  const pool = new WorkerPool({ max: 2, heapMb: 192, idleMs: 60_000, readyTimeoutMs: 90_000, logger: logs.logger, ...options });
+  const pool = new WorkerPool({ max: 2, heapMb: 192, idleMs: 60_000, readyTimeoutMs: 90_000, logger: logs.logger, entry: bundledAgent(), ...options });
   const entries = () => logs.lines.map((line) => JSON.parse(line) as Record<string, unknown> & { msg: string; level: number });
   return { pool, logs, entries, pidsSpawned: () => entries().filter((e) => e.msg === 'interview child spawned').map((e) => e.pid as number) };
 }

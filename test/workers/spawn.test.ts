@@ -1,10 +1,8 @@
 // What a child is forked with: the entry, the node flags, and an environment without secrets.
 
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import type { StartMessage } from '../../agent/protocol.ts';
-import { ROOT } from '../../server/paths.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_BUNDLE, AGENT_SOURCE, agentEntry, childEnv } from '../../server/workers/spawn.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
@@ -65,7 +63,8 @@ describe('forking the agent', () => {
   it("gives the child none of the server's secrets, and the keys only over IPC", async () => {
     const saved = Object.fromEntries(Object.keys(SECRETS).map((name) => [name, process.env[name]]));
     Object.assign(process.env, SECRETS);
-    const { pool } = makePool({ heapMb: 160 });
+    // From the sources, as `npm start` forks it in development.
+    const { pool } = makePool({ heapMb: 160, entry: agentEntry(false) });
     try {
       const child = await pool.start({ start: textStart('iv-env', fake.url) });
       const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8');
@@ -95,8 +94,7 @@ describe('forking the agent', () => {
   }, 120_000);
 
   it('runs an interview from the production bundle', async () => {
-    // npm test does not build: bundle the current sources the way `npm run build` does.
-    execFileSync(process.execPath, ['scripts/bundle-agent.mjs'], { cwd: ROOT, stdio: 'inherit' });
+    // The run bundled the current sources the way `npm run build` does (test/setup/agent-bundle.ts).
     const { pool } = makePool({ entry: agentEntry(true) });
     const rec = recorder();
     const child = await pool.start({ start: textStart('iv-bundle', fake.url), ...rec.callbacks });
@@ -108,7 +106,6 @@ describe('forking the agent', () => {
   }, 120_000);
 
   it('builds the voice pipeline from the production bundle (Silero VAD finds its model beside the bundled code)', async () => {
-    execFileSync(process.execPath, ['scripts/bundle-agent.mjs'], { cwd: ROOT, stdio: 'inherit' });
     const closed = await closedPort();
     const { pool } = makePool({ entry: agentEntry(true) });
     const start: StartMessage = {
