@@ -4,7 +4,7 @@
 // Silero, the room) in their own chunk, which a text interview never loads. Native packages
 // stay external. Files a bundled package finds beside its own code (Silero's model) are copied
 // beside the chunk that holds that code.
-import { copyFile, rm } from 'node:fs/promises';
+import { copyFile, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
@@ -15,8 +15,6 @@ const sileroDir = dirname(require.resolve('@livekit/agents-plugin-silero'));
 const FILES_BESIDE_CODE = [{ code: join(sileroDir, 'onnx_model.js'), file: join(sileroDir, 'silero_vad.onnx') }];
 
 const outdir = 'dist/agent';
-// Only what an earlier bundle left: tsc's output of agent/ (which the server imports) lives here too.
-await rm(`${outdir}/chunks`, { recursive: true, force: true });
 const result = await build({
   entryPoints: { 'main.bundle': 'agent/main.ts' },
   outdir,
@@ -41,4 +39,13 @@ for (const { code, file } of FILES_BESIDE_CODE) {
   );
   if (outputs.length === 0) throw new Error(`bundle-agent: no output holds ${code}; ${file} would be missing`);
   for (const [output] of outputs) await copyFile(file, join(dirname(output), file.split('/').at(-1)));
+}
+
+// Chunks an earlier bundle left, removed only after this one is written: a process still running
+// the same code (a test run beside this one) never finds a file of it missing. tsc's output of
+// agent/ (which the server imports) lives in the same folder and stays.
+const written = new Set(Object.keys(result.metafile.outputs).map((output) => join(process.cwd(), output)));
+for (const name of await readdir(`${outdir}/chunks`)) {
+  const path = join(process.cwd(), outdir, 'chunks', name);
+  if (!written.has(path) && !FILES_BESIDE_CODE.some(({ file }) => name === file.split('/').at(-1))) await rm(path, { force: true });
 }
