@@ -1,9 +1,10 @@
+import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { withUser } from '../../server/db/database.ts';
 import { startFakeGoogle, type FakeGoogle } from '../fakes/google.ts';
 import { startFakeSupabaseAuth, type FakeSupabaseAuth } from '../fakes/supabase-auth.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import type { Client } from '../helpers/client.ts';
+import { csrfToken, signInLocally, signInWithGoogle, type Agent } from '../helpers/session.ts';
 
 let app: TestApp | undefined;
 afterEach(async () => {
@@ -28,31 +29,25 @@ async function counts(app: TestApp, userId: string) {
   return result;
 }
 
-async function me(client: Client): Promise<string> {
-  return (await client.request('GET', '/api/me', { headers: { accept: 'application/json' } })).json().id;
+async function me(agent: Agent): Promise<string> {
+  return (await agent.get('/api/me').expect(200)).body.id;
 }
 
 describe('account deletion', () => {
   it('needs the typed confirmation, then removes every row the user owns and signs them out everywhere', async () => {
     app = await startTestApp();
-    const client = app.client();
-    await client.signInLocally();
-    const otherTab = app.client();
-    await otherTab.signInLocally();
-    const userId = await me(client);
+    const { agent, token, userId } = await signInLocally(app);
+    const otherTab = await signInLocally(app);
     await seedRows(app, userId);
 
-    const settings = await client.get('/settings');
+    const settings = await agent.get('/settings');
     expect(settings.text).toContain('delete my account');
-    const wrong = await client.submit('/settings/account/delete', { confirm: 'yes' });
-    expect(wrong.status).toBe(303);
-    expect(wrong.location).toBe('/settings?confirm=mismatch#confirm-delete');
-    expect((await client.get('/settings?confirm=mismatch')).text).toContain('Nothing was deleted');
+    const deleteAccount = (confirm: string) => agent.post('/settings/account/delete').type('form').send({ _csrf: token, confirm });
+    await deleteAccount('yes').expect(303).expect('location', '/settings?confirm=mismatch#confirm-delete');
+    expect((await agent.get('/settings?confirm=mismatch')).text).toContain('Nothing was deleted');
     expect((await counts(app, userId))['public.interviews']).toBe(1);
 
-    const done = await client.submit('/settings/account/delete', { confirm: 'Delete My Account' });
-    expect(done.status).toBe(303);
-    expect(done.location).toBe('/?deleted=1');
+    await deleteAccount('Delete My Account').expect(303).expect('location', '/?deleted=1');
     expect(await counts(app, userId)).toEqual({
       'auth.users': 0,
       'public.user_api_keys': 0,
@@ -60,8 +55,8 @@ describe('account deletion', () => {
       'public.feedback': 0,
       'mockflow.identities': 0,
     });
-    expect((await client.get('/dashboard')).status).toBe(303);
-    expect((await otherTab.get('/dashboard')).status).toBe(303);
+    await agent.get('/dashboard').expect(303);
+    await otherTab.agent.get('/dashboard').expect(303);
   });
 
   describe('with Supabase Auth', () => {
@@ -89,14 +84,14 @@ describe('account deletion', () => {
           SUPABASE_SERVICE_ROLE_KEY: supabase.serviceRoleKey,
         },
       });
-      const client = app.client();
-      await client.follow('/auth/google');
-      const userId = await me(client);
+      const browser = request.agent(app.server);
+      await signInWithGoogle(browser);
+      const userId = await me(browser);
       expect(userId).toBe(supabase.users.get('g-42')!.id);
       await seedRows(app, userId);
 
-      const reply = await client.api('DELETE', '/api/account', { confirm: 'delete my account' });
-      expect(reply.status).toBe(204);
+      const token = await csrfToken(browser);
+      await browser.delete('/api/account').set('x-csrf-token', token).send({ confirm: 'delete my account' }).expect(204);
       expect(supabase.deleted).toEqual([userId]);
       expect((await counts(app, userId))['public.interviews']).toBe(0);
     });
@@ -114,13 +109,13 @@ describe('account deletion', () => {
           SUPABASE_SERVICE_ROLE_KEY: 'wrong-service-key',
         },
       });
-      const client = app.client();
-      await client.follow('/auth/google');
-      const userId = await me(client);
+      const browser = request.agent(app.server);
+      await signInWithGoogle(browser);
+      const userId = await me(browser);
       await seedRows(app, userId);
-      const reply = await client.api('DELETE', '/api/account', { confirm: 'delete my account' });
-      expect(reply.status).toBe(502);
-      expect(reply.json().message).toMatch(/nothing was deleted/);
+      const token = await csrfToken(browser);
+      const reply = await browser.delete('/api/account').set('x-csrf-token', token).send({ confirm: 'delete my account' }).expect(502);
+      expect(reply.body.message).toMatch(/nothing was deleted/);
       expect((await counts(app, userId))['public.interviews']).toBe(1);
     });
   });

@@ -1,5 +1,7 @@
+import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { csrfToken, postForm, signInLocally } from '../helpers/session.ts';
 
 let app: TestApp | undefined;
 afterEach(async () => {
@@ -10,38 +12,29 @@ afterEach(async () => {
 describe('CSRF', () => {
   it('rejects JSON writes without the token, or with a wrong one, with 403 JSON', async () => {
     app = await startTestApp();
-    const client = app.client();
-    await client.signInLocally();
-    const none = await client.request('DELETE', '/api/account', { json: { confirm: 'delete my account' } });
-    expect(none.status).toBe(403);
-    expect(none.json()).toMatchObject({ error: 'csrf', message: expect.stringContaining('Reload') });
-    const wrong = await client.request('DELETE', '/api/account', {
-      json: { confirm: 'delete my account' },
-      headers: { 'x-csrf-token': 'not-the-token' },
-    });
-    expect(wrong.status).toBe(403);
+    const { agent } = await signInLocally(app);
+    const none = await agent.delete('/api/account').send({ confirm: 'delete my account' }).expect(403);
+    expect(none.body).toMatchObject({ error: 'csrf', message: expect.stringContaining('Reload') });
+    await agent.delete('/api/account').set('x-csrf-token', 'not-the-token').send({ confirm: 'delete my account' }).expect(403);
     // Nothing was deleted.
-    expect((await client.get('/dashboard')).status).toBe(200);
+    await agent.get('/dashboard').expect(200);
   });
 
   it('rejects form posts without the token with an HTML page', async () => {
     app = await startTestApp();
-    const client = app.client();
-    const reply = await client.request('POST', '/auth/local', { form: {} });
-    expect(reply.status).toBe(403);
-    expect(reply.headers.get('content-type')).toMatch(/text\/html/);
+    const browser = request.agent(app.server);
+    const reply = await browser.post('/auth/local').type('form').send({}).expect(403).expect('content-type', /text\/html/);
     expect(reply.text).toContain('Reload the page');
-    const stolen = await app.client().csrf();
-    const crossSession = await client.request('POST', '/auth/local', { form: { _csrf: stolen } });
-    expect(crossSession.status).toBe(403);
+    const stolen = await csrfToken(request.agent(app.server));
+    await browser.post('/auth/local').type('form').send({ _csrf: stolen }).expect(403);
   });
 });
 
 describe('security headers', () => {
   it('sends a strict CSP, no framing, a referrer policy, and no HSTS outside production', async () => {
     app = await startTestApp();
-    const reply = await app.client().get('/');
-    const csp = reply.headers.get('content-security-policy')!;
+    const reply = await request(app.server).get('/');
+    const csp = reply.get('content-security-policy')!;
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
@@ -49,11 +42,11 @@ describe('security headers', () => {
     expect(csp).toMatch(/connect-src 'self' wss: https:/);
     expect(csp).toContain("frame-ancestors 'none'");
     // The header agrees with frame-ancestors 'none' for browsers that only know the header.
-    expect(reply.headers.get('x-frame-options')).toBe('DENY');
-    expect(reply.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
-    expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(reply.headers.get('strict-transport-security')).toBeNull();
-    expect(reply.headers.get('x-powered-by')).toBeNull();
+    expect(reply.get('x-frame-options')).toBe('DENY');
+    expect(reply.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+    expect(reply.get('x-content-type-options')).toBe('nosniff');
+    expect(reply.get('strict-transport-security')).toBeUndefined();
+    expect(reply.get('x-powered-by')).toBeUndefined();
   });
 
   it('adds HSTS and secure cookies in production', async () => {
@@ -67,37 +60,35 @@ describe('security headers', () => {
         GOOGLE_CLIENT_SECRET: 'secret',
       },
     });
-    const client = app.client();
-    const reply = await client.request('GET', '/auth/google', { headers: { 'x-forwarded-proto': 'https' } });
-    expect(reply.headers.get('strict-transport-security')).toMatch(/max-age=31536000/);
-    const cookie = reply.headers.getSetCookie().find((c) => c.startsWith('mockflow.sid='));
+    const reply = await request(app.server).get('/auth/google').set('x-forwarded-proto', 'https');
+    expect(reply.get('strict-transport-security')).toMatch(/max-age=31536000/);
+    const cookie = reply.get('Set-Cookie')?.find((c) => c.startsWith('mockflow.sid='));
     expect(cookie).toMatch(/; Secure/);
     expect(cookie).toMatch(/; HttpOnly/);
     expect(cookie).toMatch(/; SameSite=Lax/);
     // The OAuth redirect comes from PUBLIC_URL, whatever host the request claims to be for.
-    const spoofed = await client.request('GET', '/auth/google', { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'attacker.example' } });
-    expect(new URL(spoofed.location!).searchParams.get('redirect_uri')).toBe('https://mockflow.example/auth/callback');
+    const spoofed = await request(app.server).get('/auth/google').set({ 'x-forwarded-proto': 'https', 'x-forwarded-host': 'attacker.example' });
+    expect(new URL(spoofed.get('location')!).searchParams.get('redirect_uri')).toBe('https://mockflow.example/auth/callback');
   });
 });
 
 describe('rate limits', () => {
   it('answers sign-in floods with 429, Retry-After and a readable message', async () => {
     app = await startTestApp({ rateLimits: { signIn: { windowMs: 60_000, perIp: 3 } } });
-    const client = app.client();
-    for (let i = 0; i < 3; i++) expect((await client.submit('/auth/local')).status).toBe(302);
-    const limited = await client.request('POST', '/auth/local', { form: { _csrf: await client.csrf() }, headers: { accept: 'application/json' } });
-    expect(limited.status).toBe(429);
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(limited.json()).toMatchObject({ error: 'rate_limited', message: expect.stringMatching(/Too many sign-in attempts\. Try again in \d+ seconds/) });
+    const browser = request.agent(app.server);
+    for (let i = 0; i < 3; i++) expect((await postForm(browser, '/auth/local')).status).toBe(302);
+    const token = await csrfToken(browser);
+    const limited = await browser.post('/auth/local').accept('json').type('form').send({ _csrf: token }).expect(429);
+    expect(Number(limited.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.body).toMatchObject({ error: 'rate_limited', message: expect.stringMatching(/Too many sign-in attempts\. Try again in \d+ seconds/) });
   });
 
   /** Status codes of `n` sign-in attempts, each with its own X-Forwarded-For. */
   async function attempts(target: TestApp, forwardedFor: (i: number) => string, n: number): Promise<number[]> {
     const statuses: number[] = [];
     for (let i = 0; i < n; i++) {
-      const client = target.client();
-      client.defaultHeaders['x-forwarded-for'] = forwardedFor(i);
-      statuses.push((await client.request('POST', '/auth/local', { form: { _csrf: await client.csrf() } })).status);
+      const browser = request.agent(target.server).set('x-forwarded-for', forwardedFor(i));
+      statuses.push((await postForm(browser, '/auth/local')).status);
     }
     return statuses;
   }

@@ -1,11 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import request, { type Response } from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../server/db/migrate.ts';
 import { openPglite } from '../../server/db/pglite.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { Client, type Reply } from '../helpers/client.ts';
+import { postForm, signInLocally } from '../helpers/session.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let app: TestApp | undefined;
 afterEach(async () => {
@@ -22,9 +24,9 @@ async function sessionRows(app: TestApp) {
   return rows.rows;
 }
 
-/** Minutes until the session cookie set by this reply expires (undefined: no cookie set). */
-function cookieMinutesLeft(reply: Reply): number | undefined {
-  const cookie = reply.headers.getSetCookie().find((c) => c.startsWith('mockflow.sid='));
+/** Minutes until the session cookie set by this response expires (undefined: no cookie set). */
+function cookieMinutesLeft(res: Response): number | undefined {
+  const cookie = res.get('Set-Cookie')?.find((c) => c.startsWith('mockflow.sid='));
   const expires = cookie && /Expires=([^;]+)/.exec(cookie)?.[1];
   return expires ? Math.round((Date.parse(expires) - Date.now()) / 60_000) : undefined;
 }
@@ -33,48 +35,45 @@ describe('what signed-out visitors cost', () => {
   it('no page a signed-out visitor can reach stores a session, the sign-in form included', async () => {
     app = await startTestApp();
     for (const path of ['/nothing-here', '/does/not/exist', '/static/app.css', '/health']) {
-      const reply = await app.client().get(path);
-      expect(reply.headers.getSetCookie(), path).toEqual([]);
+      const res = await request(app.server).get(path);
+      expect(res.get('Set-Cookie'), path).toBeUndefined();
     }
     // The audit's flood: 600 cookie-less requests for the sign-in page, a signed-in page, and a token.
     for (let i = 0; i < 200; i++) {
       for (const path of ['/', '/dashboard', '/api/csrf']) {
-        const reply = await app.client().get(path);
-        expect(cookieMinutesLeft(reply), path).toBeUndefined();
+        expect(cookieMinutesLeft(await request(app.server).get(path)), path).toBeUndefined();
       }
     }
     expect(await sessionRows(app)).toEqual([]);
 
     // The form still works: its token is in a cookie of its own for an hour, checked on submit.
-    const client = app.client();
-    const landing = await client.get('/');
+    const browser = request.agent(app.server);
+    const landing = await browser.get('/');
     expect(landing.text).toContain('Continue as local user');
-    expect(landing.headers.getSetCookie()).toEqual([expect.stringMatching(/^mockflow\.csrf=.*Max-Age=3600; Path=\/; .*HttpOnly; SameSite=Lax$/)]);
+    expect(landing.get('Set-Cookie')).toEqual([expect.stringMatching(/^mockflow\.csrf=.*Max-Age=3600; Path=\/; .*HttpOnly; SameSite=Lax$/)]);
     const token = /name="_csrf" value="([^"]+)"/.exec(landing.text)![1]!;
-    const forged = await app.client().request('POST', '/auth/local', { form: { _csrf: token } });
-    expect(forged.status).toBe(403);
-    const wrong = await client.request('POST', '/auth/local', { form: { _csrf: 'x'.repeat(256) } });
-    expect(wrong.status).toBe(403);
-    expect((await client.request('POST', '/auth/local', { form: { _csrf: token } })).status).toBe(302);
+    await request(app.server).post('/auth/local').type('form').send({ _csrf: token }).expect(403);
+    await browser.post('/auth/local').type('form').send({ _csrf: 'x'.repeat(256) }).expect(403);
+    await browser.post('/auth/local').type('form').send({ _csrf: token }).expect(302);
     expect(await sessionRows(app)).toEqual([{ signedIn: true, minutesLeft: 30 * 24 * 60 }]);
   });
 
   it('the 30-day life starts at sign-in and rolls with use', async () => {
     app = await startTestApp();
-    const client = app.client();
-    expect(cookieMinutesLeft(await client.get('/'))).toBeUndefined();
-    const signedIn = await client.submit('/auth/local');
+    const browser = request.agent(app.server);
+    expect(cookieMinutesLeft(await browser.get('/'))).toBeUndefined();
+    const signedIn = await postForm(browser, '/auth/local');
     expect(signedIn.status).toBe(302);
     expect(cookieMinutesLeft(signedIn)).toBe(30 * 24 * 60);
     expect(await sessionRows(app)).toEqual([{ signedIn: true, minutesLeft: 30 * 24 * 60 }]);
 
     await app.db.query(`update mockflow.sessions set expire = expire - interval '1 day'`);
-    expect(cookieMinutesLeft(await client.get('/dashboard'))).toBe(30 * 24 * 60);
+    expect(cookieMinutesLeft(await browser.get('/dashboard'))).toBe(30 * 24 * 60);
     expect(await sessionRows(app)).toEqual([{ signedIn: true, minutesLeft: 30 * 24 * 60 }]);
 
     // Signing out ends it; the next visit is a signed-out one again, and stores nothing.
-    await client.submit('/auth/logout');
-    expect(cookieMinutesLeft(await client.get('/'))).toBeUndefined();
+    await postForm(browser, '/auth/logout');
+    expect(cookieMinutesLeft(await browser.get('/'))).toBeUndefined();
     expect(await sessionRows(app)).toEqual([]);
   });
 });
@@ -82,31 +81,25 @@ describe('what signed-out visitors cost', () => {
 describe('local sign-in and sessions', () => {
   it('"Continue as local user" signs in one local account and lands on the dashboard', async () => {
     app = await startTestApp();
-    const client = app.client();
-    const landing = await client.get('/');
+    const browser = request.agent(app.server);
+    const landing = await browser.get('/');
     expect(landing.text).toContain('Continue as local user');
     expect(landing.text).not.toContain('Sign in with Google');
-    const reply = await client.submit('/auth/local');
-    expect(reply.status).toBe(302);
-    expect(reply.location).toBe('/dashboard');
-    expect((await client.get('/dashboard')).text).toContain('Local user');
-    const first = (await client.request('GET', '/api/me', { headers: { accept: 'application/json' } })).json().id;
-    const other = app.client();
-    await other.signInLocally();
-    expect((await other.request('GET', '/api/me', { headers: { accept: 'application/json' } })).json().id).toBe(first);
+    const signedIn = await postForm(browser, '/auth/local');
+    expect(signedIn.status).toBe(302);
+    expect(signedIn.get('location')).toBe('/dashboard');
+    expect((await browser.get('/dashboard')).text).toContain('Local user');
+    const first = (await browser.get('/api/me').expect(200)).body.id;
+    expect((await signInLocally(app)).userId).toBe(first);
   });
 
   it('sends signed-out visitors to sign in and back to where they were going', async () => {
     app = await startTestApp();
-    const client = app.client();
-    const page = await client.get('/settings');
-    expect(page.status).toBe(303);
-    expect(page.location).toBe('/');
-    const api = await client.request('GET', '/api/me', { headers: { accept: 'application/json' } });
-    expect(api.status).toBe(401);
-    expect(api.json()).toMatchObject({ error: 'unauthorized' });
-    const signedIn = await client.submit('/auth/local');
-    expect(signedIn.location).toBe('/settings');
+    const browser = request.agent(app.server);
+    await browser.get('/settings').expect(303).expect('location', '/');
+    const api = await browser.get('/api/me').accept('json').expect(401);
+    expect(api.body).toMatchObject({ error: 'unauthorized' });
+    expect((await postForm(browser, '/auth/local')).get('location')).toBe('/settings');
   });
 
   it('keeps a session across a server restart on the same database', async () => {
@@ -115,18 +108,13 @@ describe('local sign-in and sessions', () => {
       let db = await openPglite(dir);
       await migrate(db);
       app = await startTestApp({ db });
-      const client = app.client();
-      await client.signInLocally();
-      const cookie = client.cookies.get('mockflow.sid')!;
+      const { cookie } = await signInLocally(app);
       await app.close();
       await db.close();
 
       db = await openPglite(dir);
       app = await startTestApp({ db });
-      const returning = new Client(app.url);
-      returning.cookies.set('mockflow.sid', cookie);
-      const dashboard = await returning.get('/dashboard');
-      expect(dashboard.status).toBe(200);
+      const dashboard = await request(app.server).get('/dashboard').set('cookie', cookie).expect(200);
       expect(dashboard.text).toContain('Local user');
       await app.close();
       app = undefined;
@@ -138,22 +126,17 @@ describe('local sign-in and sessions', () => {
 
   it('treats a tampered session cookie as signed out', async () => {
     app = await startTestApp();
-    const client = app.client();
-    await client.signInLocally();
-    const cookie = decodeURIComponent(client.cookies.get('mockflow.sid')!);
-    const [sid, signature] = cookie.slice(2).split('.');
-    const tampered = new Client(app.url);
-    tampered.cookies.set('mockflow.sid', encodeURIComponent(`s:${sid}.${signature!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'))}`));
-    expect((await tampered.get('/dashboard')).status).toBe(303);
-    const forged = new Client(app.url);
-    forged.cookies.set('mockflow.sid', encodeURIComponent(`s:${sid}`));
-    expect((await forged.get('/dashboard')).status).toBe(303);
-    expect((await client.get('/dashboard')).status).toBe(200);
+    const { agent, cookie } = await signInLocally(app);
+    const [sid, signature] = decodeURIComponent(cookie.slice('mockflow.sid='.length)).slice(2).split('.');
+    const tampered = encodeURIComponent(`s:${sid}.${signature!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'))}`);
+    await request(app.server).get('/dashboard').set('cookie', `mockflow.sid=${tampered}`).expect(303);
+    await request(app.server).get('/dashboard').set('cookie', `mockflow.sid=${encodeURIComponent(`s:${sid}`)}`).expect(303);
+    await agent.get('/dashboard').expect(200);
   });
 
   it('prunes expired sessions, signed in or not, and only those', async () => {
     app = await startTestApp();
-    await app.client().signInLocally();
+    await signInLocally(app);
     // A signed-out session, as Google sign-in leaves one while it is under way (its OAuth state).
     const { createSessions } = await import('../../server/auth/session.ts');
     const sessions = createSessions(app.db, { secret: 'x'.repeat(40), secure: false, pruneSeconds: 1 });
@@ -167,7 +150,8 @@ describe('local sign-in and sessions', () => {
     await app.db.query(`update mockflow.sessions set expire = expire - interval '61 minutes'`);
     // The store's pruning timer starts with its first use, then runs on its interval.
     sessions.store.get('no-such-session', () => {});
-    await expect.poll(() => sessionRows(app!), { timeout: 5_000 }).toEqual([{ signedIn: true, minutesLeft: 30 * 24 * 60 - 61 }]);
+    await waitFor(async () => (await sessionRows(app!)).length === 1, { explain: 'the expired session to be pruned', timeoutMs: 5_000 });
+    expect(await sessionRows(app)).toEqual([{ signedIn: true, minutesLeft: 30 * 24 * 60 - 61 }]);
     sessions.close();
   });
 
@@ -182,11 +166,10 @@ describe('local sign-in and sessions', () => {
         GOOGLE_CLIENT_SECRET: 'secret',
       },
     });
-    const client = app.client();
-    client.defaultHeaders['x-forwarded-proto'] = 'https';
-    expect((await client.submit('/auth/local')).status).toBe(404);
+    const browser = request.agent(app.server).set('x-forwarded-proto', 'https');
+    expect((await postForm(browser, '/auth/local')).status).toBe(404);
     // Without a CSRF token too: the route is absent, not guarded.
-    expect((await client.request('POST', '/auth/local', { form: {} })).status).toBe(404);
-    expect((await client.request('POST', '/auth/local', { json: {} })).json()).toMatchObject({ error: 'not_found' });
+    await browser.post('/auth/local').type('form').send({}).expect(404);
+    expect((await browser.post('/auth/local').accept('json').send({})).body).toMatchObject({ error: 'not_found' });
   });
 });

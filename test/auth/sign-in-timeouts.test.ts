@@ -2,13 +2,15 @@
 // deletion) still answers within the configured timeout, with the friendly page and a retry link.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import request, { type Response } from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SupabaseAuthError, createSupabaseAuth } from '../../server/auth/supabase.ts';
 import { startFakeGoogle, type FakeGoogle } from '../fakes/google.ts';
 import { startFakeSupabaseAuth, type FakeSupabaseAuth } from '../fakes/supabase-auth.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { Client, type Reply } from '../helpers/client.ts';
 import { captureLogs } from '../helpers/logs.ts';
+import { consentWithGoogle, csrfToken, signInWithGoogle, type Agent } from '../helpers/session.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const TIMEOUT_MS = 1_000;
 /** Well below the 15 s default: the configured timeout is what bounded the wait. */
@@ -47,16 +49,14 @@ function startApp(env: Record<string, string>): Promise<TestApp> {
 }
 
 /** Click "Sign in with Google", consent, and time the callback. */
-async function signInWithGoogle(client: Client): Promise<{ landing: Reply; ms: number }> {
-  const start = await client.get('/auth/google');
-  const consent = await client.get(start.location!);
-  const callback = new URL(consent.location!);
+async function timedSignIn(agent: Agent): Promise<{ landing: Response; ms: number }> {
+  const { callback } = await consentWithGoogle(agent);
   const began = Date.now();
-  const landing = await client.get(callback.pathname + callback.search);
+  const landing = await agent.get(callback);
   return { landing, ms: Date.now() - began };
 }
 
-function expectFriendlyPage(landing: Reply, status: number, message: string) {
+function expectFriendlyPage(landing: Response, status: number, message: string) {
   expect(landing.status).toBe(status);
   expect(landing.text).toContain('Sign-in did not work');
   expect(landing.text).toContain(message);
@@ -80,47 +80,48 @@ describe('a provider that accepts the connection and never answers', () => {
       SUPABASE_SERVICE_ROLE_KEY: supabase.serviceRoleKey,
     });
     // A working sign-in first: it also loads supabase-js, which is imported at first use.
-    expect((await signInWithGoogle(app.client())).landing.status).toBe(302);
+    expect((await signInWithGoogle(request.agent(app.server))).status).toBe(302);
   });
   afterAll(() => app.close());
 
   it.each(['token', 'userinfo'] as const)('Google %s endpoint: the friendly page comes within the timeout, and the connection is dropped', async (endpoint) => {
     google.hang = endpoint;
-    const client = app.client();
-    const { landing, ms } = await signInWithGoogle(client);
+    const browser = request.agent(app.server);
+    const { landing, ms } = await timedSignIn(browser);
     expect(ms).toBeLessThan(ANSWERED_WITHIN_MS);
     expectFriendlyPage(landing, 504, 'did not answer in time');
     expectLoggedWithoutSecrets(app.logs, new RegExp(`no answer within ${TIMEOUT_MS} ms`));
-    await expect.poll(() => google.hanging, { timeout: ANSWERED_WITHIN_MS }).toBe(0);
+    await waitFor(() => google.hanging === 0, { explain: 'the app to drop its connection to Google', timeoutMs: ANSWERED_WITHIN_MS });
     // Still signed out, and a retry works once Google answers again.
-    expect((await client.get('/dashboard')).status).toBe(303);
+    await browser.get('/dashboard').expect(303);
     google.hang = undefined;
-    expect((await signInWithGoogle(client)).landing.status).toBe(302);
-    expect((await client.get('/dashboard')).status).toBe(200);
+    expect((await signInWithGoogle(browser)).status).toBe(302);
+    await browser.get('/dashboard').expect(200);
   });
 
   it('Supabase Auth: the friendly page comes within the timeout, and the connection is dropped', async () => {
     supabase.hang = true;
-    const client = app.client();
-    const { landing, ms } = await signInWithGoogle(client);
+    const browser = request.agent(app.server);
+    const { landing, ms } = await timedSignIn(browser);
     expect(ms).toBeLessThan(ANSWERED_WITHIN_MS);
     expectFriendlyPage(landing, 504, 'did not answer in time');
     expectLoggedWithoutSecrets(app.logs, /no answer within/);
-    await expect.poll(() => supabase.hanging, { timeout: ANSWERED_WITHIN_MS }).toBe(0);
-    expect((await client.get('/dashboard')).status).toBe(303);
+    await waitFor(() => supabase.hanging === 0, { explain: 'the app to drop its connection to Supabase Auth', timeoutMs: ANSWERED_WITHIN_MS });
+    await browser.get('/dashboard').expect(303);
   });
 
   it('Supabase Auth during account deletion: 502 within the timeout, nothing deleted', async () => {
-    const client = app.client();
-    expect((await signInWithGoogle(client)).landing.status).toBe(302);
+    const browser = request.agent(app.server);
+    expect((await signInWithGoogle(browser)).status).toBe(302);
+    const token = await csrfToken(browser);
     supabase.hang = true;
     const began = Date.now();
-    const reply = await client.api('DELETE', '/api/account', { confirm: 'delete my account' });
+    const reply = await browser.delete('/api/account').set('x-csrf-token', token).send({ confirm: 'delete my account' });
     expect(Date.now() - began).toBeLessThan(ANSWERED_WITHIN_MS);
     expect(reply.status).toBe(502);
-    expect(reply.json()).toMatchObject({ error: 'upstream' });
+    expect(reply.body).toMatchObject({ error: 'upstream' });
     supabase.hang = false;
-    expect((await client.get('/dashboard')).status).toBe(200);
+    await browser.get('/dashboard').expect(200);
   });
 
   it('gives up on the exchange itself after the timeout (not only the page)', async () => {
@@ -143,7 +144,7 @@ describe('Supabase Auth refusing the connection', () => {
 
     const app = await startApp({ SUPABASE_URL: `http://127.0.0.1:${port}`, SUPABASE_ANON_KEY: supabase.anonKey });
     try {
-      const { landing } = await signInWithGoogle(app.client());
+      const landing = await signInWithGoogle(request.agent(app.server));
       expectFriendlyPage(landing, 502, 'could not reach the account service');
       expectLoggedWithoutSecrets(app.logs, /^Supabase Auth could not be reached/);
     } finally {

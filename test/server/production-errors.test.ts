@@ -1,7 +1,8 @@
+import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGoogle, type FakeGoogle } from '../fakes/google.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import type { Client } from '../helpers/client.ts';
+import { sessionCookie, signInLocally } from '../helpers/session.ts';
 
 // An unexpected failure inside a route (here: the table a route reads is gone) must reach a
 // production user as a plain 500 with no internals, while the log keeps the real error.
@@ -38,13 +39,20 @@ function productionApp() {
   });
 }
 
-async function signInWithGoogle(client: Client) {
-  const start = await client.get('/auth/google');
-  expect(start.status).toBe(302);
-  const consent = await client.get(start.location!);
-  const callback = new URL(consent.location!);
-  const landing = await client.get(callback.pathname + callback.search);
-  expect(landing.location).toBe('/dashboard');
+/** Behind Render's TLS proxy. */
+const HTTPS = { 'x-forwarded-proto': 'https' };
+
+/**
+ * Signs in with Google as a browser behind the proxy, and returns the session's Cookie header. Its
+ * cookies are Secure, which supertest's agent sends over https only, so they are carried by hand.
+ */
+async function signInWithGoogle(app: TestApp): Promise<string> {
+  const start = await request(app.server).get('/auth/google').set(HTTPS).expect(302);
+  const consent = await fetch(start.get('location')!, { redirect: 'manual' });
+  const callback = new URL(consent.headers.get('location')!);
+  const landing = await request(app.server).get(callback.pathname + callback.search).set(HTTPS).set('cookie', sessionCookie(start)!);
+  expect(landing.get('location')).toBe('/dashboard');
+  return sessionCookie(landing)!;
 }
 
 /** Makes every query of the interviews routes fail, leaving sessions (and sign-in) working. */
@@ -59,22 +67,17 @@ function expectNoInternals(text: string) {
 describe('unexpected errors in production', () => {
   it('answers JSON with 500 and the generic message only, and an HTML page without internals', async () => {
     app = await productionApp();
-    const client = app.client();
-    client.defaultHeaders['x-forwarded-proto'] = 'https'; // behind Render's TLS proxy
-    await signInWithGoogle(client);
-    expect((await client.request('GET', '/api/interviews', { headers: { accept: 'application/json' } })).status).toBe(200);
+    const cookie = await signInWithGoogle(app);
+    const get = (path: string) => request(app!.server).get(path).set(HTTPS).set('cookie', cookie);
+    await get('/api/interviews').accept('json').expect(200);
 
     await breakInterviewsTable(app);
 
-    const json = await client.request('GET', '/api/interviews', { headers: { accept: 'application/json' } });
-    expect(json.status).toBe(500);
-    expect(json.headers.get('content-type')).toMatch(/application\/json/);
-    expect(json.json()).toEqual({ error: 'internal', message: GENERIC });
+    const json = await get('/api/interviews').accept('json').expect(500).expect('content-type', /application\/json/);
+    expect(json.body).toEqual({ error: 'internal', message: GENERIC });
     expectNoInternals(json.text);
 
-    const page = await client.get('/interviews');
-    expect(page.status).toBe(500);
-    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const page = await get('/interviews').expect(500).expect('content-type', /text\/html/);
     expect(page.text).toContain('<title>Something went wrong · MockFlow</title>');
     expect(page.text).toContain(GENERIC);
     expectNoInternals(page.text);
@@ -86,11 +89,9 @@ describe('unexpected errors in production', () => {
 
   it('shows the cause only outside production (so the check above is about production)', async () => {
     app = await startTestApp();
-    const client = app.client();
-    await client.signInLocally();
+    const { agent } = await signInLocally(app);
     await breakInterviewsTable(app);
-    const json = await client.request('GET', '/api/interviews', { headers: { accept: 'application/json' } });
-    expect(json.status).toBe(500);
-    expect(json.json()).toMatchObject({ error: 'internal', message: GENERIC, detail: expect.stringMatching(/does not exist/) });
+    const json = await agent.get('/api/interviews').accept('json').expect(500);
+    expect(json.body).toMatchObject({ error: 'internal', message: GENERIC, detail: expect.stringMatching(/does not exist/) });
   });
 });
