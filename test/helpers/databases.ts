@@ -3,11 +3,14 @@ import pg from 'pg';
 import type { Database } from '../../server/db/database.ts';
 import { migrate } from '../../server/db/migrate.ts';
 import { PGlite } from '@electric-sql/pglite';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openPglite, wrapPglite } from '../../server/db/pglite.ts';
 import { PGLITE_TEMPLATE_ENV } from '../setup/pglite-template.ts';
 import { PGLITE_OPTIONS } from '../../server/db/pglite-options.ts';
 import { openPostgres } from '../../server/db/postgres.ts';
+import { PGLITE_DIR_NAME } from '../../server/db/open.ts';
 
 export interface TestDatabase {
   db: Database;
@@ -44,6 +47,22 @@ export async function freshPglite(): Promise<Database> {
   }
   template ??= readFile(file).then((bytes) => new Blob([bytes]));
   return wrapPglite(await PGlite.create({ ...PGLITE_OPTIONS, loadDataDir: await template }));
+}
+
+/**
+ * A new DATA_DIR for a server process, its embedded database already there and migrated (a copy
+ * of the run's template): a server started on it opens the database instead of creating one,
+ * which takes an initdb in a process of its own (seconds of CPU). Tests of that first start use
+ * an empty directory instead.
+ */
+export async function seededDataDir(prefix = 'mockflow-data-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const file = process.env[PGLITE_TEMPLATE_ENV];
+  if (!file) throw new Error(`${PGLITE_TEMPLATE_ENV} is not set: the run's global setup makes the template`);
+  template ??= readFile(file).then((bytes) => new Blob([bytes]));
+  const pg = await PGlite.create(join(dir, PGLITE_DIR_NAME), { ...PGLITE_OPTIONS, loadDataDir: await template });
+  await pg.close();
+  return dir;
 }
 
 const pglite: DatabaseKind = {

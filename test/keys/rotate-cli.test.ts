@@ -1,18 +1,18 @@
 // `npm run keys:rotate` as an operator runs it: the real CLI in its own process, against an
 // embedded database in DATA_DIR holding keys sealed under the old ENCRYPTION_KEY.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userForIdentity } from '../../server/auth/users.ts';
 import { Fernet } from '../../server/crypto/fernet.ts';
 import { createVault } from '../../server/crypto/vault.ts';
-import { migrate } from '../../server/db/migrate.ts';
+import { PGLITE_DIR_NAME } from '../../server/db/open.ts';
 import { openPglite } from '../../server/db/pglite.ts';
 import { ROOT } from '../../server/paths.ts';
 import { saveKeys } from '../../server/keys/store.ts';
+import { seededDataDir } from '../helpers/databases.ts';
 
 const OLD_KEY = Fernet.generateKey();
 const NEW_KEY = Fernet.generateKey();
@@ -40,7 +40,7 @@ async function rotate(encryptionKey: string): Promise<{ stdout: string; stderr: 
 }
 
 async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openPglite>>) => Promise<T>): Promise<T> {
-  const db = await openPglite(join(dataDir, 'pgdata'));
+  const db = await openPglite(join(dataDir, PGLITE_DIR_NAME));
   try {
     return await fn(db);
   } finally {
@@ -49,9 +49,8 @@ async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openPglite>>) 
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'mockflow-rotate-'));
+  dataDir = await seededDataDir('mockflow-rotate-');
   await withDatabase(async (db) => {
-    await migrate(db);
     const ada = await userForIdentity(db, 'google', 'ada', { name: 'Ada' });
     await saveKeys(db, ada.id, KEYS, createVault([OLD_KEY]));
     // A second user with only some keys.

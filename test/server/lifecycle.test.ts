@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../server/paths.ts';
+import { seededDataDir } from '../helpers/databases.ts';
 import { spawnServer, spawnStartScript } from '../helpers/processes.ts';
 
 const dirs: string[] = [];
@@ -46,7 +47,8 @@ describe('the server process', () => {
   });
 
   it('starts through `npm start` (scripts/start.mjs) from the sources, with no build step', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'mockflow-data-'));
+    // The first start's database set-up is the test above's.
+    const dataDir = await seededDataDir();
     dirs.push(dataDir);
     const server = await spawnStartScript({ DATA_DIR: dataDir });
     const health = await fetch(`${server.url}/health`);
