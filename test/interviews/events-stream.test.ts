@@ -4,9 +4,9 @@ import type { Database } from '../../server/db/database.ts';
 import { InterviewEvents } from '../../server/interviews/events.ts';
 import type { FakeOpenAI } from '../fakes/openai-llm.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import type { Client } from '../helpers/client.ts';
+import { signInLocally, type SignedIn } from '../helpers/session.ts';
 import { openEvents, type SseEvent, type SseStream } from '../helpers/sse.ts';
-import { saveTextKeys, sessionHeaders, START_TEXT, startInterviewModel } from './helpers.ts';
+import { saveTextKeys, START_TEXT, startInterviewModel } from './helpers.ts';
 import { freshPglite } from '../helpers/databases.ts';
 
 let llm: FakeOpenAI;
@@ -25,30 +25,29 @@ async function app(options: { db?: Database } = {}): Promise<TestApp> {
   return started;
 }
 
-async function signedIn(target: TestApp): Promise<Client> {
-  const client = target.client();
-  await client.signInLocally();
-  await saveTextKeys(client, llm.url);
-  return client;
+async function signedIn(target: TestApp): Promise<SignedIn> {
+  const user = await signInLocally(target);
+  await saveTextKeys(user, llm.url);
+  return user;
 }
 
-async function startInterview(client: Client): Promise<string> {
-  const started = await client.api('POST', '/api/interviews', START_TEXT);
+async function startInterview(user: SignedIn): Promise<string> {
+  const started = await user.agent.post('/api/interviews').set('x-csrf-token', user.token).send(START_TEXT);
   expect(started.status, started.text).toBe(201);
-  return started.json().id;
+  return started.body.id;
 }
 
-async function stream(target: TestApp, client: Client, id: string, lastEventId?: string): Promise<SseStream> {
-  const headers = { ...sessionHeaders(client), ...(lastEventId ? { 'last-event-id': lastEventId } : {}) };
+async function stream(target: TestApp, user: SignedIn, id: string, lastEventId?: string): Promise<SseStream> {
+  const headers = { cookie: user.cookie, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) };
   const opened = await openEvents(`${target.url}/api/interviews/${id}/events`, headers);
   cleanups.push(() => opened.close());
   return opened;
 }
 
 /** The whole body of an event stream the server is expected to close, parsed into events. */
-async function readToEnd(target: TestApp, client: Client, id: string, lastEventId: string): Promise<SseEvent[]> {
+async function readToEnd(target: TestApp, user: SignedIn, id: string, lastEventId: string): Promise<SseEvent[]> {
   const res = await fetch(`${target.url}/api/interviews/${id}/events`, {
-    headers: { accept: 'text/event-stream', 'last-event-id': lastEventId, ...sessionHeaders(client) },
+    headers: { accept: 'text/event-stream', 'last-event-id': lastEventId, cookie: user.cookie },
     signal: AbortSignal.timeout(10_000),
   });
   expect(res.status).toBe(200);
@@ -66,20 +65,20 @@ async function readToEnd(target: TestApp, client: Client, id: string, lastEventI
     .filter((e) => e.data !== undefined);
 }
 
-async function say(client: Client, id: string, text: string, seenOn: SseStream): Promise<void> {
-  const sent = await client.api('POST', `/api/interviews/${id}/messages`, { text });
+async function say(user: SignedIn, id: string, text: string, seenOn: SseStream): Promise<void> {
+  const sent = await user.agent.post(`/api/interviews/${id}/messages`).set('x-csrf-token', user.token).send({ text });
   expect(sent.status, sent.text).toBe(202);
   const answer = await seenOn.next((e) => e.event === 'item' && e.data.role === 'user' && e.data.text === text);
   await seenOn.next((e) => e.event === 'item' && e.data.role === 'assistant', { after: answer });
 }
 
-async function end(client: Client, id: string): Promise<void> {
-  expect((await client.api('POST', `/api/interviews/${id}/end`)).status).toBe(200);
+async function end(user: SignedIn, id: string): Promise<void> {
+  await user.agent.post(`/api/interviews/${id}/end`).set('x-csrf-token', user.token).expect(200);
 }
 
-async function storedItemIds(client: Client, id: string): Promise<string[]> {
-  const reply = await client.request('GET', `/api/interviews/${id}`, { headers: { accept: 'application/json' } });
-  return reply.json().items.map((i: { id: string }) => i.id);
+async function storedItemIds(user: SignedIn, id: string): Promise<string[]> {
+  const reply = await user.agent.get(`/api/interviews/${id}`);
+  return reply.body.items.map((i: { id: string }) => i.id);
 }
 
 /** Every item id the stream showed, from its snapshot and its item events, repeats included. */
@@ -196,17 +195,17 @@ describe('InterviewEvents: what memory can answer for a Last-Event-ID', () => {
 describe('GET /api/interviews/:id/events', { timeout: 90_000 }, () => {
   it('resumes from a Last-Event-ID mid-interview with exactly the events after it', async () => {
     const target = await app();
-    const client = await signedIn(target);
-    const id = await startInterview(client);
-    const first = await stream(target, client, id);
+    const user = await signedIn(target);
+    const id = await startInterview(user);
+    const first = await stream(target, user, id);
     await first.next((e) => e.event === 'item' || (e.event === 'snapshot' && e.data.items.length > 0));
-    await say(client, id, 'I build payment systems.', first);
+    await say(user, id, 'I build payment systems.', first);
     const cut = first.events.length;
     const lastEventId = first.events[cut - 1]!.id!;
-    await say(client, id, 'Mostly Go and Postgres.', first);
+    await say(user, id, 'Mostly Go and Postgres.', first);
 
-    const resumed = await stream(target, client, id, lastEventId);
-    await end(client, id);
+    const resumed = await stream(target, user, id, lastEventId);
+    await end(user, id);
     await first.next((e) => e.event === 'ended');
     await resumed.next((e) => e.event === 'ended');
 
@@ -223,21 +222,21 @@ describe('GET /api/interviews/:id/events', { timeout: 90_000 }, () => {
     const before = await startTestApp({ db });
     let beforeOpen = true;
     cleanups.push(() => (beforeOpen ? before.close() : undefined));
-    const client = await signedIn(before);
-    const id = await startInterview(client);
-    const events = await stream(before, client, id);
-    await say(client, id, 'I build payment systems.', events);
-    await end(client, id);
+    const user = await signedIn(before);
+    const id = await startInterview(user);
+    const events = await stream(before, user, id);
+    await say(user, id, 'I build payment systems.', events);
+    await end(user, id);
     await events.next((e) => e.event === 'ended');
     const lastEventId = events.events.filter((e) => e.id).at(-1)!.id!;
-    const stored = await storedItemIds(client, id);
+    const stored = await storedItemIds(user, id);
     events.close();
     await before.close();
     beforeOpen = false;
 
     const after = await app({ db });
     for (const stale of [lastEventId, 'not-an-id', '12']) {
-      const got = await readToEnd(after, client, id, stale);
+      const got = await readToEnd(after, user, id, stale);
       expect(got.map((e) => e.event), stale).toEqual(['snapshot', 'ended']);
       expect(got[0]!.data).toMatchObject({ id, status: 'ended', endedBy: 'candidate' });
       expect(itemIdsShown(got)).toEqual(stored);
@@ -247,85 +246,85 @@ describe('GET /api/interviews/:id/events', { timeout: 90_000 }, () => {
 
   it('sends a fresh snapshot to a reconnect to a live interview with an id it cannot serve, and carries on live', async () => {
     const target = await app();
-    const client = await signedIn(target);
-    const id = await startInterview(client);
-    const witness = await stream(target, client, id);
+    const user = await signedIn(target);
+    const id = await startInterview(user);
+    const witness = await stream(target, user, id);
     await witness.next((e) => e.event === 'item' || (e.event === 'snapshot' && e.data.items.length > 0));
 
-    const reconnected = await stream(target, client, id, new InterviewEvents().eventId(1));
+    const reconnected = await stream(target, user, id, new InterviewEvents().eventId(1));
     const snapshot = await reconnected.next((e) => e.event === 'snapshot');
     expect(snapshot.data).toMatchObject({ id, status: 'live' });
     expect(snapshot.data.items.length).toBeGreaterThan(0);
-    await say(client, id, 'I build payment systems.', reconnected);
+    await say(user, id, 'I build payment systems.', reconnected);
     expect(reconnected.events.some((e) => e.event === 'ended')).toBe(false);
-    await end(client, id);
+    await end(user, id);
     await reconnected.next((e) => e.event === 'ended');
-    expect(itemIdsShown(reconnected.events)).toEqual(await storedItemIds(client, id));
+    expect(itemIdsShown(reconnected.events)).toEqual(await storedItemIds(user, id));
   });
 
   it('does not lose items saved while a fresh stream reads its snapshot', async () => {
     const { gate, target } = await gatedApp();
-    const client = await signedIn(target);
-    const id = await startInterview(client);
-    const witness = await stream(target, client, id);
+    const user = await signedIn(target);
+    const id = await startInterview(user);
+    const witness = await stream(target, user, id);
     await witness.next((e) => e.event === 'item' || (e.event === 'snapshot' && e.data.items.length > 0));
 
     const read = gate.arm(/^select \* from public\.interviews where id = \$1/);
-    const opening = stream(target, client, id);
+    const opening = stream(target, user, id);
     await read.caught; // the snapshot is read; the stream has not answered yet
-    await say(client, id, 'I build payment systems.', witness);
+    await say(user, id, 'I build payment systems.', witness);
     read.release();
     const fresh = await opening;
-    await say(client, id, 'Mostly Go and Postgres.', fresh);
-    await end(client, id);
+    await say(user, id, 'Mostly Go and Postgres.', fresh);
+    await end(user, id);
     await fresh.next((e) => e.event === 'ended');
 
-    expect(itemIdsShown(fresh.events)).toEqual(await storedItemIds(client, id));
+    expect(itemIdsShown(fresh.events)).toEqual(await storedItemIds(user, id));
   });
 
   it('does not repeat an item saved before the snapshot was read but published after it', async () => {
     const { gate, target } = await gatedApp();
-    const client = await signedIn(target);
-    const id = await startInterview(client);
-    const witness = await stream(target, client, id);
+    const user = await signedIn(target);
+    const id = await startInterview(user);
+    const witness = await stream(target, user, id);
     await witness.next((e) => e.event === 'item' || (e.event === 'snapshot' && e.data.items.length > 0));
 
     const append = gate.arm(/set conversation = coalesce\(conversation, '\[\]'::jsonb\) \|\|/);
     const text = 'I build payment systems.';
-    expect((await client.api('POST', `/api/interviews/${id}/messages`, { text })).status).toBe(202);
+    await user.agent.post(`/api/interviews/${id}/messages`).set('x-csrf-token', user.token).send({ text }).expect(202);
     await append.caught; // the answer is saved; publishing it waits
-    const fresh = await stream(target, client, id);
+    const fresh = await stream(target, user, id);
     const snapshot = await fresh.next((e) => e.event === 'snapshot');
     expect(snapshot.data.items.map((i: { text: string }) => i.text)).toContain(text);
     append.release();
     await witness.next((e) => e.event === 'item' && e.data.text === text);
-    await say(client, id, 'Mostly Go and Postgres.', fresh);
-    await end(client, id);
+    await say(user, id, 'Mostly Go and Postgres.', fresh);
+    await end(user, id);
     await fresh.next((e) => e.event === 'ended');
 
     const shown = itemIdsShown(fresh.events);
     expect(new Set(shown).size).toBe(shown.length);
-    expect(new Set(shown)).toEqual(new Set(await storedItemIds(client, id)));
+    expect(new Set(shown)).toEqual(new Set(await storedItemIds(user, id)));
   });
 
   it('carries each reply’s response times as a `metrics` event once stored, and a fresh snapshot has them', async () => {
     const target = await app();
-    const client = await signedIn(target);
-    const id = await startInterview(client);
-    const live = await stream(target, client, id);
+    const user = await signedIn(target);
+    const id = await startInterview(user);
+    const live = await stream(target, user, id);
     await live.next((e) => e.event === 'item' || (e.event === 'snapshot' && e.data.items.length > 0));
     const before = live.cursor();
-    await say(client, id, 'I build payment systems.', live);
+    await say(user, id, 'I build payment systems.', live);
     const metrics = await live.next((e) => e.event === 'metrics', { after: before });
     // A text turn measures the model only; what was not measured is null, never zero.
     expect(metrics.data).toEqual({ stage: expect.any(String), at: expect.any(Number), endOfUtteranceDelayMs: null, llmTtftMs: expect.any(Number), ttsTtfbMs: null });
 
-    const stored = await client.request('GET', `/api/interviews/${id}`, { headers: { accept: 'application/json' } });
-    expect(stored.json().responseTimes.turns).toContainEqual(metrics.data);
-    const fresh = await stream(target, client, id);
+    const stored = await user.agent.get(`/api/interviews/${id}`);
+    expect(stored.body.responseTimes.turns).toContainEqual(metrics.data);
+    const fresh = await stream(target, user, id);
     const snapshot = await fresh.next((e) => e.event === 'snapshot');
     expect(snapshot.data.responseTimes.turns).toContainEqual(metrics.data);
     expect(snapshot.data.responseTimes.medians).toMatchObject({ endOfUtteranceDelayMs: null, llmTtftMs: expect.any(Number), ttsTtfbMs: null });
-    await end(client, id);
+    await end(user, id);
   });
 });

@@ -1,5 +1,7 @@
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
-import type { Client } from '../helpers/client.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { signInLocally, type SignedIn } from '../helpers/session.ts';
+import { openEvents, type SseStream } from '../helpers/sse.ts';
 
 export const LLM_KEY = 'sk-interview-test-key-1234';
 
@@ -10,9 +12,9 @@ export function startInterviewModel(): Promise<FakeOpenAI> {
 }
 
 /** Saves a text-mode key set pointing at the fake model. */
-export async function saveTextKeys(client: Client, llmUrl: string, key = LLM_KEY): Promise<void> {
-  const reply = await client.api('PUT', '/api/keys', { openai_key: key, llm_base_url: llmUrl, llm_model: 'fake-model' });
-  if (reply.status !== 200) throw new Error(`saving keys answered ${reply.status}: ${reply.text}`);
+export async function saveTextKeys({ agent, token }: SignedIn, llmUrl: string, key = LLM_KEY): Promise<void> {
+  const saved = await agent.put('/api/keys').set('x-csrf-token', token).send({ openai_key: key, llm_base_url: llmUrl, llm_model: 'fake-model' });
+  if (saved.status !== 200) throw new Error(`saving keys answered ${saved.status}: ${saved.text}`);
 }
 
 export const START_TEXT = {
@@ -22,6 +24,12 @@ export const START_TEXT = {
   mode: 'text',
 };
 
-export function sessionHeaders(client: Client): Record<string, string> {
-  return { cookie: client.cookieHeader() };
+/** The local user with text keys for the fake model at `llmUrl`, in a text interview just started, its event stream open. */
+export async function startTextInterview(app: TestApp, llmUrl: string): Promise<SignedIn & { id: string; stream: SseStream }> {
+  const user = await signInLocally(app);
+  await saveTextKeys(user, llmUrl);
+  const started = await user.agent.post('/api/interviews').set('x-csrf-token', user.token).send(START_TEXT);
+  if (started.status !== 201) throw new Error(`starting answered ${started.status}: ${started.text}\n${app.logs.text().slice(-3000)}`);
+  const id: string = started.body.id;
+  return { ...user, id, stream: await openEvents(`${app.url}/api/interviews/${id}/events`, { cookie: user.cookie }) };
 }

@@ -2,12 +2,14 @@
 // crafted to cost pdf.js or mammoth seconds of CPU or gigabytes of memory becomes a 400 that asks
 // for the text, and the server (this process here) keeps serving meanwhile.
 
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { extractResumeText } from '../../server/interviews/resume.ts';
 import { ResumeReader } from '../../server/interviews/resume-reader.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { asDocx, asPdf, asText, denseParagraphsDocx, rejection, sharedContentPdf } from '../helpers/documents.ts';
 import { childProcesses, isRunning } from '../helpers/processes.ts';
+import { signInLocally } from '../helpers/session.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const pdfBomb = () => asPdf(sharedContentPdf(50, 2 * 1024 * 1024));
 const docxBomb = () => asDocx(denseParagraphsDocx(25_000));
@@ -30,7 +32,8 @@ const readerChildren = () => childProcesses(process.pid).filter(({ command }) =>
 
 async function noReaderChildLeft(): Promise<void> {
   // SIGKILL has been sent; the kernel reaps the child a moment later.
-  while (readerChildren().some(({ pid }) => isRunning(pid))) await new Promise((resolve) => setTimeout(resolve, 20));
+  const running = () => readerChildren().filter(({ pid }) => isRunning(pid));
+  await waitFor(() => running().length === 0, { explain: () => `reader children to exit; still running: ${JSON.stringify(running())}` });
 }
 
 describe('reading a résumé file in a child process', () => {
@@ -73,7 +76,7 @@ describe('reading a résumé file in a child process', () => {
     expect(third).toMatchObject({ status: 429, code: 'capacity' });
     expect(third.headers?.['Retry-After']).toBeTruthy();
     // The first file's child may still be forking when the third is turned away; the second's waits for it to end.
-    await vi.waitFor(() => expect(ours().length).toBeGreaterThan(0), { timeout: 20_000 });
+    await waitFor(() => ours().length > 0, { explain: 'the first file’s reader child to be forked', timeoutMs: 20_000 });
     expect(ours()).toHaveLength(1);
     expect((await rejection(first)).code).toBe('too_complex');
     expect((await second).text).toBe('Jane Doe');
@@ -89,19 +92,14 @@ describe('POST /api/resume', () => {
 
   it('is rate-limited per user', async () => {
     app = await startTestApp({ rateLimits: { resume: { windowMs: 60_000, perIp: 100, perUser: 2 } } });
-    const client = app.client();
-    await client.signInLocally();
-    const upload = async () => {
-      const form = new FormData();
-      // An empty file is refused before any child is forked, and counts like any upload.
-      form.append('file', new Blob([], { type: 'text/plain' }), 'cv.txt');
-      return client.request('POST', '/api/resume', { body: form, headers: { 'x-csrf-token': await client.csrf(), accept: 'application/json' } });
-    };
-    expect((await upload()).json()).toMatchObject({ error: 'empty_file' });
-    expect((await upload()).json()).toMatchObject({ error: 'empty_file' });
+    const { agent, token } = await signInLocally(app);
+    // An empty file is refused before any child is forked, and counts like any upload.
+    const upload = () => agent.post('/api/resume').set('x-csrf-token', token).attach('file', Buffer.alloc(0), { filename: 'cv.txt', contentType: 'text/plain' });
+    expect((await upload()).body).toMatchObject({ error: 'empty_file' });
+    expect((await upload()).body).toMatchObject({ error: 'empty_file' });
     const limited = await upload();
     expect(limited.status).toBe(429);
-    expect(limited.json().message).toMatch(/^Too many résumé uploads\. Try again in/);
-    expect(limited.headers.get('retry-after')).toBeTruthy();
+    expect(limited.body.message).toMatch(/^Too many résumé uploads\. Try again in/);
+    expect(limited.get('retry-after')).toBeTruthy();
   }, 60_000);
 });

@@ -4,11 +4,10 @@
 import { fileURLToPath } from 'node:url';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userForIdentity } from '../../server/auth/users.ts';
 import { WorkerPool } from '../../server/workers/pool.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import type { Client } from '../helpers/client.ts';
 import { captureLogs } from '../helpers/logs.ts';
+import { signInAs, signInLocally, type SignedIn } from '../helpers/session.ts';
 import { START_TEXT } from './helpers.ts';
 
 // Answers `ready` without joining any room: what is under test is the server's pass.
@@ -26,31 +25,31 @@ afterAll(async () => {
   await pool.shutdown(1_000);
 });
 
-async function saveVoiceKeys(client: Client): Promise<void> {
-  const saved = await client.api('PUT', '/api/keys', {
+async function saveVoiceKeys({ agent, token }: SignedIn): Promise<void> {
+  const keys = {
     openai_key: 'sk-room-pass-0000',
     livekit_url: LIVEKIT.url,
     livekit_api_key: LIVEKIT.key,
     livekit_api_secret: LIVEKIT.secret,
     deepgram_key: 'dg-room-pass-0000',
     tts_provider: 'deepgram',
-  });
-  expect(saved.status).toBe(200);
+  };
+  await agent.put('/api/keys').set('x-csrf-token', token).send(keys).expect(200);
 }
 
 describe('POST /api/interviews/:id/room-pass', () => {
   it('mints a new pass into the same room as the same participant while the interview is live, and never after', async () => {
-    const client = app.client();
-    await client.signInLocally();
-    await saveVoiceKeys(client);
-    const started = await client.api('POST', '/api/interviews', { ...START_TEXT, mode: 'voice' });
+    const user = await signInLocally(app);
+    const { agent, token } = user;
+    await saveVoiceKeys(user);
+    const started = await agent.post('/api/interviews').set('x-csrf-token', token).send({ ...START_TEXT, mode: 'voice' });
     expect(started.status).toBe(201);
-    const { id, livekit } = started.json<{ id: string; livekit: { url: string; token: string; room: string } }>();
+    const { id, livekit } = started.body as { id: string; livekit: { url: string; token: string; room: string } };
 
-    const renewed = await client.api('POST', `/api/interviews/${id}/room-pass`);
+    const renewed = await agent.post(`/api/interviews/${id}/room-pass`).set('x-csrf-token', token);
     expect(renewed.status).toBe(200);
-    expect(renewed.headers.get('cache-control')).toBe('no-store');
-    const pass = renewed.json<{ url: string; token: string; room: string }>();
+    expect(renewed.get('cache-control')).toBe('no-store');
+    const pass = renewed.body as { url: string; token: string; room: string };
     expect(pass).toMatchObject({ url: LIVEKIT.url, room: livekit.room });
 
     const verifier = new TokenVerifier(LIVEKIT.key, LIVEKIT.secret);
@@ -61,31 +60,26 @@ describe('POST /api/interviews/:id/room-pass', () => {
     expect(second.exp! - second.nbf!).toBe(600);
 
     // Not for someone else, and not without the CSRF token.
-    const other = app.client();
-    await other.signInLocally();
-    const stranger = await userForIdentity(app.db, 'google', `sub-stranger-${Math.random()}`, { name: 'Eve' });
-    const sid = decodeURIComponent(other.cookies.get('mockflow.sid')!).slice(2).split('.')[0]!;
-    await app.db.query(`update mockflow.sessions set sess = jsonb_set(sess::jsonb, '{user}', $2::jsonb)::json where sid = $1`, [sid, JSON.stringify(stranger)]);
-    expect((await other.api('POST', `/api/interviews/${id}/room-pass`)).status).toBe(404);
-    const forged = await client.request('POST', `/api/interviews/${id}/room-pass`, { json: {}, headers: { accept: 'application/json' } });
-    expect(forged.status).toBe(403);
+    const other = await signInAs(app, 'Eve');
+    await other.agent.post(`/api/interviews/${id}/room-pass`).set('x-csrf-token', other.token).expect(404);
+    await agent.post(`/api/interviews/${id}/room-pass`).send({}).expect(403);
 
-    expect((await client.api('POST', `/api/interviews/${id}/end`)).status).toBe(200);
-    const ended = await client.api('POST', `/api/interviews/${id}/room-pass`);
+    await agent.post(`/api/interviews/${id}/end`).set('x-csrf-token', token).expect(200);
+    const ended = await agent.post(`/api/interviews/${id}/room-pass`).set('x-csrf-token', token);
     expect(ended.status).toBe(409);
-    expect(ended.json()).toMatchObject({ message: 'This interview has ended.' });
+    expect(ended.body).toMatchObject({ message: 'This interview has ended.' });
   });
 
   it('refuses a text interview: it has no call', async () => {
-    const client = app.client();
-    await client.signInLocally();
-    await saveVoiceKeys(client);
-    const started = await client.api('POST', '/api/interviews', START_TEXT);
+    const user = await signInLocally(app);
+    const { agent, token } = user;
+    await saveVoiceKeys(user);
+    const started = await agent.post('/api/interviews').set('x-csrf-token', token).send(START_TEXT);
     expect(started.status).toBe(201);
-    const { id } = started.json<{ id: string }>();
-    const refused = await client.api('POST', `/api/interviews/${id}/room-pass`);
+    const { id } = started.body as { id: string };
+    const refused = await agent.post(`/api/interviews/${id}/room-pass`).set('x-csrf-token', token);
     expect(refused.status).toBe(409);
-    expect(refused.json().message).toMatch(/text interview/);
-    await client.api('POST', `/api/interviews/${id}/end`);
+    expect(refused.body.message).toMatch(/text interview/);
+    await agent.post(`/api/interviews/${id}/end`).set('x-csrf-token', token);
   });
 });

@@ -1,12 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FakeOpenAI } from '../fakes/openai-llm.ts';
-import { Client } from '../helpers/client.ts';
 import { childProcesses, isRunning, spawnServer, type ServerProcess } from '../helpers/processes.ts';
+import { signInLocally } from '../helpers/session.ts';
 import { openEvents } from '../helpers/sse.ts';
-import { saveTextKeys, sessionHeaders, START_TEXT, startInterviewModel } from './helpers.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { saveTextKeys, START_TEXT, startInterviewModel } from './helpers.ts';
 
 let llm: FakeOpenAI | undefined;
 const dirs: string[] = [];
@@ -27,14 +29,14 @@ describe('SIGTERM with live interviews', () => {
     dirs.push(dataDir);
     const server = await spawnServer({ DATA_DIR: dataDir, LOG_LEVEL: 'debug' });
     servers.push(server);
-    const client = new Client(server.url);
-    await client.signInLocally();
-    await saveTextKeys(client, llm.url);
-    const started = await client.api('POST', '/api/interviews', START_TEXT);
+    const user = await signInLocally(request.agent(server.url));
+    const { agent, token } = user;
+    await saveTextKeys(user, llm.url);
+    const started = await agent.post('/api/interviews').set('x-csrf-token', token).send(START_TEXT);
     expect(started.status, started.text).toBe(201);
-    const { id } = started.json();
-    const stream = await openEvents(`${server.url}/api/interviews/${id}/events`, sessionHeaders(client));
-    await client.api('POST', `/api/interviews/${id}/messages`, { text: 'Hello from before the restart.' });
+    const { id } = started.body;
+    const stream = await openEvents(`${server.url}/api/interviews/${id}/events`, { cookie: user.cookie });
+    await agent.post(`/api/interviews/${id}/messages`).set('x-csrf-token', token).send({ text: 'Hello from before the restart.' });
     await stream.next((e) => e.event === 'item' && e.data.role === 'assistant' && e.data.text.startsWith('Question'));
     // The line carries the server's own pid first (pino's base) and the child's last: JSON.parse keeps the last.
     const startedLine = server.output().split('\n').find((line) => line.includes('"msg":"interview started"'));
@@ -43,7 +45,8 @@ describe('SIGTERM with live interviews', () => {
     expect(childPid).not.toBe(server.child.pid);
     // The interview's child and the warm spare forked for the next interview (on by default).
     const serverPid = server.child.pid!;
-    await expect.poll(() => childProcesses(serverPid).filter((c) => c.command.includes('agent/main')).length, { timeout: 20_000 }).toBe(2);
+    const agentChildren = () => childProcesses(serverPid).filter((c) => c.command.includes('agent/main'));
+    await waitFor(() => agentChildren().length === 2, { explain: () => `two agent children; running: ${JSON.stringify(agentChildren())}`, timeoutMs: 20_000 });
     const children = childProcesses(serverPid);
     leftovers.push(...children.map((c) => c.pid));
     expect(children.map((c) => c.pid)).toContain(childPid);
@@ -58,9 +61,7 @@ describe('SIGTERM with live interviews', () => {
 
     const again = await spawnServer({ DATA_DIR: dataDir });
     servers.push(again);
-    const returning = new Client(again.url);
-    returning.cookies.set('mockflow.sid', client.cookies.get('mockflow.sid')!);
-    const record = (await returning.request('GET', `/api/interviews/${id}`, { headers: { accept: 'application/json' } })).json();
+    const record = (await request(again.url).get(`/api/interviews/${id}`).set('cookie', user.cookie).expect(200)).body;
     expect(record).toMatchObject({ status: 'ended', endedBy: 'shutdown' });
     expect(record.items.map((i: { text: string }) => i.text)).toContain('Hello from before the restart.');
     again.child.kill('SIGTERM');

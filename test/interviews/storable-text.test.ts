@@ -1,9 +1,10 @@
+import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hasControlCharacters, storableJson, storableText } from '../../server/db/storable-text.ts';
 import { startFakeOpenAI, type ChatCompletionRequestBody, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { openEvents } from '../helpers/sse.ts';
-import { LLM_KEY, saveTextKeys, sessionHeaders, START_TEXT } from './helpers.ts';
+import { signInLocally } from '../helpers/session.ts';
+import { LLM_KEY, START_TEXT, startTextInterview } from './helpers.ts';
 
 // Text PostgreSQL refuses (text and jsonb: U+0000; jsonb: a lone UTF-16 surrogate) must never
 // turn into a 500 or a lost transcript line.
@@ -33,43 +34,40 @@ afterEach(async () => {
 describe('hostile characters over HTTP', () => {
   it('ignores a NUL in a history search instead of failing', async () => {
     app = await startTestApp();
-    const client = app.client();
-    await client.signInLocally();
-    const api = await client.request('GET', '/api/interviews?q=%00', { headers: { accept: 'application/json' } });
+    const { agent } = await signInLocally(app);
+    const api = await agent.get('/api/interviews?q=%00');
     expect(api.status, api.text).toBe(200);
-    expect(api.json()).toMatchObject({ interviews: [] });
-    const page = await client.get('/interviews?q=a%00b');
+    expect(api.body).toMatchObject({ interviews: [] });
+    const page = await agent.get('/interviews?q=a%00b');
     expect(page.status, page.text).toBe(200);
   });
 
   it('refuses a NUL in the name or role with a 400 that says which field and what to do', async () => {
     app = await startTestApp();
-    const client = app.client();
-    await client.signInLocally();
-    const name = await client.api('POST', '/api/interviews', { ...START_TEXT, candidate_name: 'Ada\u0000' });
+    const { agent, token } = await signInLocally(app);
+    const name = await agent.post('/api/interviews').set('x-csrf-token', token).send({ ...START_TEXT, candidate_name: 'Ada\u0000' });
     expect(name.status, name.text).toBe(400);
-    expect(name.json().fields).toEqual({ candidate_name: expect.stringMatching(/^Your name contains an invisible control character \(such as NUL\): retype it/) });
-    const role = await client.api('POST', '/api/interviews', { ...START_TEXT, job_role: `Backend${LONE}` });
+    expect(name.body.fields).toEqual({ candidate_name: expect.stringMatching(/^Your name contains an invisible control character \(such as NUL\): retype it/) });
+    const role = await agent.post('/api/interviews').set('x-csrf-token', token).send({ ...START_TEXT, job_role: `Backend${LONE}` });
     expect(role.status, role.text).toBe(400);
-    expect(role.json().fields).toEqual({ job_role: expect.stringMatching(/^The target role contains an invisible control character/) });
+    expect(role.body.fields).toEqual({ job_role: expect.stringMatching(/^The target role contains an invisible control character/) });
   });
 
   it('refuses a NUL in a saved key setting with a 400 naming the field', async () => {
     app = await startTestApp();
-    const client = app.client();
-    await client.signInLocally();
-    const saved = await client.api('PUT', '/api/keys', { llm_base_url: 'https://llm.example.com/v1\u0000' });
+    const { agent, token } = await signInLocally(app);
+    const saved = await agent.put('/api/keys').set('x-csrf-token', token).send({ llm_base_url: 'https://llm.example.com/v1\u0000' });
     expect(saved.status, saved.text).toBe(400);
-    expect(saved.json().fields).toEqual({ llm_base_url: expect.stringMatching(/invisible control character/) });
+    expect(saved.body.fields).toEqual({ llm_base_url: expect.stringMatching(/invisible control character/) });
   });
 
   it('answers /static/vendor/ names of Object.prototype with 404', async () => {
     app = await startTestApp();
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
-      const reply = await app.client().get(`/static/vendor/${name}`);
+      const reply = await request(app.server).get(`/static/vendor/${name}`);
       expect(reply.status, name).toBe(404);
     }
-    expect((await app.client().get('/static/vendor/livekit-client.umd.js')).status).toBe(200);
+    await request(app.server).get('/static/vendor/livekit-client.umd.js').expect(200);
   });
 });
 
@@ -87,23 +85,17 @@ describe('transcript lines', () => {
 
   it('keeps a line with a NUL or a lone surrogate, cleaned, in the record and on the stream', async () => {
     app = await startTestApp();
-    const client = app.client();
-    await client.signInLocally();
-    await saveTextKeys(client, llm.url);
-    const started = await client.api('POST', '/api/interviews', START_TEXT);
-    expect(started.status, started.text + app.logs.text().slice(-3000)).toBe(201);
-    const { id } = started.json();
-    const stream = await openEvents(`${app.url}/api/interviews/${id}/events`, sessionHeaders(client));
+    const { agent, token, id, stream } = await startTextInterview(app, llm.url);
 
-    const sent = await client.api('POST', `/api/interviews/${id}/messages`, { text: 'I build\u0000 payments.' });
+    const sent = await agent.post(`/api/interviews/${id}/messages`).set('x-csrf-token', token).send({ text: 'I build\u0000 payments.' });
     expect(sent.status).toBe(202);
     const reply = await stream.next((e) => e.event === 'item' && e.data.role === 'assistant' && e.data.text.startsWith('Null'));
     expect(reply.data.text).toBe('Null here, half \ufffd there?');
-    await client.api('POST', `/api/interviews/${id}/end`);
+    await agent.post(`/api/interviews/${id}/end`).set('x-csrf-token', token);
     await stream.next((e) => e.event === 'ended', { after: reply });
     stream.close();
 
-    const record = (await client.request('GET', `/api/interviews/${id}`, { headers: { accept: 'application/json' } })).json();
+    const record = (await agent.get(`/api/interviews/${id}`)).body;
     const lines = record.items.map((i: { role: string; text: string }) => [i.role, i.text]);
     expect(lines.slice(1)).toEqual([
       ['user', 'I build payments.'],

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionRequestBody, type FakeOpenAI, type FakeReply } from '../fakes/openai-llm.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { signInLocally } from '../helpers/session.ts';
 import { openEvents, type SseEvent } from '../helpers/sse.ts';
-import { LLM_KEY, saveTextKeys, sessionHeaders, START_TEXT } from './helpers.ts';
+import { LLM_KEY, saveTextKeys, START_TEXT } from './helpers.ts';
 
 // The model's script: one reply per candidate turn, and after the second turn it moves on to
 // the self-introduction (`advance_stage`, allowed at once in the welcome) before asking.
@@ -37,17 +38,17 @@ const isItem = (role: 'user' | 'assistant') => (e: SseEvent) => e.event === 'ite
 describe('a text interview over HTTP', () => {
   it('starts, greets on the event stream, takes three turns, ends, and keeps every line in order with its stage', async () => {
     app = await startTestApp();
-    const client = app.client();
-    await client.signInLocally();
-    await saveTextKeys(client, llm.url);
+    const user = await signInLocally(app);
+    const { agent, token } = user;
+    await saveTextKeys(user, llm.url);
 
-    const started = await client.api('POST', '/api/interviews', START_TEXT);
+    const started = await agent.post('/api/interviews').set('x-csrf-token', token).send(START_TEXT);
     expect(started.status, started.text).toBe(201);
-    const { id, mode, status } = started.json();
+    const { id, mode, status } = started.body;
     expect({ mode, status }).toEqual({ mode: 'text', status: 'live' });
-    expect(started.json().livekit).toBeUndefined();
+    expect(started.body.livekit).toBeUndefined();
 
-    const stream = await openEvents(`${app.url}/api/interviews/${id}/events`, sessionHeaders(client));
+    const stream = await openEvents(`${app.url}/api/interviews/${id}/events`, { cookie: user.cookie });
     let last = await stream.next((e) => e.event === 'item' || (e.event === 'snapshot' && e.data.items.length > 0));
     const greeting = last.event === 'item' ? last.data : last.data.items[0];
     expect(greeting).toMatchObject({ role: 'assistant', stage: 'welcome' });
@@ -56,7 +57,7 @@ describe('a text interview over HTTP', () => {
     // Each turn waits for its own reply: the first assistant line after the candidate's line.
     const seen = [greeting];
     for (const turn of TURNS) {
-      const sent = await client.api('POST', `/api/interviews/${id}/messages`, { text: turn.text });
+      const sent = await agent.post(`/api/interviews/${id}/messages`).set('x-csrf-token', token).send({ text: turn.text });
       expect(sent.status).toBe(202);
       const answer = await stream.next(isItem('user'), { after: last });
       expect(answer.data.text).toBe(turn.text);
@@ -67,12 +68,12 @@ describe('a text interview over HTTP', () => {
     const moved = stream.events.filter((e) => e.event === 'stage');
     expect(moved.map((e) => e.data)).toEqual([expect.objectContaining({ stage: 'self_intro', previous: 'welcome', skipped: [], by: 'agent' })]);
 
-    const ended = await client.api('POST', `/api/interviews/${id}/end`);
+    const ended = await agent.post(`/api/interviews/${id}/end`).set('x-csrf-token', token);
     expect(ended.status).toBe(200);
     await stream.next((e) => e.event === 'ended', { after: last });
     stream.close();
 
-    const record = (await client.request('GET', `/api/interviews/${id}`, { headers: { accept: 'application/json' } })).json();
+    const record = (await agent.get(`/api/interviews/${id}`)).body;
     expect(record).toMatchObject({ status: 'ended', endedBy: 'candidate', mode: 'text', jobRole: 'Backend Engineer', finalStage: 'self_intro', skippedStages: [] });
     const lines = record.items.map((i: { role: string; text: string; stage: string }) => [i.role, i.text, i.stage]);
     // A candidate's answer belongs to the stage of the question it answers; a reply to the stage it was given in.

@@ -3,10 +3,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, forgetSecrets, parseConfig } from '../../server/config.ts';
 import { resolveChildUser } from '../../server/workers/child-user.ts';
-import { startInterviewModel, saveTextKeys, sessionHeaders, START_TEXT } from '../interviews/helpers.ts';
+import { startInterviewModel, startTextInterview } from '../interviews/helpers.ts';
 import type { FakeOpenAI } from '../fakes/openai-llm.ts';
 import { startTestApp, TEST_ENCRYPTION_KEY, TEST_SECRET_KEY, type TestApp } from '../helpers/app.ts';
-import { openEvents } from '../helpers/sse.ts';
 
 const PASSWD = [
   { name: 'root', uid: 0, gid: 0 },
@@ -88,17 +87,11 @@ describe('a root server and its interview children', () => {
     }
 
     // The interview itself still runs in that child.
-    const client = app.client();
-    await client.signInLocally();
-    await saveTextKeys(client, llm.url);
-    const started = await client.api('POST', '/api/interviews', START_TEXT);
-    expect(started.status, started.text).toBe(201);
-    const { id } = started.json();
-    const stream = await openEvents(`${app.url}/api/interviews/${id}/events`, sessionHeaders(client));
+    const { agent, token, id, stream } = await startTextInterview(app, llm.url);
     await stream.next((e) => e.event === 'item' || (e.event === 'snapshot' && e.data.items.length > 0));
-    expect((await client.api('POST', `/api/interviews/${id}/messages`, { text: 'I build payment systems.' })).status).toBe(202);
+    await agent.post(`/api/interviews/${id}/messages`).set('x-csrf-token', token).send({ text: 'I build payment systems.' }).expect(202);
     await stream.next((e) => e.event === 'item' && e.data.role === 'assistant' && /^Question/.test(e.data.text));
-    await client.api('POST', `/api/interviews/${id}/end`);
+    await agent.post(`/api/interviews/${id}/end`).set('x-csrf-token', token);
     stream.close();
   }, 90_000);
 });
