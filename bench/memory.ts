@@ -12,13 +12,10 @@
 // Needs `npm run build` first. BENCH_DATABASE_URL runs it on PostgreSQL (as on Render) instead of
 // embedded PGlite, e.g. `bash .ci/with-postgres.sh sh -c 'BENCH_DATABASE_URL=$TEST_DATABASE_URL npm run bench:memory'`.
 
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startFakeGoogle } from '../test/fakes/google.ts';
+import { readFile, readdir } from 'node:fs/promises';
 import { startFakeOpenAI } from '../test/fakes/openai-llm.ts';
-import { Client } from '../test/helpers/client.ts';
-import { spawnServer } from '../test/helpers/processes.ts';
+import type { Client } from '../test/helpers/client.ts';
+import { startBenchServer } from './server.ts';
 
 const REQUESTS = 1000;
 const PATHS = ['/dashboard', '/interviews', '/api/interviews', '/health', '/settings/keys', '/api/keys', '/interviews/new'];
@@ -46,29 +43,12 @@ async function childrenOf(pid: number): Promise<number[]> {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
 
-const [llm, google] = await Promise.all([
-  startFakeOpenAI({ apiKey: KEY, defaultReply: 'Tell me more?' }),
-  startFakeGoogle({ sub: 'bench-0', email: 'bench0@example.test', name: 'Bench Zero' }),
-]);
-const dataDir = await mkdtemp(join(tmpdir(), 'mockflow-bench-'));
-const DATABASE_URL = process.env.BENCH_DATABASE_URL;
-const server = await spawnServer(
-  {
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'info',
-    NODE_ENV: 'development',
-    GOOGLE_CLIENT_ID: 'bench-client',
-    GOOGLE_CLIENT_SECRET: 'bench-secret',
-    GOOGLE_AUTHORIZATION_URL: google.authorizationUrl,
-    GOOGLE_TOKEN_URL: google.tokenUrl,
-    GOOGLE_USERINFO_URL: google.userInfoUrl,
-    ...(DATABASE_URL ? { DATABASE_URL } : {}),
-    ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
-  },
-  60_000,
-  true,
-  (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=1 --max-old-space-size=96').split(' ').filter(Boolean),
-);
+const llm = await startFakeOpenAI({ apiKey: KEY, defaultReply: 'Tell me more?' });
+const server = await startBenchServer({
+  compiled: true,
+  nodeArgs: (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=1 --max-old-space-size=96').split(' ').filter(Boolean),
+  passEnv: ['MALLOC_ARENA_MAX'],
+});
 const pid = server.child.pid!;
 try {
   await settle();
@@ -76,10 +56,7 @@ try {
 
   const users: Client[] = [];
   for (let i = 0; i < 3; i++) {
-    google.user = { sub: `bench-${i}`, email: `bench${i}@example.test`, name: `Bench ${i}` };
-    const client = new Client(server.url);
-    const landing = await client.follow('/auth/google');
-    if (!landing.url.endsWith('/dashboard')) throw new Error(`sign-in ${i} ended at ${landing.url}: ${landing.status}`);
+    const client = await server.signIn(i);
     const saved = await client.api('PUT', '/api/keys', { openai_key: KEY, llm_base_url: llm.url, llm_model: 'bench' });
     if (saved.status !== 200) throw new Error(`saving keys: ${saved.status} ${saved.text}`);
     users.push(client);
@@ -112,12 +89,10 @@ try {
       threeLiveTotalPssMb: Math.round(pss.reduce((a, b) => a + b, 0) * 10) / 10,
       serverWithThreeLiveRssMb: serverNowMb,
       childRssMb,
-      database: DATABASE_URL ? 'postgres' : 'pglite',
+      database: server.database,
     }),
   );
 } finally {
-  server.child.kill('SIGTERM');
-  await server.exited;
-  await Promise.all([llm.close(), google.close()]);
-  await rm(dataDir, { recursive: true, force: true });
+  await server.close();
+  await llm.close();
 }

@@ -11,14 +11,11 @@
 // which forks the bundled agent. BENCH_DATABASE_URL runs it on PostgreSQL (as on Render) instead
 // of embedded PGlite, e.g. `bash .ci/with-postgres.sh sh -c 'BENCH_DATABASE_URL=$TEST_DATABASE_URL npm run bench:start'`.
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { DEFAULT_RATE_LIMITS } from '../server/http/security.ts';
-import { startFakeGoogle } from '../test/fakes/google.ts';
 import { startFakeOpenAI } from '../test/fakes/openai-llm.ts';
-import { Client } from '../test/helpers/client.ts';
-import { spawnServer } from '../test/helpers/processes.ts';
+import type { Client } from '../test/helpers/client.ts';
+import { startBenchServer } from './server.ts';
 
 const RUNS = Number(process.env.RUNS ?? 20);
 const { perUser, perIp } = DEFAULT_RATE_LIMITS.interviewStart;
@@ -38,34 +35,11 @@ async function rssMb(pid: number): Promise<number> {
 }
 
 const llm = await startFakeOpenAI({ apiKey: 'sk-bench-start-0000', defaultReply: 'Tell me more?' });
-const google = await startFakeGoogle({ sub: 'bench-0', email: 'bench-0@example.test', name: 'Bench 0' });
-const dataDir = await mkdtemp(join(tmpdir(), 'mockflow-bench-'));
-const DATABASE_URL = process.env.BENCH_DATABASE_URL;
-const server = await spawnServer(
-  {
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'info',
-    NODE_ENV: 'development',
-    GOOGLE_CLIENT_ID: 'bench-client',
-    GOOGLE_CLIENT_SECRET: 'bench-secret',
-    GOOGLE_AUTHORIZATION_URL: google.authorizationUrl,
-    GOOGLE_TOKEN_URL: google.tokenUrl,
-    GOOGLE_USERINFO_URL: google.userInfoUrl,
-    ...(DATABASE_URL ? { DATABASE_URL } : {}),
-    ...(process.env.AGENT_WARM_SPARE ? { AGENT_WARM_SPARE: process.env.AGENT_WARM_SPARE } : {}),
-  },
-  60_000,
-  COMPILED,
-);
+const server = await startBenchServer({ compiled: COMPILED, passEnv: ['AGENT_WARM_SPARE'] });
 
 /** A user signed in through the Google stand-in, with keys aimed at the fake model. */
 async function signedInUser(n: number): Promise<Client> {
-  google.user = { sub: `bench-${n}`, email: `bench-${n}@example.test`, name: `Bench ${n}` };
-  const client = new Client(server.url);
-  const consent = await client.get((await client.get('/auth/google')).location!);
-  const callback = new URL(consent.location!);
-  const signedIn = await client.get(callback.pathname + callback.search);
-  if (signedIn.status !== 302) throw new Error(`sign-in ${n}: ${signedIn.status} ${signedIn.text}`);
+  const client = await server.signIn(n);
   const saved = await client.api('PUT', '/api/keys', { openai_key: 'sk-bench-start-0000', llm_base_url: llm.url, llm_model: 'bench' });
   if (saved.status !== 200) throw new Error(`saving keys: ${saved.status}`);
   return client;
@@ -97,14 +71,11 @@ try {
       runs: RUNS,
       users: USERS,
       compiled: COMPILED,
-      database: DATABASE_URL ? 'postgres' : 'pglite',
+      database: server.database,
       warmSpare: process.env.AGENT_WARM_SPARE !== 'false',
     }),
   );
 } finally {
-  server.child.kill('SIGTERM');
-  await server.exited;
+  await server.close();
   await llm.close();
-  await google.close();
-  await rm(dataDir, { recursive: true, force: true });
 }

@@ -25,23 +25,22 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { END_OF_TURN_WAIT_MS, PATIENCE_LEVELS, type Patience } from '../shared/vocabulary.ts';
 import { ROOT } from '../server/paths.ts';
 import { CHROMIUM_PATH, launchBrowser } from '../test/browser/browser.ts';
 import { startFakeDeepgram } from '../test/fakes/deepgram.ts';
-import { startFakeGoogle } from '../test/fakes/google.ts';
 import { startFakeOpenAI } from '../test/fakes/openai-llm.ts';
 import { startFakeOpenAISpeech } from '../test/fakes/openai-speech.ts';
-import { childProcesses, processCpuTicks, processMemory, processStartTicks, spawnServer } from '../test/helpers/processes.ts';
+import { childProcesses, processCpuTicks, processMemory, processStartTicks } from '../test/helpers/processes.ts';
 import { hasLivekitServer, startLiveKitServer } from '../test/voice/livekit-server.ts';
 import { inNamespace, namespaceProblem, NODE_IP } from '../test/voice/namespace.ts';
 import { pageAudioScript } from '../test/voice/page-audio.ts';
 import { MIC_SAMPLE_RATE, speechToolsProblem, synthesizeSpeech } from '../test/voice/speech.ts';
 import { DEEPGRAM_KEY, joinRoom, LLM_KEY, saveKeys, SPEECH_KEY, startFromForm, voiceKeys } from '../test/voice/voice-run.ts';
+import { startBenchServer } from './server.ts';
 import { percentile } from './stats.ts';
 import { ttsFirstAudio } from './tts-first-audio.ts';
 
@@ -206,33 +205,13 @@ async function main(): Promise<void> {
   if (!existsSync(SERVER_BUILD)) throw new Error('there is no production build: run "npm run build" first');
   let speaking = '';
   let questions = 0;
-  const [livekit, llm, deepgram, speech, google] = await Promise.all([
+  const [livekit, llm, deepgram, speech] = await Promise.all([
     startLiveKitServer(NODE_IP),
     startFakeOpenAI({ apiKey: LLM_KEY, defaultReply: () => `Question ${++questions}: what did you learn from that?` }),
     startFakeDeepgram({ apiKey: DEEPGRAM_KEY, transcripts: () => speaking }),
     startFakeOpenAISpeech({ apiKey: SPEECH_KEY }),
-    startFakeGoogle({ sub: 'voice-0', email: 'voice0@example.test', name: 'Voice Zero' }),
   ]);
-  const dataDir = await mkdtemp(join(tmpdir(), 'mockflow-bench-voice-'));
-  const databaseUrl = process.env.BENCH_DATABASE_URL;
-  const server = await spawnServer(
-    {
-      DATA_DIR: dataDir,
-      NODE_ENV: 'development',
-      MALLOC_ARENA_MAX: '2',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-      ...(process.env.AGENT_LOG_LEVEL ? { AGENT_LOG_LEVEL: process.env.AGENT_LOG_LEVEL } : {}),
-      GOOGLE_CLIENT_ID: 'bench-client',
-      GOOGLE_CLIENT_SECRET: 'bench-secret',
-      GOOGLE_AUTHORIZATION_URL: google.authorizationUrl,
-      GOOGLE_TOKEN_URL: google.tokenUrl,
-      GOOGLE_USERINFO_URL: google.userInfoUrl,
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-    },
-    60_000,
-    true,
-    NODE_FLAGS,
-  );
+  const server = await startBenchServer({ compiled: true, nodeArgs: NODE_FLAGS, env: { MALLOC_ARENA_MAX: '2' }, passEnv: ['LOG_LEVEL', 'AGENT_LOG_LEVEL'] });
   const serverPid = server.child.pid!;
   const browser = await launchBrowser(['--autoplay-policy=no-user-gesture-required']);
   const browserLog: string[] = [];
@@ -283,7 +262,7 @@ async function main(): Promise<void> {
   try {
     const pages: Page[] = [];
     for (let i = 0; i < 3; i++) {
-      google.user = { sub: `voice-${i}`, email: `voice${i}@example.test`, name: `Voice ${i}` };
+      server.nextUser(i);
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       await context.grantPermissions(['microphone'], { origin: server.url });
       await context.addInitScript(pageAudioScript(MIC_SAMPLE_RATE));
@@ -371,7 +350,7 @@ async function main(): Promise<void> {
         childPssMb: childMemory.map((m) => m.pssMb),
         childAnonMb: childMemory.map((m) => m.anonMb),
         ttsFirstAudioMsP50: tts.ttsFirstAudioMsP50,
-        database: databaseUrl ? 'postgres' : 'pglite',
+        database: server.database,
       }),
     );
   } catch (error) {
@@ -380,10 +359,8 @@ async function main(): Promise<void> {
   } finally {
     if (process.env.BENCH_SERVER_LOG) await writeFile(process.env.BENCH_SERVER_LOG, server.output());
     await browser.close().catch(() => undefined);
-    server.child.kill('SIGTERM');
-    await server.exited;
-    await Promise.all([livekit.close(), llm.close(), deepgram.close(), speech.close(), google.close()]);
-    await rm(dataDir, { recursive: true, force: true });
+    await server.close();
+    await Promise.all([livekit.close(), llm.close(), deepgram.close(), speech.close()]);
   }
 }
 
