@@ -6,23 +6,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { inputOf } from '../../server/http/validate.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import type { Client } from '../helpers/client.ts';
+import { signInLocally, type Agent } from '../helpers/session.ts';
 
 let app: TestApp;
-let client: Client;
+let agent: Agent;
+let token: string;
 
 beforeAll(async () => {
   app = await startTestApp();
-  client = app.client();
-  await client.signInLocally();
+  ({ agent, token } = await signInLocally(app));
 });
 afterAll(() => app.close());
 
 describe('validate(Schema) in a route chain', () => {
   it('refuses a body that does not fit, naming each field as the schema words it', async () => {
-    const reply = await client.api('POST', '/api/interviews', { candidate_name: ' ', job_role: 'Engineer', experience_level: 'wizard', mode: 'text', shoe_size: 42 });
+    const reply = await agent.post('/api/interviews').set('x-csrf-token', token).send({ candidate_name: ' ', job_role: 'Engineer', experience_level: 'wizard', mode: 'text', shoe_size: 42 });
     expect(reply.status).toBe(400);
-    expect(reply.json()).toEqual({
+    expect(reply.body).toEqual({
       error: 'validation',
       message: 'Some fields need attention.',
       fields: {
@@ -34,18 +34,17 @@ describe('validate(Schema) in a route chain', () => {
   });
 
   it('parses the query string when told to, with its defaults', async () => {
-    const get = (path: string) => client.request('GET', path, { headers: { accept: 'application/json' } });
-    const refused = await get('/api/interviews?page=0');
+    const refused = await agent.get('/api/interviews?page=0');
     expect(refused.status).toBe(400);
-    expect(refused.json()).toMatchObject({ error: 'validation', fields: { page: expect.any(String) } });
-    const listed = await get('/api/interviews?page=2');
-    expect(listed.json()).toMatchObject({ interviews: [], page: 2, perPage: 20 });
+    expect(refused.body).toMatchObject({ error: 'validation', fields: { page: expect.any(String) } });
+    const listed = await agent.get('/api/interviews?page=2');
+    expect(listed.body).toMatchObject({ interviews: [], page: 2, perPage: 20 });
   });
 
   it('says its own message above the fields when the route gives one', async () => {
-    const reply = await client.api('DELETE', '/api/account', { confirm: 'yes' });
+    const reply = await agent.delete('/api/account').set('x-csrf-token', token).send({ confirm: 'yes' });
     expect(reply.status).toBe(400);
-    expect(reply.json()).toEqual({
+    expect(reply.body).toEqual({
       error: 'validation',
       message: 'Account not deleted: the confirmation did not match.',
       fields: { confirm: 'Type "delete my account" to confirm.' },

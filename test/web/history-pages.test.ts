@@ -1,22 +1,22 @@
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { T0 } from '../feedback/fixture.ts';
-import type { Client } from '../helpers/client.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { signInLocally, type Agent } from '../helpers/session.ts';
 import { latencyText } from '../../shared/format.ts';
-import { localUserId, otherUserId, seedInterview, shiftedItems, TEXT_METRICS, VOICE_METRICS, XSS_NAME } from './seed.ts';
+import { otherUserId, seedInterview, shiftedItems, TEXT_METRICS, VOICE_METRICS, XSS_NAME } from './seed.ts';
 
 const DAY = 86_400_000;
 const ESCAPED_XSS = '&lt;img src=x onerror=alert(1)&gt;';
 
 let app: TestApp;
-let client: Client;
+let agent: Agent;
+let token: string;
 let userId: string;
 
 beforeAll(async () => {
   app = await startTestApp();
-  client = app.client();
-  await client.signInLocally();
-  userId = await localUserId(app.db);
+  ({ agent, token, userId } = await signInLocally(app));
 });
 afterAll(() => app?.close());
 
@@ -27,7 +27,7 @@ async function clear() {
 describe('the dashboard', () => {
   it('starts empty: a call to start, keys not set, no chart', async () => {
     await clear();
-    const page = await client.get('/dashboard');
+    const page = await agent.get('/dashboard');
     expect(page.status).toBe(200);
     expect(page.text).toContain('href="/interviews/new"');
     expect(page.text).toContain('href="/settings/keys"');
@@ -37,9 +37,9 @@ describe('the dashboard', () => {
   });
 
   it('shows which keys are set, never their values', async () => {
-    const saved = await client.api('PUT', '/api/keys', { openai_key: 'sk-dashboard-secret-wxyz', llm_model: 'gpt-4o' });
+    const saved = await agent.put('/api/keys').set('x-csrf-token', token).send({ openai_key: 'sk-dashboard-secret-wxyz', llm_model: 'gpt-4o' });
     expect(saved.status, saved.text).toBe(200);
-    const page = await client.get('/dashboard');
+    const page = await agent.get('/dashboard');
     expect(page.text).toMatch(/<li data-state="set">\s*<span class="key-name">Language model/);
     expect(page.text).toContain('OpenAI · gpt-4o');
     expect(page.text).toMatch(/Text interviews: <strong>ready/);
@@ -47,20 +47,20 @@ describe('the dashboard', () => {
     expect(page.text).not.toContain('sk-dashboard-secret');
     // Not even the last four characters (non-hex, so no random token on the page can hold them).
     expect(page.text).not.toContain('wxyz');
-    await client.api('DELETE', '/api/keys');
+    await agent.delete('/api/keys').set('x-csrf-token', token);
   });
 
   it('lists recent interviews with their scores, and draws the score chart from two scored ones', async () => {
     await clear();
     await seedInterview(app.db, userId, { jobRole: 'Data Analyst', startedAt: T0, feedback: 2 });
-    let page = await client.get('/dashboard');
+    let page = await agent.get('/dashboard');
     expect(page.text).toContain('Data Analyst');
     expect(page.text).toMatch(/score-badge score-2/);
     expect(page.text).not.toContain('class="score-chart"');
 
     await seedInterview(app.db, userId, { jobRole: 'Platform Engineer', startedAt: T0 + DAY, feedback: 4 });
     await seedInterview(app.db, userId, { jobRole: 'No Feedback Role', startedAt: T0 + 2 * DAY });
-    page = await client.get('/dashboard');
+    page = await agent.get('/dashboard');
     expect(page.text).toContain('class="score-chart"');
     expect(page.text).toContain('oldest first, out of 5: Data Analyst 2; Platform Engineer 4.');
     expect(page.text.match(/<circle class="chart-point"/g)).toHaveLength(2);
@@ -76,7 +76,7 @@ describe('the dashboard', () => {
   it('points to the room of a live interview', async () => {
     await clear();
     const id = await seedInterview(app.db, userId, { status: 'live' });
-    const page = await client.get('/dashboard');
+    const page = await agent.get('/dashboard');
     expect(page.text).toContain(`href="/interviews/${id}/room"`);
   });
 });
@@ -85,7 +85,7 @@ describe('the history page', () => {
   it('lists interviews newest first, 20 a page, with links between pages', async () => {
     await clear();
     for (let i = 0; i < 23; i++) await seedInterview(app.db, userId, { jobRole: `Role ${String(i).padStart(2, '0')}`, startedAt: T0 + i * DAY });
-    const first = await client.get('/interviews');
+    const first = await agent.get('/interviews');
     expect(first.status).toBe(200);
     const roles = [...first.text.matchAll(/>Role (\d\d)</g)].map((m) => m[1]);
     expect(roles).toHaveLength(20);
@@ -93,28 +93,28 @@ describe('the history page', () => {
     expect(roles[19]).toBe('03');
     expect(first.text).toContain('23 interviews, newest first');
     expect(first.text).toContain('href="/interviews?page=2"');
-    const second = await client.get('/interviews?page=2');
+    const second = await agent.get('/interviews?page=2');
     expect([...second.text.matchAll(/>Role (\d\d)</g)].map((m) => m[1])).toEqual(['02', '01', '00']);
     expect(second.text).toContain('Page 2 of 2');
     // A page past the end goes back to the first.
-    expect((await client.get('/interviews?page=9')).location).toBe('/interviews');
+    expect((await agent.get('/interviews?page=9')).get('location')).toBe('/interviews');
   });
 
   it('filters with ?q=', async () => {
     await clear();
     await seedInterview(app.db, userId, { jobRole: 'Backend Engineer' });
     await seedInterview(app.db, userId, { jobRole: 'Product Designer' });
-    const page = await client.get('/interviews?q=design');
+    const page = await agent.get('/interviews?q=design');
     expect(page.text).toContain('Product Designer');
     expect(page.text).not.toContain('Backend Engineer');
     expect(page.text).toContain('1 interview match “design”');
-    const none = await client.get('/interviews?q=astronaut');
+    const none = await agent.get('/interviews?q=astronaut');
     expect(none.text).toContain('No interviews match “astronaut”');
   });
 
   it('has an empty state pointing to starting one', async () => {
     await clear();
-    const page = await client.get('/interviews');
+    const page = await agent.get('/interviews');
     expect(page.text).toContain('You have no interviews yet');
     expect(page.text).toContain('href="/interviews/new"');
   });
@@ -123,18 +123,18 @@ describe('the history page', () => {
     await clear();
     await seedInterview(app.db, userId, { jobRole: 'Backend Engineer' });
     await seedInterview(app.db, userId, { jobRole: 'Product Designer', feedback: 4 });
-    const page = await client.get('/interviews?q=design');
-    const results = await client.get('/interviews/results?q=design');
+    const page = await agent.get('/interviews?q=design');
+    const results = await agent.get('/interviews/results?q=design');
     expect(results.status).toBe(200);
-    expect(results.headers.get('cache-control')).toBe('no-store');
+    expect(results.get('cache-control')).toBe('no-store');
     expect(results.text).not.toContain('<html');
     const cards = (html: string) => html.slice(html.indexOf('<ul class="interview-list"'), html.indexOf('</ul>', html.indexOf('<ul class="interview-list"')));
     expect(cards(results.text)).toBe(cards(page.text));
     expect(results.text).toContain('1 interview match “design”');
     expect(results.text).toContain('data-href="/interviews?q=design"');
     // Past the last page (its last interview deleted): the first page.
-    expect((await client.get('/interviews/results?q=design&page=3')).location).toBe('/interviews/results?q=design');
-    expect((await app.client().get('/interviews/results')).status).toBe(303);
+    expect((await agent.get('/interviews/results?q=design&page=3')).get('location')).toBe('/interviews/results?q=design');
+    await request(app.server).get('/interviews/results').expect(303);
   });
 });
 
@@ -142,7 +142,7 @@ describe('the interview page', () => {
   it('shows the facts, the transcript by stage with times into the interview, and export links', async () => {
     await clear();
     const id = await seedInterview(app.db, userId, { jobRole: 'Frontend Engineer' });
-    const page = await client.get(`/interviews/${id}`);
+    const page = await agent.get(`/interviews/${id}`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('<h1>Frontend Engineer interview');
     const stages = [...page.text.matchAll(/<h3 id="stage-\d">([^<]+)<\/h3>/g)].map((m) => m[1]);
@@ -157,9 +157,9 @@ describe('the interview page', () => {
   it('exports the whole interview (facts in the page\'s words, transcript, feedback, analytics) in the reader\'s time zone', async () => {
     await clear();
     const id = await seedInterview(app.db, userId, { feedback: 3, durationMs: 52_000 });
-    const md = await client.get(`/api/interviews/${id}/export?format=md&tz=America/New_York`);
+    const md = await agent.get(`/api/interviews/${id}/export?format=md&tz=America/New_York`);
     expect(md.status, md.text).toBe(200);
-    expect(md.headers.get('cache-control')).toBe('no-store');
+    expect(md.get('cache-control')).toBe('no-store');
     const startedAt = new Date(T0);
     const local = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'America/New_York' }).format(startedAt);
     expect(md.text).toContain(`- Date: ${local} America/New_York`);
@@ -173,10 +173,10 @@ describe('the interview page', () => {
     expect(md.text).toContain('Day 7: Focus 7');
     expect(md.text).toContain('### Speaking analytics');
     // A time zone the server does not know is UTC, said as such.
-    const utc = await client.get(`/api/interviews/${id}/export?format=md&tz=Mars/Olympus`);
+    const utc = await agent.get(`/api/interviews/${id}/export?format=md&tz=Mars/Olympus`);
     expect(utc.text).toMatch(/- Date: .* UTC\n/);
 
-    const json = (await client.get(`/api/interviews/${id}/export?format=json&tz=Asia/Tokyo`)).json();
+    const json = (await agent.get(`/api/interviews/${id}/export?format=json&tz=Asia/Tokyo`)).body;
     expect(json).toMatchObject({ id, timeZone: 'Asia/Tokyo', facts: { level: 'Mid-level', duration: '52 s' } });
     expect(json.facts.dateText).toMatch(/ Asia\/Tokyo$/);
     // The feedback as GET /api/interviews/:id/feedback gives it.
@@ -185,7 +185,7 @@ describe('the interview page', () => {
 
     // Without feedback the export says so, and still carries the analytics.
     const bare = await seedInterview(app.db, userId, {});
-    const bareMd = (await client.get(`/api/interviews/${bare}/export?format=md`)).text;
+    const bareMd = (await agent.get(`/api/interviews/${bare}/export?format=md`)).text;
     expect(bareMd).toContain('No feedback yet: generate it on the interview page.');
     expect(bareMd).toContain('### Speaking analytics');
   });
@@ -193,7 +193,7 @@ describe('the interview page', () => {
   it('renders stored feedback: ring, competencies with bars, best and weakest, analytics and the plan', async () => {
     await clear();
     const id = await seedInterview(app.db, userId, { feedback: 3 });
-    const page = await client.get(`/interviews/${id}`);
+    const page = await agent.get(`/interviews/${id}`);
     expect(page.text).toContain('aria-label="Overall score 3 out of 5"');
     expect(page.text.match(/<li class="competency">/g)).toHaveLength(3);
     expect(page.text).toMatch(/Best<\/span> Impact \(4\/5\)/);
@@ -206,7 +206,7 @@ describe('the interview page', () => {
     expect(page.text).toContain(`href="/api/interviews/${id}/feedback/export"`);
     expect(page.text).toContain('Regenerate');
     // The panel alone, as the page's script swaps it in.
-    const panel = await client.get(`/interviews/${id}/feedback-panel`);
+    const panel = await agent.get(`/interviews/${id}/feedback-panel`);
     expect(panel.status).toBe(200);
     expect(panel.text).not.toContain('<html');
     expect(panel.text).toContain('aria-label="Overall score 3 out of 5"');
@@ -221,7 +221,7 @@ describe('the interview page', () => {
     const id = await seedInterview(app.db, userId, { feedback: 3 });
     await markFeedback(id, 'failed', SLOW);
     for (const path of [`/interviews/${id}`, `/interviews/${id}/feedback-panel`]) {
-      const html = (await client.get(path)).text;
+      const html = (await agent.get(path)).text;
       expect(html, path).toContain(
         'The last attempt to regenerate failed: api.example.com did not finish within 55 s; nothing was saved. Try again, or choose a faster model in Settings → Keys. Your previous feedback is shown.',
       );
@@ -232,14 +232,14 @@ describe('the interview page', () => {
       expect(html).not.toContain('Regenerate');
       expect(html).not.toContain('feedback-promo');
     }
-    expect((await client.get(`/interviews/${id}`)).text).toContain('data-status="failed"');
+    expect((await agent.get(`/interviews/${id}`)).text).toContain('data-status="failed"');
   });
 
   it('keeps the previous report while a regeneration runs, with progress shown', async () => {
     await clear();
     const id = await seedInterview(app.db, userId, { feedback: 3 });
     await markFeedback(id, 'generating');
-    const html = (await client.get(`/interviews/${id}`)).text;
+    const html = (await agent.get(`/interviews/${id}`)).text;
     expect(html).toContain('data-status="generating"');
     expect(html).toMatch(/<p id="feedback-progress"[^>]*data-state="busy">Regenerating your feedback\. The current report stays here until the new one is ready…<\/p>/);
     expect(html).toContain('aria-label="Overall score 3 out of 5"');
@@ -252,7 +252,7 @@ describe('the interview page', () => {
     await clear();
     const id = await seedInterview(app.db, userId);
     await markFeedback(id, 'failed', SLOW);
-    const html = (await client.get(`/interviews/${id}`)).text;
+    const html = (await agent.get(`/interviews/${id}`)).text;
     expect(html).toContain('The last attempt failed: api.example.com did not finish within 55 s; nothing was saved. Try again, or choose a faster model in Settings → Keys.</p>');
     expect(html).toMatch(/data-action="generate">Try again<\/button>/);
     expect(html).toContain('class="feedback-promo"');
@@ -263,7 +263,7 @@ describe('the interview page', () => {
   it('links a live interview to its room instead of offering feedback', async () => {
     await clear();
     const id = await seedInterview(app.db, userId, { status: 'live' });
-    const page = await client.get(`/interviews/${id}`);
+    const page = await agent.get(`/interviews/${id}`);
     expect(page.text).toContain(`href="/interviews/${id}/room"`);
     expect(page.text).not.toContain('data-action="generate"');
   });
@@ -271,7 +271,7 @@ describe('the interview page', () => {
   it('is a 404 page for another user’s interview, a malformed id, and an unknown one', async () => {
     const theirs = await seedInterview(app.db, await otherUserId(app.db), { jobRole: 'Secret Role' });
     for (const path of [`/interviews/${theirs}`, `/interviews/${theirs}/feedback-panel`, '/interviews/00000000-0000-4000-8000-000000000000', '/interviews/not-an-id']) {
-      const page = await client.get(path);
+      const page = await agent.get(path);
       expect(page.status, path).toBe(404);
       expect(page.text).toContain('Page not found');
       expect(page.text).not.toContain('Secret Role');
@@ -279,10 +279,7 @@ describe('the interview page', () => {
   });
 
   it('sends a signed-out browser to sign in', async () => {
-    const stranger = app.client();
-    const reply = await stranger.get('/interviews');
-    expect(reply.status).toBe(303);
-    expect(reply.location).toBe('/');
+    await request(app.server).get('/interviews').expect(303).expect('location', '/');
   });
 });
 
@@ -293,7 +290,7 @@ describe('user-supplied text', () => {
     const id = await seedInterview(app.db, userId, { candidateName: XSS_NAME, jobRole: `${XSS_NAME} Engineer`, items, feedback: 4 });
     await seedInterview(app.db, userId, { candidateName: XSS_NAME, feedback: 3, startedAt: T0 - DAY });
     for (const path of ['/dashboard', '/interviews', `/interviews/${id}`, `/interviews?q=${encodeURIComponent('<img')}`]) {
-      const page = await client.get(path);
+      const page = await agent.get(path);
       expect(page.status, path).toBe(200);
       expect(page.text, path).not.toContain('<img src=x');
       expect(page.text, path).not.toContain('<script>alert');
@@ -304,7 +301,7 @@ describe('user-supplied text', () => {
 
 /** The section's table as text: header cells, body rows and the median row, tags and spaces squeezed out. */
 async function timesTable(id: string) {
-  const html = (await client.get(`/interviews/${id}`)).text;
+  const html = (await agent.get(`/interviews/${id}`)).text;
   const section = /<section class="card response-times"[\s\S]*?<\/section>/.exec(html)?.[0];
   if (!section) return null;
   const cells = (row: string) =>
@@ -351,20 +348,20 @@ describe('the interview page: response times', () => {
   it('has no section for an interview without figures', async () => {
     const id = await seedInterview(app.db, userId);
     expect(await timesTable(id)).toBeNull();
-    expect((await client.get(`/interviews/${id}`)).text).not.toContain('Response times');
+    expect((await agent.get(`/interviews/${id}`)).text).not.toContain('Response times');
   });
 
   it('puts the same per-turn figures and medians in the API’s interview', async () => {
     const id = await seedInterview(app.db, userId, { mode: 'voice', metrics: VOICE_METRICS });
-    const reply = await client.request('GET', `/api/interviews/${id}`, { headers: { accept: 'application/json' } });
+    const reply = await agent.get(`/api/interviews/${id}`);
     expect(reply.status).toBe(200);
-    const { responseTimes } = reply.json();
+    const { responseTimes } = reply.body;
     expect(responseTimes.medians).toEqual({ endOfUtteranceDelayMs: 600, llmTtftMs: 460, ttsTtfbMs: 220 });
     expect(responseTimes.turns).toHaveLength(4);
     expect(responseTimes.turns[1]).toEqual({ stage: 'self_intro', at: VOICE_METRICS[1]!.at, endOfUtteranceDelayMs: 600, llmTtftMs: 1250, ttsTtfbMs: null });
 
     const text = await seedInterview(app.db, userId, { mode: 'text', metrics: TEXT_METRICS });
-    const textTimes = (await client.request('GET', `/api/interviews/${text}`, { headers: { accept: 'application/json' } })).json().responseTimes;
+    const textTimes = (await agent.get(`/api/interviews/${text}`)).body.responseTimes;
     expect(textTimes.medians).toEqual({ endOfUtteranceDelayMs: null, llmTtftMs: 40, ttsTtfbMs: null });
     expect(textTimes.turns.every((t: { ttsTtfbMs: unknown }) => t.ttsTtfbMs === null)).toBe(true);
   });

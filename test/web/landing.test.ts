@@ -1,4 +1,5 @@
 // The signed-out landing page says what MockFlow is and where a user's own keys go.
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -10,8 +11,7 @@ afterAll(() => app?.close());
 
 describe('the landing page', () => {
   it('says you bring your own keys and where they go', async () => {
-    const reply = await app.client().get('/');
-    expect(reply.status).toBe(200);
+    const reply = await request(app.server).get('/').expect(200);
     const text = reply.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
     expect(text).toContain('You bring your own keys. Here is where they go.');
     expect(text).toContain('stored on this server, encrypted at rest');

@@ -6,19 +6,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../server/db/migrate.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { validFeedback } from '../feedback/fixture.ts';
+import { generatedFeedback } from '../feedback/helpers.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import type { Client } from '../helpers/client.ts';
+import { signInLocally, type Agent } from '../helpers/session.ts';
 import { databaseKinds, type TestDatabase } from '../helpers/databases.ts';
 import { insertOriginalRows, makeGuideDatabase, type OriginalRows } from '../db/mockflow-ai.ts';
 import { seedInterview } from './seed.ts';
 
 const KEY = 'sk-switch-over-test-0000';
-const json = { accept: 'application/json' };
 
 describe.each(databaseKinds)('rows of the Python original on $name', (kind) => {
   let database: TestDatabase;
   let app: TestApp;
-  let client: Client;
+  let agent: Agent;
+  let token: string;
   let llm: FakeOpenAI;
   let rows: OriginalRows;
   let stored: string;
@@ -36,8 +37,7 @@ describe.each(databaseKinds)('rows of the Python original on $name', (kind) => {
     // Signing in maps to the same user, as Supabase Auth does for the same Google account.
     await db.query(`insert into mockflow.identities (provider, subject, user_id) values ('local', 'local', $1)`, [userId]);
     app = await startTestApp({ db });
-    client = app.client();
-    await client.signInLocally();
+    ({ agent, token } = await signInLocally(app));
   });
   afterAll(async () => {
     await app?.close();
@@ -46,7 +46,7 @@ describe.each(databaseKinds)('rows of the Python original on $name', (kind) => {
   });
 
   it('shows the transcript with each answer as one turn, grouped by stage, and the original facts', async () => {
-    const page = await client.get(`/interviews/${rows.fragments}`);
+    const page = await agent.get(`/interviews/${rows.fragments}`);
     expect(page.status, page.text).toBe(200);
     expect(page.text).toContain('Hello. I&#39;m. ready to start');
     expect(page.text).toContain('so basically I um worked on payments at a fintech for three years');
@@ -63,7 +63,7 @@ describe.each(databaseKinds)('rows of the Python original on $name', (kind) => {
   });
 
   it('shows the original feedback: scores in the ring and bars, its Markdown rendered with nothing of it run', async () => {
-    const page = await client.get(`/interviews/${rows.fragments}`);
+    const page = await agent.get(`/interviews/${rows.fragments}`);
     expect(page.text).toContain('aria-label="Overall score 3.2 out of 5"');
     expect(page.text).toContain('Solid answers that need more structure.');
     expect(page.text).toContain('<span class="competency-score">4/5</span>');
@@ -78,7 +78,7 @@ describe.each(databaseKinds)('rows of the Python original on $name', (kind) => {
   });
 
   it('shows feedback without scores, an empty conversation and a NULL one, all 200', async () => {
-    const empty = await client.get(`/interviews/${rows.empty}`);
+    const empty = await agent.get(`/interviews/${rows.empty}`);
     expect(empty.status, empty.text).toBe(200);
     expect(empty.text).toContain('Nothing was said in this interview.');
     expect(empty.text).toContain('<h4>Overall</h4>');
@@ -87,7 +87,7 @@ describe.each(databaseKinds)('rows of the Python original on $name', (kind) => {
     expect(empty.text).toContain('Ended by you');
     expect(empty.text).toContain('<h1>Interview interview');
 
-    const missing = await client.get(`/interviews/${rows.missing}`);
+    const missing = await agent.get(`/interviews/${rows.missing}`);
     expect(missing.status, missing.text).toBe(200);
     expect(missing.text).toContain('Nothing was said in this interview.');
     expect(missing.text).toContain('Generate feedback');
@@ -95,37 +95,37 @@ describe.each(databaseKinds)('rows of the Python original on $name', (kind) => {
   });
 
   it('shows what it can of a row it cannot wholly read, and says what it could not', async () => {
-    const page = await client.get(`/interviews/${rows.unreadable}`);
+    const page = await agent.get(`/interviews/${rows.unreadable}`);
     expect(page.status, page.text).toBe(200);
     expect(page.text).toContain('Only this survived.');
     expect(page.text).toContain('2 transcript lines could not be read and are not shown.');
     expect(page.text).toContain('The feedback saved for this interview could not be read.');
-    const api = await client.request('GET', `/api/interviews/${rows.unreadable}`, { headers: json });
+    const api = await agent.get(`/api/interviews/${rows.unreadable}`);
     expect(api.status).toBe(200);
-    expect(api.json().problems).toEqual(['2 transcript lines could not be read and are not shown.']);
-    const feedback = await client.request('GET', `/api/interviews/${rows.unreadable}/feedback`, { headers: json });
-    expect(feedback.json()).toMatchObject({ status: 'none', unreadable: expect.stringContaining('could not be read') });
-    const download = await client.get(`/api/interviews/${rows.unreadable}/feedback/export`);
+    expect(api.body.problems).toEqual(['2 transcript lines could not be read and are not shown.']);
+    const feedback = await agent.get(`/api/interviews/${rows.unreadable}/feedback`);
+    expect(feedback.body).toMatchObject({ status: 'none', unreadable: expect.stringContaining('could not be read') });
+    const download = await agent.get(`/api/interviews/${rows.unreadable}/feedback/export`);
     expect(download.status).toBe(404);
   });
 
   it('exports every row as Markdown and JSON, and the original feedback as Markdown', async () => {
-    const md = await client.get(`/api/interviews/${rows.fragments}/export?format=md`);
+    const md = await agent.get(`/api/interviews/${rows.fragments}/export?format=md`);
     expect(md.status, md.text).toBe(200);
     expect(md.text).toContain("**[00:04] Sam Lee:** Hello. I'm. ready to start");
     expect(md.text).toContain('- Ending: Finished by the interviewer');
     // The original's feedback comes with it, a heading level down.
     expect(md.text).toContain('### Overall: 3.2/5');
     expect(md.text).toContain('## Past experience');
-    const data = await client.get(`/api/interviews/${rows.fragments}/export?format=json`);
+    const data = await agent.get(`/api/interviews/${rows.fragments}/export?format=json`);
     expect(data.status).toBe(200);
-    expect(data.json().items.map((i: { role: string }) => i.role)).toEqual(['assistant', 'user', 'assistant', 'user', 'assistant', 'user', 'assistant']);
+    expect(data.body.items.map((i: { role: string }) => i.role)).toEqual(['assistant', 'user', 'assistant', 'user', 'assistant', 'user', 'assistant']);
     for (const id of [rows.empty, rows.missing, rows.unreadable]) {
-      const other = await client.get(`/api/interviews/${id}/export?format=md`);
+      const other = await agent.get(`/api/interviews/${id}/export?format=md`);
       expect(other.status, other.text).toBe(200);
       expect(other.text).toContain('- Candidate: Sam Lee');
     }
-    const feedback = await client.get(`/api/interviews/${rows.fragments}/feedback/export`);
+    const feedback = await agent.get(`/api/interviews/${rows.fragments}/feedback/export`);
     expect(feedback.status, feedback.text).toBe(200);
     expect(feedback.text).toContain('## Overall: 3.2/5');
     expect(feedback.text).toContain('- **Technical Skills:** 4/5 — Knew the ledger inside out');
@@ -134,14 +134,14 @@ describe.each(databaseKinds)('rows of the Python original on $name', (kind) => {
 
   it('lists every row in the history and the API, and draws the original score in the dashboard chart', async () => {
     await seedInterview(app.db, userId, { jobRole: 'Platform Engineer', startedAt: Date.parse('2026-11-30T10:00:00Z'), feedback: 4 });
-    const history = await client.get('/interviews');
+    const history = await agent.get('/interviews');
     expect(history.status, history.text).toBe(200);
     for (const role of ['Backend Engineer', 'Data Analyst', 'Designer', 'Platform Engineer']) expect(history.text).toContain(role);
     expect(history.text).toMatch(/score-badge score-3"><span class="visually-hidden">Overall score <\/span>3.2/);
-    const dashboard = await client.get('/dashboard');
+    const dashboard = await agent.get('/dashboard');
     expect(dashboard.status).toBe(200);
     expect(dashboard.text).toMatch(/oldest first, out of 5: [^<]+ 3\.2; Platform Engineer 4\./);
-    const list = (await client.request('GET', '/api/interviews', { headers: json })).json();
+    const list = (await agent.get('/api/interviews')).body;
     const byId = new Map(list.interviews.map((i: { id: string }) => [i.id, i]));
     expect(byId.get(rows.fragments)).toMatchObject({ score: 3.2, endedBy: 'completed', durationSeconds: 62, messages: 11 });
     expect(byId.get(rows.empty)).toMatchObject({ score: null, jobRole: null, finalStage: null, endedBy: 'candidate', durationSeconds: null });
@@ -149,22 +149,17 @@ describe.each(databaseKinds)('rows of the Python original on $name', (kind) => {
   });
 
   it('regenerates the original feedback in our shape from the joined transcript', async () => {
-    await client.api('PUT', '/api/keys', { openai_key: KEY, llm_base_url: llm.url, llm_model: 'fake-model' });
+    await agent.put('/api/keys').set('x-csrf-token', token).send({ openai_key: KEY, llm_base_url: llm.url, llm_model: 'fake-model' });
     const before = llm.requests.length;
-    const started = await client.api('POST', `/api/interviews/${rows.fragments}/feedback`);
+    const started = await agent.post(`/api/interviews/${rows.fragments}/feedback`).set('x-csrf-token', token);
     expect(started.status, started.text).toBe(202);
-    let body: any;
-    await expect
-      .poll(async () => {
-        body = (await client.request('GET', `/api/interviews/${rows.fragments}/feedback`, { headers: json })).json();
-        return body.status;
-      }, { timeout: 20_000 })
-      .toBe('ready');
+    const body = await generatedFeedback(agent, rows.fragments);
+    expect(body.status).toBe('ready');
     expect(body.feedback).toMatchObject({ version: 1, model: 'fake-model' });
     expect(body.feedback.analytics.answers.count).toBe(3);
     const prompt = JSON.stringify(llm.requests.slice(before).find((r) => r.path.endsWith('/chat/completions'))!.body);
     expect(prompt).toContain("Hello. I'm. ready to start");
-    const page = await client.get(`/interviews/${rows.fragments}`);
+    const page = await agent.get(`/interviews/${rows.fragments}`);
     expect(page.text).toContain(`aria-label="Overall score ${validFeedback().overall.score} out of 5"`);
   });
 
@@ -179,14 +174,14 @@ describe.each(databaseKinds)('rows of the Python original on $name', (kind) => {
   });
 
   it('treats an original interview as an ended voice interview: no room to rejoin, and its owner can delete it', async () => {
-    const room = await client.get(`/interviews/${rows.fragments}/room`);
+    const room = await agent.get(`/interviews/${rows.fragments}/room`);
     expect(room.status).toBe(303);
-    expect(room.location).toBe(`/interviews/${rows.fragments}`);
-    const pass = await client.api('POST', `/api/interviews/${rows.fragments}/room-pass`);
+    expect(room.get('location')).toBe(`/interviews/${rows.fragments}`);
+    const pass = await agent.post(`/api/interviews/${rows.fragments}/room-pass`).set('x-csrf-token', token);
     expect(pass.status).toBe(409);
-    const deleted = await client.api('DELETE', `/api/interviews/${rows.unreadable}`);
+    const deleted = await agent.delete(`/api/interviews/${rows.unreadable}`).set('x-csrf-token', token);
     expect(deleted.status).toBe(204);
-    expect((await client.get(`/interviews/${rows.unreadable}`)).status).toBe(404);
+    await agent.get(`/interviews/${rows.unreadable}`).expect(404);
     const feedback = await app.db.query('select 1 from public.feedback where interview_id = $1', [rows.unreadable]);
     expect(feedback.rows).toHaveLength(0);
   });

@@ -1,21 +1,20 @@
 // The pages' scripts: bundled from browser/ (TypeScript) by the server itself when it runs from
 // its sources, one per page, cacheable, and no heavier than the plain scripts they replaced.
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as store from '../../server/interviews/store.ts';
 import { PAGE_ENTRIES, pageScript, type PageScript } from '../../server/web/page-scripts.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import type { Client } from '../helpers/client.ts';
-import { localUserId, seedInterview } from './seed.ts';
+import { signInLocally, type Agent } from '../helpers/session.ts';
+import { seedInterview } from './seed.ts';
 
 let app: TestApp;
-let client: Client;
+let agent: Agent;
 let userId: string;
 
 beforeAll(async () => {
   app = await startTestApp();
-  client = app.client();
-  await client.signInLocally();
-  userId = await localUserId(app.db);
+  ({ agent, userId } = await signInLocally(app));
 });
 afterAll(() => app?.close());
 
@@ -33,13 +32,13 @@ const BYTES_BEFORE = {
   voiceRoom: 641_803,
 };
 
-async function scriptBytes(path: string, as = client): Promise<{ scripts: string[]; bytes: number }> {
+async function scriptBytes(path: string, as = agent): Promise<{ scripts: string[]; bytes: number }> {
   const page = await as.get(path);
   expect(page.status, path).toBe(200);
   const scripts = [...page.text.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]!);
   let bytes = 0;
   for (const src of scripts) {
-    const reply = await client.get(src);
+    const reply = await agent.get(src);
     expect(reply.status, src).toBe(200);
     bytes += Buffer.byteLength(reply.text);
   }
@@ -48,28 +47,28 @@ async function scriptBytes(path: string, as = client): Promise<{ scripts: string
 
 describe('the pages’ scripts', () => {
   it.each(PAGES)('serves %s.js as minified JavaScript built from browser/, with its source map', async (page) => {
-    const reply = await client.get(pageScript(page));
+    const reply = await agent.get(pageScript(page));
     expect(reply.status).toBe(200);
-    expect(reply.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(reply.get('content-type')).toMatch(/^text\/javascript/);
     expect(reply.text).not.toMatch(/window\.MockFlow|MockFlow\s*=/);
     expect(reply.text.trimEnd().split('\n').length).toBeLessThanOrEqual(3);
     expect(reply.text).toContain(`//# sourceMappingURL=${page}.js.map`);
-    const map = (await client.get(`${pageScript(page)}.map`)).json<{ sources: string[] }>();
+    const map = (await agent.get(`${pageScript(page)}.map`)).body as { sources: string[] };
     expect(map.sources).toContain(`../../../${PAGE_ENTRIES[page]}`);
   });
 
   it('are cacheable like other static files and revalidate with their ETag', async () => {
-    const first = await client.get(pageScript('history'));
-    expect(first.headers.get('cache-control')).toMatch(/^public, max-age=/);
-    const etag = first.headers.get('etag');
+    const first = await agent.get(pageScript('history'));
+    expect(first.get('cache-control')).toMatch(/^public, max-age=/);
+    const etag = first.get('etag');
     expect(etag).toBeTruthy();
     // As a browser revalidates (fetch would add `no-cache` to a request with If-None-Match of its own).
-    expect((await client.get(pageScript('history'), { 'if-none-match': etag!, 'cache-control': 'max-age=0' })).status).toBe(304);
+    await agent.get(pageScript('history')).set({ 'if-none-match': etag!, 'cache-control': 'max-age=0' }).expect(304);
   });
 
   it('answers 404 for any other name, Object.prototype’s included', async () => {
     for (const name of ['api.js', 'room.js', 'nothing.js', '__proto__', 'constructor', 'toString']) {
-      expect((await client.get(`/static/js/${name}`)).status, name).toBe(404);
+      expect((await agent.get(`/static/js/${name}`)).status, name).toBe(404);
     }
   });
 
@@ -78,7 +77,7 @@ describe('the pages’ scripts', () => {
     const row = (mode: 'text' | 'voice') =>
       store.createInterview(app.db, userId, { candidateName: 'Grace', jobRole: 'SRE', experienceLevel: 'mid', mode, roomName: `room-${mode}`, hasResume: false, hasJd: false, patience: 'normal' });
     const measured: Record<keyof typeof BYTES_BEFORE, number> = {
-      landing: (await scriptBytes('/', app.client())).bytes,
+      landing: (await scriptBytes('/', request(app.server))).bytes,
       dashboard: (await scriptBytes('/dashboard')).bytes,
       history: (await scriptBytes('/interviews')).bytes,
       interview: (await scriptBytes(`/interviews/${ended}`)).bytes,

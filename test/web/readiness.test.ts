@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { signInLocally } from '../helpers/session.ts';
 
 const LLM_KEY = 'sk-readiness-key-0001';
 const DG_KEY = 'dg-readiness-key-0002';
@@ -47,9 +48,8 @@ function checkedMode(html: string): string | undefined {
 describe('readiness after "Test keys"', () => {
   it('says which provider failed its last test and when, preselects text, and forgets the verdict once that provider is saved again', async () => {
     app = await startTestApp();
-    const client = app.client();
-    await client.signInLocally();
-    const saved = await client.api('PUT', '/api/keys', {
+    const { agent, token } = await signInLocally(app);
+    const saved = await agent.put('/api/keys').set('x-csrf-token', token).send({
       openai_key: LLM_KEY,
       llm_base_url: llm.url,
       llm_model: 'fake-model',
@@ -61,44 +61,43 @@ describe('readiness after "Test keys"', () => {
       tts_provider: 'deepgram',
     });
     expect(saved.status).toBe(200);
-    expect(readiness((await client.get('/dashboard')).text)).toEqual({ text: 'ready', voice: 'ready' });
-    expect(checkedMode((await client.get('/interviews/new')).text)).toBe('voice');
+    expect(readiness((await agent.get('/dashboard')).text)).toEqual({ text: 'ready', voice: 'ready' });
+    expect(checkedMode((await agent.get('/interviews/new')).text)).toBe('voice');
 
     // A test of other, typed values says nothing about the saved ones.
-    const typed = await client.api('POST', '/api/keys/test', { livekit_url: `ws://127.0.0.1:${await closedPort()}` });
-    expect(typed.json().livekit.ok).toBe(false);
-    expect(readiness((await client.get('/dashboard')).text).voice).toBe('ready');
+    const typed = await agent.post('/api/keys/test').set('x-csrf-token', token).send({ livekit_url: `ws://127.0.0.1:${await closedPort()}` });
+    expect(typed.body.livekit.ok).toBe(false);
+    expect(readiness((await agent.get('/dashboard')).text).voice).toBe('ready');
 
-    const tested = await client.api('POST', '/api/keys/test', {});
+    const tested = await agent.post('/api/keys/test').set('x-csrf-token', token).send({});
     expect(tested.status).toBe(200);
-    expect(tested.json()).toMatchObject({ livekit: { ok: false }, llm: { ok: true }, deepgram: { ok: true } });
-    const dashboard = (await client.get('/dashboard')).text;
+    expect(tested.body).toMatchObject({ livekit: { ok: false }, llm: { ok: true }, deepgram: { ok: true } });
+    const dashboard = (await agent.get('/dashboard')).text;
     expect(readiness(dashboard)).toEqual({ text: 'ready', voice: 'did not pass the last key test' });
     const notice = /<p class="notice warn" id="failed-key-test">([\s\S]*?)<\/p>/.exec(dashboard)?.[1] ?? '';
     expect(notice).toContain('LiveKit did not work in the last key test: ');
     expect(notice).toMatch(/<time datetime="\d{4}-\d\d-\d\dT[^"]+" data-local>[^<]+ UTC<\/time>/);
 
-    const start = (await client.get('/interviews/new')).text;
+    const start = (await agent.get('/interviews/new')).text;
     expect(checkedMode(start)).toBe('text');
     // Still possible: a failed test may have been a passing problem.
     expect(start).toMatch(/<input type="radio" name="mode" value="voice" aria-describedby="voice-reason">/);
     expect(start).toContain('LiveKit did not work in the last key test');
 
     // Saving another provider's key keeps the verdict; saving LiveKit's again removes it.
-    await client.api('PUT', '/api/keys', { deepgram_key: DG_KEY });
-    expect(readiness((await client.get('/dashboard')).text).voice).toBe('did not pass the last key test');
-    await client.api('PUT', '/api/keys', { livekit_url: `ws://127.0.0.1:${await closedPort()}` });
-    expect(readiness((await client.get('/dashboard')).text)).toEqual({ text: 'ready', voice: 'ready' });
-    expect(checkedMode((await client.get('/interviews/new')).text)).toBe('voice');
+    await agent.put('/api/keys').set('x-csrf-token', token).send({ deepgram_key: DG_KEY });
+    expect(readiness((await agent.get('/dashboard')).text).voice).toBe('did not pass the last key test');
+    await agent.put('/api/keys').set('x-csrf-token', token).send({ livekit_url: `ws://127.0.0.1:${await closedPort()}` });
+    expect(readiness((await agent.get('/dashboard')).text)).toEqual({ text: 'ready', voice: 'ready' });
+    expect(checkedMode((await agent.get('/interviews/new')).text)).toBe('voice');
   }, 60_000);
 
   it('a language model that failed its test makes text doubtful too', async () => {
     app = await startTestApp();
-    const client = app.client();
-    await client.signInLocally();
-    await client.api('PUT', '/api/keys', { openai_key: 'sk-readiness-wrong-9999', llm_base_url: llm.url, llm_model: 'fake-model' });
-    expect((await client.api('POST', '/api/keys/test', {})).json().llm.ok).toBe(false);
-    const dashboard = (await client.get('/dashboard')).text;
+    const { agent, token } = await signInLocally(app);
+    await agent.put('/api/keys').set('x-csrf-token', token).send({ openai_key: 'sk-readiness-wrong-9999', llm_base_url: llm.url, llm_model: 'fake-model' });
+    expect((await agent.post('/api/keys/test').set('x-csrf-token', token).send({})).body.llm.ok).toBe(false);
+    const dashboard = (await agent.get('/dashboard')).text;
     expect(readiness(dashboard).text).toBe('did not pass the last key test');
     expect(dashboard).toContain('The language model did not work in the last key test: ');
   }, 60_000);
