@@ -64,14 +64,38 @@ export async function signInAs(app: TestApp, name: string): Promise<SignedIn> {
 export async function consentWithGoogle(agent: Agent): Promise<{ authorize: URL; callback: string }> {
   const start = await agent.get('/auth/google').expect(302);
   const authorize = new URL(start.get('location')!);
-  const consent = await fetch(authorize, { redirect: 'manual' });
-  if (consent.status !== 302) throw new Error(`Google's consent answered ${consent.status}: ${await consent.text()}`);
-  const callback = new URL(consent.headers.get('location')!);
-  return { authorize, callback: callback.pathname + callback.search };
+  return { authorize, callback: await googleConsent(authorize) };
 }
 
 /** "Sign in with Google", consent, and the app's answer to the callback. */
 export async function signInWithGoogle(agent: Agent): Promise<Response> {
   const { callback } = await consentWithGoogle(agent);
   return agent.get(callback);
+}
+
+/** What the TLS proxy in front of a production app adds to each request. */
+const BEHIND_TLS_PROXY = { 'x-forwarded-proto': 'https' };
+
+/**
+ * "Sign in with Google" on a production app behind its TLS proxy. Its cookies are Secure, which
+ * supertest's agent keeps for https only (the tests speak HTTP to the app), so they are carried
+ * by hand, and the agent returned sends the session cookie as a header of its own.
+ */
+export async function signInWithGoogleBehindProxy(app: TestApp): Promise<SignedIn> {
+  const start = await request(app.server).get('/auth/google').set(BEHIND_TLS_PROXY).expect(302);
+  const callback = await googleConsent(new URL(start.get('location')!));
+  const landing = await request(app.server).get(callback).set(BEHIND_TLS_PROXY).set('cookie', sessionCookie(start)!);
+  if (landing.get('location') !== '/dashboard') throw new Error(`Google sign-in answered ${landing.status}: ${landing.text}`);
+  const cookie = sessionCookie(landing)!;
+  const agent = request.agent(app.server).set(BEHIND_TLS_PROXY).set('cookie', cookie);
+  const me = await agent.get('/api/me').expect(200);
+  return { agent, token: await csrfToken(agent), cookie, userId: me.body.id };
+}
+
+/** Google's consent, which answers at once (the fake's): the app's callback it sends the browser to. */
+async function googleConsent(authorize: URL): Promise<string> {
+  const consent = await fetch(authorize, { redirect: 'manual' });
+  if (consent.status !== 302) throw new Error(`Google's consent answered ${consent.status}: ${await consent.text()}`);
+  const callback = new URL(consent.headers.get('location')!);
+  return callback.pathname + callback.search;
 }

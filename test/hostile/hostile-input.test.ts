@@ -9,13 +9,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import request, { type Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../server/paths.ts';
 import { startCompressionBomb, type CompressionBomb } from '../fakes/compression-bomb.ts';
-import { Client, type Reply } from '../helpers/client.ts';
 import { createThrowawayDatabase } from '../helpers/databases.ts';
 import { denseParagraphsDocx, DOCX_TYPE, sharedContentPdf } from '../helpers/documents.ts';
 import { spawnServer, type ServerProcess } from '../helpers/processes.ts';
+import { signInLocally } from '../helpers/session.ts';
 
 const MB = 1024 * 1024;
 
@@ -87,26 +88,21 @@ describe('hostile input against the production build', () => {
   });
 
   it('stays up, answers /health within 2 s throughout, never answers 5xx, and ends under 200 MB', async () => {
-    const client = new Client(server.url);
-    await client.signInLocally();
+    const { agent, token } = await signInLocally(request.agent(server.url));
     const pid = server.child.pid!;
     const startRssMb = rssMb(pid);
 
-    async function send(what: string, request: () => Promise<Reply>): Promise<Reply> {
+    async function send(what: string, ask: () => Promise<Response>): Promise<Response> {
       const started = performance.now();
-      const reply = await request();
+      const reply = await ask();
       answers.push({ what, status: reply.status, ms: Math.round(performance.now() - started), body: reply.text.slice(0, 200) });
       return reply;
     }
     const upload = (what: string, buffer: Buffer, name: string, type: string) =>
-      send(what, async () => {
-        const form = new FormData();
-        form.append('file', new Blob([new Uint8Array(buffer)], { type }), name);
-        return client.request('POST', '/api/resume', { body: form, headers: { 'x-csrf-token': await client.csrf(), accept: 'application/json' } });
-      });
+      send(what, () => agent.post('/api/resume').set('x-csrf-token', token).attach('file', buffer, { filename: name, contentType: type }));
     const keyTest = (encoding: string) =>
       send(`key test against a ${encoding} bomb`, () =>
-        client.api('POST', '/api/keys/test', { openai_key: 'sk-hostile-0000', llm_base_url: `${bomb.url}/${encoding}/v1`, tts_provider: 'deepgram' }),
+        agent.post('/api/keys/test').set('x-csrf-token', token).send({ openai_key: 'sk-hostile-0000', llm_base_url: `${bomb.url}/${encoding}/v1`, tts_provider: 'deepgram' }),
       );
 
     const health = watchHealth(server.url);
@@ -118,29 +114,29 @@ describe('hostile input against the production build', () => {
 
     for (let i = 0; i < 3; i++) {
       const reply = await upload('DOCX of 25,000 paragraphs', docx, 'cv.docx', DOCX_TYPE);
-      expect(reply.json()).toMatchObject({ error: 'too_complex' });
+      expect(reply.body).toMatchObject({ error: 'too_complex' });
     }
-    expect((await upload('PDF of 50 pages sharing 2 MB of q Q', pdf, 'cv.pdf', 'application/pdf')).json()).toMatchObject({ error: 'too_complex' });
-    expect((await upload('PDF of 50 pages sharing 5 MB of q Q', bigPdf, 'cv.pdf', 'application/pdf')).json()).toMatchObject({ error: 'too_complex' });
+    expect((await upload('PDF of 50 pages sharing 2 MB of q Q', pdf, 'cv.pdf', 'application/pdf')).body).toMatchObject({ error: 'too_complex' });
+    expect((await upload('PDF of 50 pages sharing 5 MB of q Q', bigPdf, 'cv.pdf', 'application/pdf')).body).toMatchObject({ error: 'too_complex' });
     const parallel = await Promise.all([1, 2, 3, 4].map((n) => upload(`PDF of 2 MB of q Q, ${n} of 4 at once`, pdf, 'cv.pdf', 'application/pdf')));
     for (const reply of parallel) expect(reply.status).toBe(400);
 
     for (const encoding of ['gzip', 'br', 'deflate', 'plain']) {
       const reply = await keyTest(encoding);
       expect(reply.status).toBe(200);
-      expect(reply.json().llm.message).toMatch(/sent an answer larger than 4 MB/);
+      expect(reply.body.llm.message).toMatch(/sent an answer larger than 4 MB/);
     }
 
     const nul = encodeURIComponent('\u0000');
-    await send('NUL in ?q= (API)', () => client.request('GET', `/api/interviews?q=a${nul}b`, { headers: { accept: 'application/json' } }));
-    await send('NUL in ?q= (page)', () => client.get(`/interviews?q=a${nul}b`));
+    await send('NUL in ?q= (API)', () => agent.get(`/api/interviews?q=a${nul}b`));
+    await send('NUL in ?q= (page)', () => agent.get(`/interviews?q=a${nul}b`));
     for (const field of ['candidate_name', 'job_role']) {
       await send(`NUL in ${field}`, () =>
-        client.api('POST', '/api/interviews', { candidate_name: 'Jane', job_role: 'Engineer', experience_level: 'mid', mode: 'text', [field]: 'a\u0000b' }),
+        agent.post('/api/interviews').set('x-csrf-token', token).send({ candidate_name: 'Jane', job_role: 'Engineer', experience_level: 'mid', mode: 'text', [field]: 'a\u0000b' }),
       );
     }
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
-      await send(`/static/vendor/${name}`, () => client.get(`/static/vendor/${name}`));
+      await send(`/static/vendor/${name}`, () => agent.get(`/static/vendor/${name}`));
     }
 
     const seen = await health.stop();

@@ -12,6 +12,8 @@ import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { startFakeOpenAISpeech, type FakeOpenAISpeech } from '../fakes/openai-speech.ts';
 import { startTestApp, TEST_ENCRYPTION_KEY, type TestApp } from '../helpers/app.ts';
 import { captureOutput } from '../helpers/logs.ts';
+import { signInLocally, signInWithGoogleBehindProxy } from '../helpers/session.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 // A unique marker in every secret: it must never come back out of the server.
 const MARKER = `MARK${Date.now().toString(36)}X`;
@@ -80,23 +82,22 @@ function allKeys() {
 describe('saving keys', () => {
   it('seals every key, shows each only masked with when it was saved, and never returns a secret', async () => {
     app = await start();
-    const client = app.client();
-    await client.signInLocally();
-    const empty = (await client.request('GET', '/api/keys', { headers: { accept: 'application/json' } })).json();
+    const { agent, token } = await signInLocally(app);
+    const empty = (await agent.get('/api/keys')).body;
     expect(empty.openai_key).toEqual({ set: false, masked: null, updatedAt: null });
     expect(empty.llm_provider).toBe('openai');
 
-    const saved = await client.api('PUT', '/api/keys', allKeys());
+    const saved = await agent.put('/api/keys').set('x-csrf-token', token).send(allKeys());
     expect(saved.status).toBe(200);
-    const body = saved.json();
+    const body = saved.body;
     expect(body.openai_key).toEqual({ set: true, masked: '…wxyz', updatedAt: expect.any(String) });
     expect(body.deepgram_key.masked).toBe('…9876');
     expect(body.livekit_host).toBe(new URL(livekit.wsUrl).host);
     expect(body).toMatchObject({ llm_base_url: llm.url, llm_provider: 'custom', llm_model: 'gpt-4o-mini', tts_provider: 'deepgram', needsReentry: false });
     expect(saved.text).not.toContain(MARKER);
-    const again = await client.request('GET', '/api/keys', { headers: { accept: 'application/json' } });
+    const again = await agent.get('/api/keys');
     expect(again.text).not.toContain(MARKER);
-    expect((await client.get('/settings/keys')).text).not.toContain(MARKER);
+    expect((await agent.get('/settings/keys')).text).not.toContain(MARKER);
 
     // At rest: Fernet tokens that open to the keys, never plaintext anywhere in the database.
     const row = (await app.db.query<Record<string, string>>('select * from user_api_keys')).rows[0]!;
@@ -121,27 +122,25 @@ describe('saving keys', () => {
 
   it('takes an empty LLM base URL as "back to OpenAI", and keeps a preset or custom URL otherwise', async () => {
     app = await start();
-    const client = app.client();
-    await client.signInLocally();
-    const custom = (await client.api('PUT', '/api/keys', { llm_base_url: llm.url })).json();
+    const { agent, token } = await signInLocally(app);
+    const custom = (await agent.put('/api/keys').set('x-csrf-token', token).send({ llm_base_url: llm.url })).body;
     expect(custom).toMatchObject({ llm_provider: 'custom', llm_base_url: llm.url });
-    const kept = (await client.api('PUT', '/api/keys', { openai_key: KEYS.openai_key })).json();
+    const kept = (await agent.put('/api/keys').set('x-csrf-token', token).send({ openai_key: KEYS.openai_key })).body;
     expect(kept).toMatchObject({ llm_provider: 'custom', llm_base_url: llm.url });
-    const reset = (await client.api('PUT', '/api/keys', { llm_base_url: '' })).json();
+    const reset = (await agent.put('/api/keys').set('x-csrf-token', token).send({ llm_base_url: '' })).body;
     expect(reset).toMatchObject({ llm_provider: 'openai', llm_base_url: 'https://api.openai.com/v1' });
   });
 
   it('saves the speech endpoints beside the keys, seals the speech key, and clears each back to its default', async () => {
     app = await start();
-    const client = app.client();
-    await client.signInLocally();
-    const unset = (await client.request('GET', '/api/keys', { headers: { accept: 'application/json' } })).json();
+    const { agent, token } = await signInLocally(app);
+    const unset = (await agent.get('/api/keys')).body;
     expect(unset).toMatchObject({ deepgram_base_url: null, tts_base_url: null, tts_model: null, tts_voice: null, tts_key: { set: false, masked: null } });
 
     const speechSettings = { deepgram_base_url: deepgram.url, tts_base_url: speech.url, tts_model: 'kokoro', tts_voice: 'af_bella+af_sky' };
-    const saved = await client.api('PUT', '/api/keys', { ...speechSettings, tts_key: TTS_KEY });
+    const saved = await agent.put('/api/keys').set('x-csrf-token', token).send({ ...speechSettings, tts_key: TTS_KEY });
     expect(saved.status, saved.text).toBe(200);
-    expect(saved.json()).toMatchObject({ ...speechSettings, tts_key: { set: true, masked: '…tts1', updatedAt: expect.any(String) } });
+    expect(saved.body).toMatchObject({ ...speechSettings, tts_key: { set: true, masked: '…tts1', updatedAt: expect.any(String) } });
     expect(saved.text).not.toContain(MARKER);
     const row = (await app.db.query<Record<string, string>>('select * from user_api_keys')).rows[0]!;
     expect(row).toMatchObject(speechSettings);
@@ -149,9 +148,9 @@ describe('saving keys', () => {
     expect(createVault([TEST_ENCRYPTION_KEY]).open(row.tts_key!)).toBe(TTS_KEY);
 
     // Saving something else keeps them; an empty value clears each.
-    const kept = (await client.api('PUT', '/api/keys', { deepgram_key: KEYS.deepgram_key })).json();
+    const kept = (await agent.put('/api/keys').set('x-csrf-token', token).send({ deepgram_key: KEYS.deepgram_key })).body;
     expect(kept).toMatchObject({ ...speechSettings, tts_key: { set: true } });
-    const cleared = (await client.api('PUT', '/api/keys', { deepgram_base_url: '', tts_base_url: '', tts_model: '', tts_voice: '', tts_key: '' })).json();
+    const cleared = (await agent.put('/api/keys').set('x-csrf-token', token).send({ deepgram_base_url: '', tts_base_url: '', tts_model: '', tts_voice: '', tts_key: '' })).body;
     expect(cleared).toMatchObject({ deepgram_base_url: null, tts_base_url: null, tts_model: null, tts_voice: null, tts_key: { set: false } });
     expect((await wholeDatabase(app.db)).text).not.toContain(MARKER);
     expect(everythingPrinted()).not.toContain(MARKER);
@@ -159,9 +158,8 @@ describe('saving keys', () => {
 
   it('refuses malformed speech settings per field', async () => {
     app = await start();
-    const client = app.client();
-    await client.signInLocally();
-    const reply = await client.api('PUT', '/api/keys', {
+    const { agent, token } = await signInLocally(app);
+    const reply = await agent.put('/api/keys').set('x-csrf-token', token).send({
       deepgram_base_url: 'deepgram.example.com',
       tts_base_url: 'speech.example.com/v1',
       tts_model: 'tts 1',
@@ -169,7 +167,7 @@ describe('saving keys', () => {
       tts_key: 'two words',
     });
     expect(reply.status).toBe(400);
-    expect(reply.json().fields).toEqual({
+    expect(reply.body.fields).toEqual({
       deepgram_base_url: 'must be a full URL, e.g. https://deepgram.example.com',
       tts_base_url: 'must be a full URL, e.g. https://speech.example.com/v1',
       tts_model: 'must be a model name such as tts-1',
@@ -191,41 +189,39 @@ describe('saving keys', () => {
         { deepgram_base_url: 'cannot find the host deepgram.mockflow-test.invalid', tts_base_url: 'cannot find the host speech.mockflow-test.invalid' },
       ],
     ]) {
-      const refused = await client.api('PUT', '/api/keys', body);
+      const refused = await agent.put('/api/keys').set('x-csrf-token', token).send(body);
       expect(refused.status, JSON.stringify(body)).toBe(400);
-      expect(refused.json().fields).toEqual(fields);
+      expect(refused.body.fields).toEqual(fields);
     }
     expect((await app.db.query('select 1 from user_api_keys')).rows).toHaveLength(0);
   });
 
   it('replaces one key without retyping the others, and removes them all', async () => {
     app = await start();
-    const client = app.client();
-    await client.signInLocally();
-    await client.api('PUT', '/api/keys', allKeys());
-    const before = (await client.request('GET', '/api/keys', { headers: { accept: 'application/json' } })).json();
-    await new Promise((r) => setTimeout(r, 5));
-    const updated = (await client.api('PUT', '/api/keys', { deepgram_key: 'dg-new-key-4321' })).json();
+    const { agent, token } = await signInLocally(app);
+    await agent.put('/api/keys').set('x-csrf-token', token).send(allKeys());
+    const before = (await agent.get('/api/keys')).body;
+    await waitFor(() => Date.now() > Date.parse(before.deepgram_key.updatedAt), { explain: 'the clock to pass the first save' });
+    const updated = (await agent.put('/api/keys').set('x-csrf-token', token).send({ deepgram_key: 'dg-new-key-4321' })).body;
     expect(updated.deepgram_key.masked).toBe('…4321');
     expect(updated.deepgram_key.updatedAt).not.toBe(before.deepgram_key.updatedAt);
     expect(updated.openai_key).toEqual(before.openai_key);
     expect(updated.livekit_api_secret).toEqual(before.livekit_api_secret);
 
-    const cleared = (await client.api('PUT', '/api/keys', { deepgram_key: '' })).json();
+    const cleared = (await agent.put('/api/keys').set('x-csrf-token', token).send({ deepgram_key: '' })).body;
     expect(cleared.deepgram_key.set).toBe(false);
 
-    const removed = await client.api('DELETE', '/api/keys');
+    const removed = await agent.delete('/api/keys').set('x-csrf-token', token);
     expect(removed.status).toBe(200);
-    expect(removed.json().openai_key.set).toBe(false);
+    expect(removed.body.openai_key.set).toBe(false);
     expect((await app.db.query('select 1 from user_api_keys')).rows).toHaveLength(0);
   });
 
   it('refuses bad input per field and keeps what was saved', async () => {
     app = await start();
-    const client = app.client();
-    await client.signInLocally();
-    await client.api('PUT', '/api/keys', { openai_key: KEYS.openai_key });
-    const reply = await client.api('PUT', '/api/keys', {
+    const { agent, token } = await signInLocally(app);
+    await agent.put('/api/keys').set('x-csrf-token', token).send({ openai_key: KEYS.openai_key });
+    const reply = await agent.put('/api/keys').set('x-csrf-token', token).send({
       livekit_url: 'not a url',
       openai_key: 'x'.repeat(513),
       deepgram_key: 'two words',
@@ -233,21 +229,20 @@ describe('saving keys', () => {
       surprise: 1,
     });
     expect(reply.status).toBe(400);
-    const body = reply.json();
+    const body = reply.body;
     expect(body.error).toBe('validation');
     expect(Object.keys(body.fields).sort()).toEqual(['deepgram_key', 'livekit_url', 'openai_key', 'surprise', 'tts_provider']);
     expect(body.fields.openai_key).toMatch(/512/);
-    const still = (await client.request('GET', '/api/keys', { headers: { accept: 'application/json' } })).json();
+    const still = (await agent.get('/api/keys')).body;
     expect(still.openai_key.masked).toBe('…wxyz');
   });
 
   it("keeps users apart: B cannot read or overwrite A's keys", async () => {
     app = await start();
     const db = app.db;
-    const alice = app.client();
-    await alice.signInLocally();
-    await alice.api('PUT', '/api/keys', allKeys());
-    const aliceId = (await alice.request('GET', '/api/me', { headers: { accept: 'application/json' } })).json().id;
+    const alice = await signInLocally(app);
+    await alice.agent.put('/api/keys').set('x-csrf-token', alice.token).send(allKeys());
+    const aliceId = alice.userId;
     // A second user, created the way Google sign-in would.
     const bob = await userForIdentity(db, 'google', 'bob', { name: 'Bob' });
     const asBob = <T>(fn: Parameters<typeof withUser<T>>[2]) => withUser(db, bob.id, fn);
@@ -287,7 +282,7 @@ describe('saving keys', () => {
     expect(await aliceRow()).toEqual(before);
     const rows = (await db.query<{ user_id: string }>('select user_id from public.user_api_keys')).rows;
     expect(rows.map((r) => r.user_id).sort()).toEqual([aliceId, bob.id].sort());
-    const aliceView = (await alice.request('GET', '/api/keys', { headers: { accept: 'application/json' } })).json();
+    const aliceView = (await alice.agent.get('/api/keys')).body;
     expect(aliceView).toMatchObject({ openai_key: { masked: '…wxyz' }, llm_base_url: llm.url });
   });
 
@@ -304,11 +299,7 @@ describe('saving keys', () => {
       GOOGLE_TOKEN_URL: google.tokenUrl,
       GOOGLE_USERINFO_URL: google.userInfoUrl,
     });
-    const client = app.client();
-    client.defaultHeaders['x-forwarded-proto'] = 'https';
-    const consent = await client.get((await client.get('/auth/google')).location!);
-    const callback = new URL(consent.location!);
-    expect((await client.get(callback.pathname + callback.search)).status).toBe(302);
+    const { agent, token } = await signInWithGoogleBehindProxy(app);
     await google.close();
     for (const [url, what, httpWhat = what] of [
       ['ws://example.com', /wss:\/\//, /must start with https:\/\/$/],
@@ -318,30 +309,29 @@ describe('saving keys', () => {
       ['wss://[::1]:7880', /loopback/],
     ] as const) {
       const http = url.replace(/^ws/, 'http');
-      const reply = await client.api('PUT', '/api/keys', { livekit_url: url, llm_base_url: http, deepgram_base_url: http, tts_base_url: http });
+      const reply = await agent.put('/api/keys').set('x-csrf-token', token).send({ livekit_url: url, llm_base_url: http, deepgram_base_url: http, tts_base_url: http });
       expect(reply.status, url).toBe(400);
-      expect(reply.json().fields.livekit_url, url).toMatch(what);
+      expect(reply.body.fields.livekit_url, url).toMatch(what);
       for (const field of ['llm_base_url', 'deepgram_base_url', 'tts_base_url']) {
-        expect(reply.json().fields[field], `${field} ${url}`).toMatch(httpWhat);
+        expect(reply.body.fields[field], `${field} ${url}`).toMatch(httpWhat);
       }
     }
     expect((await app.db.query('select 1 from user_api_keys')).rows).toHaveLength(0);
 
     // A provider preset is not the user's address: it saves without a lookup (none answers here).
-    const preset = await client.api('PUT', '/api/keys', { llm_base_url: 'https://api.groq.com/openai/v1', llm_model: 'llama-3.1-8b-instant' });
+    const preset = await agent.put('/api/keys').set('x-csrf-token', token).send({ llm_base_url: 'https://api.groq.com/openai/v1', llm_model: 'llama-3.1-8b-instant' });
     expect(preset.status, preset.text).toBe(200);
-    expect(preset.json()).toMatchObject({ llm_provider: 'groq' });
+    expect(preset.body).toMatchObject({ llm_provider: 'groq' });
   });
 });
 
 describe('testing keys', () => {
   it('checks typed keys before saving, per provider, with a round-trip time', async () => {
     app = await start();
-    const client = app.client();
-    await client.signInLocally();
-    const reply = await client.api('POST', '/api/keys/test', { ...KEYS, livekit_url: livekit.wsUrl, llm_base_url: llm.url });
+    const { agent, token } = await signInLocally(app);
+    const reply = await agent.post('/api/keys/test').set('x-csrf-token', token).send({ ...KEYS, livekit_url: livekit.wsUrl, llm_base_url: llm.url });
     expect(reply.status).toBe(200);
-    const results = reply.json();
+    const results = reply.body;
     for (const provider of ['livekit', 'llm', 'deepgram']) {
       expect(results[provider], provider).toMatchObject({ ok: true, ms: expect.any(Number), message: expect.any(String) });
     }
@@ -354,28 +344,27 @@ describe('testing keys', () => {
     const closed = await startFakeDeepgram({ apiKey: 'unused' });
     await closed.close();
     app = await start({ DEEPGRAM_API_URL: closed.url });
-    const client = app.client();
-    await client.signInLocally();
+    const { agent, token } = await signInLocally(app);
     const typed = { deepgram_key: KEYS.deepgram_key, deepgram_base_url: deepgram.url, tts_provider: 'openai', tts_base_url: speech.url, tts_key: TTS_KEY, tts_voice: 'nova' };
     const before = deepgram.requests.length;
-    const reply = await client.api('POST', '/api/keys/test', typed);
+    const reply = await agent.post('/api/keys/test').set('x-csrf-token', token).send(typed);
     expect(reply.status, reply.text).toBe(200);
-    const results = reply.json();
+    const results = reply.body;
     expect(results.deepgram).toMatchObject({ ok: true, message: 'Deepgram accepted the key' });
     expect(deepgram.requests.slice(before)).toEqual([{ method: 'GET', path: '/v1/projects', authorized: true }]);
     expect(results.speech).toMatchObject({ ok: true, message: `${new URL(speech.url).host} accepted the speech key and spoke a test word (voice nova, model tts-1)` });
     expect(speech.requests.at(-1)).toMatchObject({ path: '/v1/audio/speech', authorized: true, voice: 'nova', format: 'pcm' });
 
     // Saved, then tested with nothing typed; a setting sent empty is tested as its default.
-    await client.api('PUT', '/api/keys', typed);
-    const saved = (await client.api('POST', '/api/keys/test', {})).json();
+    await agent.put('/api/keys').set('x-csrf-token', token).send(typed);
+    const saved = (await agent.post('/api/keys/test').set('x-csrf-token', token).send({})).body;
     expect([saved.deepgram.ok, saved.speech.ok]).toEqual([true, true]);
-    const defaultDeepgram = (await client.api('POST', '/api/keys/test', { deepgram_base_url: '' })).json();
+    const defaultDeepgram = (await agent.post('/api/keys/test').set('x-csrf-token', token).send({ deepgram_base_url: '' })).body;
     expect(defaultDeepgram.deepgram).toMatchObject({ ok: false, message: `cannot reach ${closed.url} (connection refused)` });
-    const deepgramVoice = (await client.api('POST', '/api/keys/test', { tts_provider: 'deepgram' })).json();
+    const deepgramVoice = (await agent.post('/api/keys/test').set('x-csrf-token', token).send({ tts_provider: 'deepgram' })).body;
     expect(deepgramVoice.speech).toMatchObject({ ok: false, notSet: true, message: 'Not used: the interviewer speaks with the Deepgram voice' });
 
-    const wrong = (await client.api('POST', '/api/keys/test', { tts_key: `sk-wrong-${MARKER}` })).json();
+    const wrong = (await agent.post('/api/keys/test').set('x-csrf-token', token).send({ tts_key: `sk-wrong-${MARKER}` })).body;
     expect(wrong.speech).toMatchObject({ ok: false, message: `${new URL(speech.url).host} rejected the speech key` });
     expect(JSON.stringify([results, saved, wrong])).not.toContain(MARKER);
     expect(everythingPrinted()).not.toContain(MARKER);
@@ -383,19 +372,18 @@ describe('testing keys', () => {
 
   it('falls back to saved keys and says in plain words which one is wrong', async () => {
     app = await start();
-    const client = app.client();
-    await client.signInLocally();
-    await client.api('PUT', '/api/keys', allKeys());
-    const saved = (await client.api('POST', '/api/keys/test', {})).json();
+    const { agent, token } = await signInLocally(app);
+    await agent.put('/api/keys').set('x-csrf-token', token).send(allKeys());
+    const saved = (await agent.post('/api/keys/test').set('x-csrf-token', token).send({})).body;
     expect(saved.livekit.ok && saved.llm.ok && saved.deepgram.ok).toBe(true);
 
     const wrong = (
-      await client.api('POST', '/api/keys/test', {
+      await agent.post('/api/keys/test').set('x-csrf-token', token).send({
         livekit_api_secret: `wrong-secret-${MARKER}-padding-padding`,
         openai_key: `sk-wrong-${MARKER}`,
         deepgram_key: `dg-wrong-${MARKER}`,
       })
-    ).json();
+    ).body;
     expect(wrong.livekit).toMatchObject({ ok: false, message: 'the LiveKit secret does not match the key' });
     expect(wrong.llm.ok).toBe(false);
     expect(wrong.llm.message).toMatch(/rejected the key/);
@@ -407,60 +395,56 @@ describe('testing keys', () => {
 
   it('tests the other providers when a typed host cannot be found, and says so in plain words', async () => {
     app = await start();
-    const client = app.client();
-    await client.signInLocally();
+    const { agent, token } = await signInLocally(app);
     // .invalid never resolves (RFC 6761).
-    const reply = await client.api('POST', '/api/keys/test', { ...KEYS, livekit_url: 'wss://livekit.mockflow-test.invalid', llm_base_url: llm.url });
+    const reply = await agent.post('/api/keys/test').set('x-csrf-token', token).send({ ...KEYS, livekit_url: 'wss://livekit.mockflow-test.invalid', llm_base_url: llm.url });
     expect(reply.status, reply.text).toBe(200);
-    const results = reply.json();
+    const results = reply.body;
     expect(results.livekit).toMatchObject({ ok: false, notSet: false, message: 'cannot reach wss://livekit.mockflow-test.invalid (the host name was not found)' });
     expect(results.llm.ok).toBe(true);
     expect(results.deepgram).toMatchObject({ ok: true, message: 'Deepgram accepted the key' });
     expect(deepgram.requests.at(-1)).toMatchObject({ path: '/v1/projects', authorized: true });
 
     // The form of a URL is still refused up front, per field.
-    const malformed = await client.api('POST', '/api/keys/test', { livekit_url: 'ftp://livekit.example.com', deepgram_key: KEYS.deepgram_key });
+    const malformed = await agent.post('/api/keys/test').set('x-csrf-token', token).send({ livekit_url: 'ftp://livekit.example.com', deepgram_key: KEYS.deepgram_key });
     expect(malformed.status).toBe(400);
-    expect(malformed.json()).toMatchObject({ error: 'validation', fields: { livekit_url: 'LiveKit URL must start with wss://, https://, ws:// or http://' } });
+    expect(malformed.body).toMatchObject({ error: 'validation', fields: { livekit_url: 'LiveKit URL must start with wss://, https://, ws:// or http://' } });
     expect(everythingPrinted()).not.toContain(MARKER);
   });
 
   it('takes the whole form: the model is looked for in the provider\'s list, the voice choice is not tested', async () => {
     app = await start();
-    const client = app.client();
-    await client.signInLocally();
+    const { agent, token } = await signInLocally(app);
     const typed = { ...KEYS, livekit_url: livekit.wsUrl, llm_base_url: llm.url, tts_provider: 'deepgram' };
-    const listed = await client.api('POST', '/api/keys/test', { ...typed, llm_model: 'gpt-4.1-mini' });
+    const listed = await agent.post('/api/keys/test').set('x-csrf-token', token).send({ ...typed, llm_model: 'gpt-4.1-mini' });
     expect(listed.status, listed.text).toBe(200);
-    expect(listed.json().llm).toMatchObject({ ok: true, message: expect.stringMatching(/including gpt-4\.1-mini\)$/) });
-    const unknown = (await client.api('POST', '/api/keys/test', { ...typed, llm_model: 'no-such-model' })).json();
+    expect(listed.body.llm).toMatchObject({ ok: true, message: expect.stringMatching(/including gpt-4\.1-mini\)$/) });
+    const unknown = (await agent.post('/api/keys/test').set('x-csrf-token', token).send({ ...typed, llm_model: 'no-such-model' })).body;
     expect(unknown.llm.message).toMatch(/does not include no-such-model: check the model name/);
     // Without a model typed, the saved one (or the provider's default) is what interviews use.
-    await client.api('PUT', '/api/keys', { llm_model: 'gpt-4o' });
-    expect((await client.api('POST', '/api/keys/test', typed)).json().llm.message).toMatch(/including gpt-4o\)$/);
+    await agent.put('/api/keys').set('x-csrf-token', token).send({ llm_model: 'gpt-4o' });
+    expect((await agent.post('/api/keys/test').set('x-csrf-token', token).send(typed)).body.llm.message).toMatch(/including gpt-4o\)$/);
     // Nothing typed for a test is saved.
-    const view = (await client.request('GET', '/api/keys', { headers: { accept: 'application/json' } })).json();
+    const view = (await agent.get('/api/keys')).body;
     expect(view).toMatchObject({ llm_model: 'gpt-4o', tts_provider: 'openai', llm_provider: 'openai', openai_key: { set: false } });
   });
 
   it('is rate-limited per user', async () => {
     app = await startTestApp({ env: { DEEPGRAM_API_URL: deepgram.url }, rateLimits: { keyTest: { windowMs: 60_000, perIp: 100, perUser: 2 } } });
-    const client = app.client();
-    await client.signInLocally();
-    expect((await client.api('POST', '/api/keys/test', {})).status).toBe(200);
-    expect((await client.api('POST', '/api/keys/test', {})).status).toBe(200);
-    const limited = await client.api('POST', '/api/keys/test', {});
+    const { agent, token } = await signInLocally(app);
+    await agent.post('/api/keys/test').set('x-csrf-token', token).send({}).expect(200);
+    await agent.post('/api/keys/test').set('x-csrf-token', token).send({}).expect(200);
+    const limited = await agent.post('/api/keys/test').set('x-csrf-token', token).send({});
     expect(limited.status).toBe(429);
-    expect(limited.headers.get('retry-after')).toBeTruthy();
+    expect(limited.get('retry-after')).toBeTruthy();
   });
 });
 
 describe('rotation and unreadable keys', () => {
   it('re-seals every key under the new first key, safely twice, and reports keys no key opens', async () => {
     app = await start();
-    const client = app.client();
-    await client.signInLocally();
-    await client.api('PUT', '/api/keys', allKeys());
+    const { agent, token } = await signInLocally(app);
+    await agent.put('/api/keys').set('x-csrf-token', token).send(allKeys());
     const newKey = 'YTFSTnhzZ1BmZ3JCMzBtbHFNY1FzMjdUcW5vWjVmS2g=';
     const rotated = await rotateAllKeys(app.db, createVault([newKey, TEST_ENCRYPTION_KEY]));
     expect(rotated).toEqual({ rows: 1, resealed: 5, current: 0, unreadableRows: 0 });
@@ -470,21 +454,20 @@ describe('rotation and unreadable keys', () => {
     expect(() => createVault([TEST_ENCRYPTION_KEY]).open(row.openai_key)).toThrow(/re-entering/);
 
     // The server still has only the old key: the keys page says they need re-entering, no 500.
-    const view = await client.request('GET', '/api/keys', { headers: { accept: 'application/json' } });
+    const view = await agent.get('/api/keys');
     expect(view.status).toBe(200);
-    expect(view.json()).toMatchObject({ needsReentry: true, openai_key: { set: true, masked: null, unreadable: true } });
-    expect(view.json().message).toMatch(/re-enter/);
+    expect(view.body).toMatchObject({ needsReentry: true, openai_key: { set: true, masked: null, unreadable: true } });
+    expect(view.body.message).toMatch(/re-enter/);
     expect(await rotateAllKeys(app.db, createVault([TEST_ENCRYPTION_KEY]))).toMatchObject({ unreadableRows: 1, resealed: 0 });
     // Re-entering replaces the unreadable key.
-    const fixed = (await client.api('PUT', '/api/keys', { ...KEYS, livekit_url: livekit.wsUrl })).json();
+    const fixed = (await agent.put('/api/keys').set('x-csrf-token', token).send({ ...KEYS, livekit_url: livekit.wsUrl })).body;
     expect(fixed.needsReentry).toBe(false);
   });
 
   it('"Test keys" says which saved keys need re-entering and still tests the providers whose keys open', async () => {
     app = await start();
-    const client = app.client();
-    await client.signInLocally();
-    await client.api('PUT', '/api/keys', allKeys());
+    const { agent, token } = await signInLocally(app);
+    await agent.put('/api/keys').set('x-csrf-token', token).send(allKeys());
     // Two fields sealed under a key this server does not have, as after a lost ENCRYPTION_KEY.
     const stranger = new Fernet(Fernet.generateKey());
     await app.db.query('update user_api_keys set openai_key = $1, livekit_api_secret = $2', [
@@ -492,9 +475,9 @@ describe('rotation and unreadable keys', () => {
       stranger.encrypt(KEYS.livekit_api_secret),
     ]);
 
-    const reply = await client.api('POST', '/api/keys/test', {});
+    const reply = await agent.post('/api/keys/test').set('x-csrf-token', token).send({});
     expect(reply.status).toBe(200);
-    const results = reply.json();
+    const results = reply.body;
     expect(results.livekit).toEqual({
       ok: false,
       notSet: false,
@@ -507,14 +490,14 @@ describe('rotation and unreadable keys', () => {
     expect(results.deepgram.message).not.toMatch(/re-enter|not set/i);
 
     // A key typed again is tested in place of the unreadable saved one.
-    const retyped = (await client.api('POST', '/api/keys/test', { openai_key: KEYS.openai_key, livekit_api_secret: KEYS.livekit_api_secret })).json();
+    const retyped = (await agent.post('/api/keys/test').set('x-csrf-token', token).send({ openai_key: KEYS.openai_key, livekit_api_secret: KEYS.livekit_api_secret })).body;
     expect(retyped.llm.ok).toBe(true);
     expect(retyped.livekit.ok).toBe(true);
     expect(retyped.deepgram.ok).toBe(true);
 
     // Several unreadable fields of one provider are named together.
     await app.db.query('update user_api_keys set livekit_api_key = $1', [stranger.encrypt(KEYS.livekit_api_key)]);
-    const both = (await client.api('POST', '/api/keys/test', {})).json();
+    const both = (await agent.post('/api/keys/test').set('x-csrf-token', token).send({})).body;
     expect(both.livekit.message).toBe(
       'The saved LiveKit API key and LiveKit API secret need re-entering: they were saved under an encryption key this server no longer has. Enter them again and save.',
     );
@@ -524,15 +507,14 @@ describe('rotation and unreadable keys', () => {
 
   it('"Test keys" asks for an unreadable speech key again, and for the OpenAI voice only', async () => {
     app = await start();
-    const client = app.client();
-    await client.signInLocally();
-    await client.api('PUT', '/api/keys', { ...allKeys(), tts_provider: 'openai', tts_base_url: speech.url, tts_key: TTS_KEY });
+    const { agent, token } = await signInLocally(app);
+    await agent.put('/api/keys').set('x-csrf-token', token).send({ ...allKeys(), tts_provider: 'openai', tts_base_url: speech.url, tts_key: TTS_KEY });
     await app.db.query('update user_api_keys set tts_key = $1', [new Fernet(Fernet.generateKey()).encrypt(TTS_KEY)]);
-    const results = (await client.api('POST', '/api/keys/test', {})).json();
+    const results = (await agent.post('/api/keys/test').set('x-csrf-token', token).send({})).body;
     expect(results.speech).toMatchObject({ ok: false, notSet: false, message: expect.stringMatching(/^The saved speech key needs re-entering/) });
     expect(results.llm.ok).toBe(true);
-    expect((await client.api('POST', '/api/keys/test', { tts_key: TTS_KEY })).json().speech.ok).toBe(true);
-    expect((await client.api('POST', '/api/keys/test', { tts_provider: 'deepgram' })).json().speech.message).toMatch(/^Not used/);
+    expect((await agent.post('/api/keys/test').set('x-csrf-token', token).send({ tts_key: TTS_KEY })).body.speech.ok).toBe(true);
+    expect((await agent.post('/api/keys/test').set('x-csrf-token', token).send({ tts_provider: 'deepgram' })).body.speech.message).toMatch(/^Not used/);
     expect(everythingPrinted()).not.toContain(MARKER);
   });
 });

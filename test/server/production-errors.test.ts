@@ -1,8 +1,7 @@
-import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGoogle, type FakeGoogle } from '../fakes/google.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { sessionCookie, signInLocally } from '../helpers/session.ts';
+import { signInLocally, signInWithGoogleBehindProxy } from '../helpers/session.ts';
 
 // An unexpected failure inside a route (here: the table a route reads is gone) must reach a
 // production user as a plain 500 with no internals, while the log keeps the real error.
@@ -39,22 +38,6 @@ function productionApp() {
   });
 }
 
-/** Behind Render's TLS proxy. */
-const HTTPS = { 'x-forwarded-proto': 'https' };
-
-/**
- * Signs in with Google as a browser behind the proxy, and returns the session's Cookie header. Its
- * cookies are Secure, which supertest's agent sends over https only, so they are carried by hand.
- */
-async function signInWithGoogle(app: TestApp): Promise<string> {
-  const start = await request(app.server).get('/auth/google').set(HTTPS).expect(302);
-  const consent = await fetch(start.get('location')!, { redirect: 'manual' });
-  const callback = new URL(consent.headers.get('location')!);
-  const landing = await request(app.server).get(callback.pathname + callback.search).set(HTTPS).set('cookie', sessionCookie(start)!);
-  expect(landing.get('location')).toBe('/dashboard');
-  return sessionCookie(landing)!;
-}
-
 /** Makes every query of the interviews routes fail, leaving sessions (and sign-in) working. */
 async function breakInterviewsTable(target: TestApp) {
   await target.db.query('alter table public.interviews rename to interviews_moved_away');
@@ -67,17 +50,16 @@ function expectNoInternals(text: string) {
 describe('unexpected errors in production', () => {
   it('answers JSON with 500 and the generic message only, and an HTML page without internals', async () => {
     app = await productionApp();
-    const cookie = await signInWithGoogle(app);
-    const get = (path: string) => request(app!.server).get(path).set(HTTPS).set('cookie', cookie);
-    await get('/api/interviews').accept('json').expect(200);
+    const { agent } = await signInWithGoogleBehindProxy(app); // as Render's TLS proxy passes a request on
+    await agent.get('/api/interviews').accept('json').expect(200);
 
     await breakInterviewsTable(app);
 
-    const json = await get('/api/interviews').accept('json').expect(500).expect('content-type', /application\/json/);
+    const json = await agent.get('/api/interviews').accept('json').expect(500).expect('content-type', /application\/json/);
     expect(json.body).toEqual({ error: 'internal', message: GENERIC });
     expectNoInternals(json.text);
 
-    const page = await get('/interviews').expect(500).expect('content-type', /text\/html/);
+    const page = await agent.get('/interviews').expect(500).expect('content-type', /text\/html/);
     expect(page.text).toContain('<title>Something went wrong · MockFlow</title>');
     expect(page.text).toContain(GENERIC);
     expectNoInternals(page.text);
