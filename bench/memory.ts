@@ -14,7 +14,7 @@
 
 import { readFile, readdir } from 'node:fs/promises';
 import { startFakeOpenAI } from '../test/fakes/openai-llm.ts';
-import type { Client } from '../test/helpers/client.ts';
+import type { Client } from './client.ts';
 import { startBenchServer } from './server.ts';
 
 const REQUESTS = 1000;

@@ -18,7 +18,7 @@ import { openPglite } from '../server/db/pglite.ts';
 import { useViews } from '../server/http/views.ts';
 import { createLogger } from '../server/logger.ts';
 import { TEST_ENCRYPTION_KEY, TEST_SECRET_KEY } from '../test/helpers/app.ts';
-import { Client } from '../test/helpers/client.ts';
+import { Client } from './client.ts';
 import { listen } from '../test/helpers/http.ts';
 import { localUserId, seedInterview } from '../test/web/seed.ts';
 import { percentile as nearestRank } from './stats.ts';

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeGoogle } from '../test/fakes/google.ts';
-import { Client } from '../test/helpers/client.ts';
+import { Client } from './client.ts';
 import { type ServerProcess, spawnServer } from '../test/helpers/processes.ts';
 
 export interface BenchServerOptions {

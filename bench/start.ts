@@ -14,7 +14,7 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_RATE_LIMITS } from '../server/http/security.ts';
 import { startFakeOpenAI } from '../test/fakes/openai-llm.ts';
-import type { Client } from '../test/helpers/client.ts';
+import type { Client } from './client.ts';
 import { startBenchServer } from './server.ts';
 
 const RUNS = Number(process.env.RUNS ?? 20);

@@ -5,7 +5,6 @@ import type { Database } from '../../server/db/database.ts';
 import type { RateLimits } from '../../server/http/security.ts';
 import { WorkerPool, workerPoolOptions } from '../../server/workers/index.ts';
 import { bundledAgent } from './agent.ts';
-import { Client } from './client.ts';
 import { freshPglite } from './databases.ts';
 import { listen } from './http.ts';
 import { captureLogs } from './logs.ts';
@@ -21,7 +20,6 @@ export interface TestApp {
   pool: WorkerPool;
   config: Config;
   logs: ReturnType<typeof captureLogs>;
-  client(): Client;
   /** Stops the HTTP server; closes the database only if this helper opened it. */
   close(): Promise<void>;
 }
@@ -67,7 +65,6 @@ export async function startTestApp(
     pool: built.pool,
     config,
     logs,
-    client: () => new Client(http.url),
     async close() {
       await built.pool.shutdown(5_000);
       built.close();

@@ -1,5 +1,7 @@
-// A small cookie-keeping HTTP client that behaves like a browser tab: it stores cookies,
-// follows redirects only when asked, and fetches the CSRF token the way the pages do.
+// The benchmarks' HTTP client, a small cookie-keeping one that behaves like a browser tab: it
+// stores cookies, follows redirects only when asked, and fetches the CSRF token the way the pages
+// do. Plain fetch, so that the times measured stay comparable with earlier runs (the tests use
+// supertest: test/helpers/session.ts).
 
 export interface Reply {
   status: number;
