@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ChildMessage, StartMessage } from '../../agent/protocol.ts';
 import { CONNECTION_OPTIONS } from '../../agent/session.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { forkAgent, type AgentChild } from './fork.ts';
 
 const KEY = 'sk-test-key-123456';
@@ -201,7 +202,10 @@ describe('agent child process (text mode)', () => {
     });
 
     agent.send({ type: 'skip_stage', stage: 'company_fit' });
-    await waitFor(() => agent!.messages.filter((m) => m.type === 'stage').length === 2);
+    await waitFor(() => agent!.messages.filter((m) => m.type === 'stage').length === 2, {
+      on: [agent.process, 'message'],
+      explain: () => `a second stage message; got ${JSON.stringify(types(agent!.messages))}`,
+    });
     expect(agent.messages.filter((m) => m.type === 'stage').at(-1)).toMatchObject({
       stage: 'company_fit',
       previous: 'self_intro',
@@ -242,22 +246,15 @@ describe('agent child process (text mode)', () => {
     expect(isAlive(childPid)).toBe(true);
 
     parent.kill('SIGKILL');
-    const deadline = Date.now() + 10_000;
-    while (isAlive(childPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(isAlive(childPid)).toBe(false);
+    await waitFor(() => !isAlive(childPid), { explain: 'the child to exit after its parent', timeoutMs: 10_000 });
   });
 });
 
 async function waitForItems(child: AgentChild, count: number): Promise<void> {
-  await waitFor(() => child.messages.filter((m) => m.type === 'item').length >= count, () => `only ${JSON.stringify(child.messages)}; stderr: ${child.stderr()}`);
-}
-
-async function waitFor(check: () => boolean, explain: () => string = () => `got ${JSON.stringify(types(agent?.messages ?? []))}`): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(explain());
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(() => child.messages.filter((m) => m.type === 'item').length >= count, {
+    on: [child.process, 'message'],
+    explain: () => `${count} items; only ${JSON.stringify(child.messages)}; stderr: ${child.stderr()}`,
+  });
 }
 
 function types(messages: ChildMessage[]): string[] {

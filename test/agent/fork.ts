@@ -5,6 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { bundledAgent } from '../helpers/agent.ts';
+import { waitFor } from '../helpers/wait.ts';
 import type { ChildMessage, ParentMessage } from '../../agent/protocol.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -33,14 +34,10 @@ export function forkAgent(serialization: 'json' | 'advanced' = 'advanced', extra
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const messages: ChildMessage[] = [];
-  const waiters = new Set<() => void>();
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (err += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  child.on('message', (message: ChildMessage) => {
-    messages.push(message);
-    for (const wake of waiters) wake();
-  });
+  child.on('message', (message: ChildMessage) => messages.push(message));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   return {
@@ -49,20 +46,10 @@ export function forkAgent(serialization: 'json' | 'advanced' = 'advanced', extra
     send: (message) => child.send(message),
     // Generous: the first message includes the child's start-up, slow on a busy 2-core machine.
     next: (type, timeoutMs = 25_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const found = messages.find((m) => m.type === type);
-          if (!found) return false;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(found as never);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`no "${type}" message within ${timeoutMs} ms; got ${JSON.stringify(messages.map((m) => m.type))}; stderr: ${err.slice(-2000)}`));
-        }, timeoutMs);
-        if (!check()) waiters.add(check);
+      waitFor(() => messages.find((m): m is Extract<ChildMessage, { type: typeof type }> => m.type === type), {
+        on: [child, 'message'],
+        explain: () => `a "${type}" message; got ${JSON.stringify(messages.map((m) => m.type))}; stderr: ${err.slice(-2000)}`,
+        timeoutMs,
       }),
     exited,
     stderr: () => err,

@@ -3,6 +3,7 @@
 import { initializeLogger, loggerOptions, voice } from '@livekit/agents';
 import type { ChildMessage, StartMessage, TranscriptItem } from '../../agent/protocol.ts';
 import { runInterview, type RunningInterview } from '../../agent/session.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 export type Reply = { content?: string; toolCalls?: Array<{ name: string; args: Record<string, unknown> }> };
 
@@ -70,7 +71,7 @@ export async function startText(
     now: options.clock?.now,
   });
   running.begin();
-  await waitFor(() => messages.some((m) => m.type === 'item'));
+  await waitFor(() => messages.some((m) => m.type === 'item'), { explain: 'the greeting', timeoutMs: 5_000 });
   return {
     running,
     messages,
@@ -80,12 +81,4 @@ export async function startText(
       await running.session.run({ userInput: text }).wait();
     },
   };
-}
-
-export async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for condition');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

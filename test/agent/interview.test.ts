@@ -5,7 +5,8 @@ import type { llm as sdkLlm } from '@livekit/agents';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as prompts from '../../agent/prompts.ts';
 import { STAGE_RULES } from '../../agent/stages.ts';
-import { ADVANCE, Clock, startText, textStart, waitFor, type Reply, type TextHarness } from './helpers.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { ADVANCE, Clock, startText, textStart, type Reply, type TextHarness } from './helpers.ts';
 
 let harness: TextHarness | undefined;
 afterEach(async () => {
@@ -38,7 +39,7 @@ describe('interview stages (text mode, FakeLLM)', () => {
       for (let i = 0; i < STAGE_RULES[stage].minQuestions; i++) await harness.say(`answer ${i} in ${stage}`);
       await harness.say('next');
     }
-    await waitFor(() => harness!.messages.some((m) => m.type === 'ended'));
+    await waitFor(() => harness!.messages.some((m) => m.type === 'ended'), { explain: 'the interview to end', timeoutMs: 5_000 });
 
     const stages = harness.stages();
     expect(stages.map((s) => s.stage)).toEqual(['self_intro', 'past_experience', 'company_fit', 'closing']);
@@ -115,7 +116,7 @@ describe('interview stages (text mode, FakeLLM)', () => {
     harness.running.skip('closing');
     await harness.running.session.waitForIdle();
     await harness.say('bye');
-    await waitFor(() => harness!.messages.some((m) => m.type === 'ended'));
+    await waitFor(() => harness!.messages.some((m) => m.type === 'ended'), { explain: 'the interview to end', timeoutMs: 5_000 });
     expect(harness.stages()[0]).toMatchObject({ stage: 'closing', skipped: ['welcome', 'self_intro', 'past_experience', 'company_fit'] });
     expect(harness.messages.at(-1)).toEqual({ type: 'ended', reason: 'completed' });
   });

@@ -15,6 +15,7 @@ import { SpeechTTS } from '../../agent/speech.ts';
 import { buildVoiceModels, parseControl } from '../../agent/voice.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { startFakeOpenAISpeech, type FakeOpenAISpeech } from '../fakes/openai-speech.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const voiceStart = (keys: Partial<ProviderKeys> = {}): Extract<StartMessage, { mode: 'voice' }> => ({
   type: 'start',
@@ -103,7 +104,7 @@ describe('voice pipeline construction (no network)', () => {
       expect(options.retryIntervalMs).toBeLessThanOrEqual(500);
     }
 
-    for (let waited = 0; fake.requests.length === 0 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => fake!.requests.length > 0, { explain: 'the model to be asked for its models', timeoutMs: 5_000 });
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/models']);
     await session.close();
     await model.aclose();

@@ -8,8 +8,8 @@ import { WorkerPool } from '../../server/workers/pool.ts';
 import type { FakeOpenAI } from '../fakes/openai-llm.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { captureLogs } from '../helpers/logs.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { startInterviewModel } from '../interviews/helpers.ts';
-import { until } from '../workers/helpers.ts';
 import { HAS_CHROMIUM, launchBrowser, newContext } from './browser.ts';
 import { ROOM_URL, signedInWithTextKeys, startTextInterview } from './text-interview.ts';
 
@@ -55,7 +55,7 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: the goodbye', () => {
     expect(page.url()).toMatch(ROOM_URL);
     const status = await page.evaluate(async (path) => ((await (await fetch(path)).json()) as { status: string }).status, `/api/interviews/${first}/feedback`);
     expect(['generating', 'ready', 'failed']).toContain(status);
-    await until(() => llm.requests.slice(requestsBefore).some((r) => r.path.endsWith('/chat/completions')), 'the model to be asked for feedback');
+    await waitFor(() => llm.requests.slice(requestsBefore).some((r) => r.path.endsWith('/chat/completions')), { explain: 'the model to be asked for feedback', timeoutMs: 20_000 });
     await page.getByRole('link', { name: 'Open your interview' }).click();
     await page.waitForURL(new RegExp(`/interviews/${first}$`));
 

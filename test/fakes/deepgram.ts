@@ -71,6 +71,7 @@ import { createServer, ServerResponse, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { waitFor } from '../helpers/wait.ts';
 import { rmsLinear16, textPcm, toLinear16 } from './audio.ts';
 import { sendGarbage, type Garbage } from './livekit.ts';
 
@@ -667,15 +668,7 @@ function delay(ms: number): Promise<void> {
 }
 
 function waitForCount<T>(events: EventEmitter<FakeDeepgramEvents>, event: 'utterance' | 'spoken', list: T[], count: number): Promise<T[]> {
-  if (list.length >= count) return Promise.resolve(list);
-  return new Promise((resolve) => {
-    const check = () => {
-      if (list.length < count) return;
-      events.off(event, check);
-      resolve(list);
-    };
-    events.on(event, check);
-  });
+  return waitFor(() => list.length >= count && list, { on: [events, event], explain: () => `${count} ${event} events; ${list.length} so far` });
 }
 
 /** An HTTP response written straight onto an upgrade's socket, to refuse the upgrade. */

@@ -7,6 +7,7 @@ import * as openai from '@livekit/agents-plugin-openai';
 import { AudioFrame } from '@livekit/rtc-node';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { waitFor } from '../helpers/wait.ts';
 import { rmsLinear16, silencePcm, speechLikePcm, speechMsForText, toLinear16 } from './audio.ts';
 import { startFakeDeepgram, type FakeDeepgram } from './deepgram.ts';
 import { startFakeOpenAISpeech, type FakeOpenAISpeech } from './openai-speech.ts';
@@ -171,24 +172,13 @@ describe('fake Deepgram streaming STT through deepgram.STT', () => {
 async function connect(url: string): Promise<{ ws: WebSocket; received: (Record<string, unknown> | Buffer)[]; waitFor: (type: string) => Promise<Record<string, unknown>> }> {
   const ws = new WebSocket(url, { headers: { Authorization: `Token ${DG_KEY}` } });
   const received: (Record<string, unknown> | Buffer)[] = [];
-  const waiters: { type: string; resolve: (message: Record<string, unknown>) => void }[] = [];
   ws.on('message', (data: Buffer, isBinary) => {
-    const message = isBinary ? data : (JSON.parse(data.toString('utf8')) as Record<string, unknown>);
-    received.push(message);
-    if (Buffer.isBuffer(message)) return;
-    for (const waiter of waiters.filter((w) => w.type === message.type)) {
-      waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.resolve(message);
-    }
+    received.push(isBinary ? data : (JSON.parse(data.toString('utf8')) as Record<string, unknown>));
   });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  const waitFor = (type: string) =>
-    new Promise<Record<string, unknown>>((resolve) => {
-      const seen = received.find((message): message is Record<string, unknown> => !Buffer.isBuffer(message) && message.type === type);
-      if (seen) resolve(seen);
-      else waiters.push({ type, resolve });
-    });
-  return { ws, received, waitFor };
+  const typed = (type: string) => received.find((message): message is Record<string, unknown> => !Buffer.isBuffer(message) && message.type === type);
+  const kinds = () => received.map((message) => (Buffer.isBuffer(message) ? 'audio' : message.type)).join(', ');
+  return { ws, received, waitFor: (type) => waitFor(() => typed(type), { on: [ws, 'message'], explain: () => `a ${type} message; got ${kinds()}` }) };
 }
 
 describe('fake Deepgram protocol details over a raw WebSocket', () => {

@@ -25,6 +25,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { isRunning, processMemory } from '../helpers/processes.ts';
 import { openEvents, type SseEvent, type SseStream } from '../helpers/sse.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { DEV_API_KEY, DEV_API_SECRET, startLiveKitServer, type LiveKitServer } from './livekit-server.ts';
 import { NODE_IP } from './namespace.ts';
 import { pageAudioScript, type AudioIn } from './page-audio.ts';
@@ -133,17 +134,6 @@ export interface VoiceRunReport {
 }
 
 const progress = (message: string) => process.stderr.write(`voice-run: ${message}\n`);
-
-/** Waits for `check` to hold, re-checking on each event source's own pace; throws naming `what`. */
-async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** The scripted interviewer: the first answer of each interview makes it call advance_stage; every other turn asks a question. */
 function interviewerReplies(): (body: ChatCompletionRequestBody) => FakeReply {
@@ -311,14 +301,17 @@ class Run {
     const requestsBefore = this.llm.requests.length;
     this.speaking = answer;
     const said = await this.page.evaluate((b64) => (window as unknown as { __mic: { say(b: string): Promise<{ endedAt: number }> } }).__mic.say(b64), this.speechAudio.get(answer)!);
-    const utterance = await until(`the STT fake to hear "${answer}"`, () => this.deepgram.utterances[utterancesBefore]);
+    const utterance = await waitFor(() => this.deepgram.utterances[utterancesBefore], { explain: `the STT fake to hear "${answer}"`, timeoutMs: 30_000 });
     const userItem = await stream.next((e) => e.event === 'item' && e.data.role === 'user', { after: before, timeoutMs: 30_000 });
     const reply = await stream.next((e) => e.event === 'item' && e.data.role === 'assistant', { after: userItem, timeoutMs: 30_000 });
     const modelSawAnswer = this.llm.requests.slice(requestsBefore).some((r) => lastUserText(r.body).includes(answer.replace(/[.,]/g, '').split(' ')[1]!));
-    const energyAfter = await until('interviewer audio in the browser after the answer', async () => {
-      const energy = (await this.audioIn()).energy;
-      return energy > energyBefore ? energy : undefined;
-    });
+    const energyAfter = await waitFor(
+      async () => {
+        const energy = (await this.audioIn()).energy;
+        return energy > energyBefore ? energy : undefined;
+      },
+      { explain: 'interviewer audio in the browser after the answer', timeoutMs: 30_000 },
+    );
     return {
       answer,
       spokenEndAt: said.endedAt,
@@ -359,7 +352,7 @@ class Run {
       await this.page.getByRole('button', { name: 'End interview' }).click();
       await this.page.waitForURL(new RegExp(`/interviews/${id}$`));
       const ended = await stream.next((e) => e.event === 'ended', { timeoutMs: 30_000 });
-      const childExited = await until('the agent child to exit', () => pid !== undefined && !isRunning(pid) && this.app.pool.active() === 0)
+      const childExited = await waitFor(() => pid !== undefined && !isRunning(pid) && this.app.pool.active() === 0, { explain: 'the agent child to exit', timeoutMs: 30_000 })
         .then(() => true)
         .catch(() => false);
       return { patience, userLines, end: { endedBy: String(ended.data.reason), childExited } };
@@ -379,10 +372,13 @@ class Run {
       const candidateJoinAt = Date.now();
       await this.join();
       const greetingItem = await stream.next((e) => e.event === 'item' && e.data.role === 'assistant', { timeoutMs: 30_000 });
-      const greetingAudio = await until('greeting audio in the browser', async () => {
-        const audio = await this.audioIn();
-        return audio.energy > 0 ? audio : undefined;
-      });
+      const greetingAudio = await waitFor(
+        async () => {
+          const audio = await this.audioIn();
+          return audio.energy > 0 ? audio : undefined;
+        },
+        { explain: 'greeting audio in the browser', timeoutMs: 30_000 },
+      );
       const greetingAudioMs = Date.now() - startClicked;
       const otherParticipant = other && {
         joinedAt: other.joinedAt,
@@ -435,14 +431,17 @@ class Run {
       await this.page.getByRole('button', { name: 'End interview' }).click();
       await this.page.waitForURL(new RegExp(`/interviews/${id}$`));
       const ended = await stream.next((e) => e.event === 'ended', { timeoutMs: 30_000 }).catch(() => undefined);
-      const childExited = await until('the agent child to exit', () => pid !== undefined && !isRunning(pid) && this.app.pool.active() === 0, 30_000)
+      const childExited = await waitFor(() => pid !== undefined && !isRunning(pid) && this.app.pool.active() === 0, { explain: 'the agent child to exit', timeoutMs: 30_000 })
         .then(() => true)
         .catch(() => false);
       const rooms = new RoomServiceClient(this.livekit.httpUrl, DEV_API_KEY, DEV_API_SECRET);
-      const roomEmpty = await until('LiveKit to report the room empty', async () => {
-        const listed = await rooms.listRooms([livekit.room]);
-        return listed.length === 0 || listed.every((r) => r.numParticipants === 0) ? true : undefined;
-      }, 60_000).catch(() => false);
+      const roomEmpty = await waitFor(
+        async () => {
+          const listed = await rooms.listRooms([livekit.room]);
+          return listed.length === 0 || listed.every((r) => r.numParticipants === 0);
+        },
+        { explain: 'LiveKit to report the room empty', timeoutMs: 60_000 },
+      ).catch(() => false);
       const row = await withUser(this.app.db, await this.userId(id), (tx) => getInterview(tx, id));
 
       const stages = stream.events.filter((e) => e.event === 'stage').map((e) => ({ stage: String(e.data.stage), by: String(e.data.by) }));
@@ -496,7 +495,10 @@ class Run {
     const room = new NodeRoom();
     await room.connect(this.livekit.url, await token.toJwt(), { autoSubscribe: false, dynacast: false });
     const rooms = new RoomServiceClient(this.livekit.httpUrl, DEV_API_KEY, DEV_API_SECRET);
-    await until('LiveKit to list the other participant beside the interviewer', async () => (await rooms.listParticipants(roomName)).length >= 2);
+    await waitFor(async () => (await rooms.listParticipants(roomName)).length >= 2, {
+      explain: 'LiveKit to list the other participant beside the interviewer',
+      timeoutMs: 30_000,
+    });
     return { room, joinedAt: Date.now() };
   }
 

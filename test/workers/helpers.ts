@@ -6,6 +6,7 @@ import type { StartMessage } from '../../agent/protocol.ts';
 import { type InterviewCallbacks, type InterviewEnd, type LiveMessage, WorkerPool, type WorkerPoolOptions } from '../../server/workers/pool.ts';
 import { bundledAgent } from '../helpers/agent.ts';
 import { captureLogs } from '../helpers/logs.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 export const KEY = 'sk-pool-test-key-4242';
 
@@ -54,12 +55,9 @@ export function recorder(delayMs = 0) {
   return { messages, ends, deliveredAtEnd, callbacks, items, waitFor: (what: () => boolean, label = 'condition') => until(what, label, messages) };
 }
 
+/** The tests' waitFor, named by `label`, with what was `seen` in its failure. */
 export async function until(what: () => boolean, label: string, seen?: unknown, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!what()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}; seen: ${JSON.stringify(seen)}`);
-    await sleep(20);
-  }
+  await waitFor(what, { explain: () => `${label}; seen: ${JSON.stringify(seen)}`, timeoutMs });
 }
 
 export function sleep(ms: number): Promise<void> {
