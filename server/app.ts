@@ -25,6 +25,8 @@ export interface AppDeps {
   /** What /health reports as workers (the pool by default). */
   workers?: WorkerStatus;
   version: string;
+  /** This process's lease (server/instances): recorded on the interviews it runs and the feedback it writes. */
+  instanceId?: string;
   /** For tests that age the health cache. */
   now?: () => number;
   rateLimits?: Partial<RateLimits>;
@@ -110,8 +112,9 @@ export function createApp(deps: AppDeps): MockFlowApp {
   }
   app.use(authRouter({ db, logger, supabase, localSignIn, signInLimit, generateCsrfToken: csrf.generateToken }));
   const vault = createVault(config.encryptionKeys);
-  const feedbackWriter = new FeedbackWriter({ db, vault, events, logger, production: config.isProduction, timeoutMs: deps.feedbackTimeoutMs });
-  const service = new InterviewService({ db, pool, events, vault, config, logger, feedbackWriter });
+  const { instanceId } = deps;
+  const feedbackWriter = new FeedbackWriter({ db, vault, events, logger, production: config.isProduction, timeoutMs: deps.feedbackTimeoutMs, instanceId });
+  const service = new InterviewService({ db, pool, events, vault, config, logger, feedbackWriter, instanceId });
   app.use(
     interviewsRouter({
       db,

@@ -50,6 +50,8 @@ const schema = z.object({
     .default('true')
     .transform((value) => value === 'true' || value === '1'),
   INTERVIEWER_NAME: z.string().trim().min(1).max(40).default('Alex'),
+  INSTANCE_LEASE_SECONDS: z.coerce.number().int().min(2).max(300).default(15),
+  SHUTDOWN_DRAIN_SECONDS: z.coerce.number().int().min(0).max(3600).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -90,6 +92,8 @@ const EXPECTED: Record<Name, string> = {
   AGENT_USER: 'a user name or numeric uid to run interview children as, e.g. nobody',
   AGENT_WARM_SPARE: 'true or false',
   INTERVIEWER_NAME: 'a name of 1 to 40 characters',
+  INSTANCE_LEASE_SECONDS: wholeNumber(2, 300),
+  SHUTDOWN_DRAIN_SECONDS: 'a whole number of seconds from 0 to 3600',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
 };
 
@@ -158,6 +162,12 @@ export interface Config {
   /** `user`: AGENT_USER as set (server/workers/child-user.ts decides what it means). */
   workers: { max: number; heapMb: number; warmSpare: boolean; user?: string };
   interview: { maxMinutes: number; idleMinutes: number; pauseSeconds: number; interviewerName: string };
+  /**
+   * Each server process holds a lease in the database, renewed a few times a lease: only the live
+   * interviews and feedback of a process whose lease has run out are orphans. On SIGTERM, live
+   * interviews may carry on for up to drainMs (a deploy's shutdown delay) before they are ended.
+   */
+  instances: { leaseMs: number; drainMs: number };
   logLevel: string;
 }
 
@@ -267,6 +277,7 @@ export function parseConfig(env: Env, loadSecrets?: (dataDir: string) => Generat
       pauseSeconds: e.INTERVIEW_PAUSE_SECONDS,
       interviewerName: e.INTERVIEWER_NAME,
     },
+    instances: { leaseMs: e.INSTANCE_LEASE_SECONDS * 1000, drainMs: e.SHUTDOWN_DRAIN_SECONDS * 1000 },
     logLevel: e.LOG_LEVEL,
   };
 }

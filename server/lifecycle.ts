@@ -10,6 +10,7 @@ import { isLoopbackHost } from './http/loopback.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { VERSION } from './version.ts';
 import { failInterruptedFeedback } from './feedback/index.ts';
+import { takeLease } from './instances/index.ts';
 import { endOrphanedInterviews } from './interviews/index.ts';
 
 export interface RunningServer {
@@ -49,10 +50,9 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     throw err;
   }
 
-  const orphaned = await endOrphanedInterviews(db);
-  if (orphaned > 0) logger.warn({ interviews: orphaned }, 'ended interviews left live by a previous run');
-  await failInterruptedFeedback(db);
-  const { app, pool, close: closeApp } = createApp({ config, db, logger, version: VERSION });
+  const { leaseMs, drainMs } = config.instances;
+  const lease = await takeLease(db, { leaseMs, logger, orphans: { interviews: endOrphanedInterviews, feedback: failInterruptedFeedback } });
+  const { app, pool, close: closeApp } = createApp({ config, db, logger, version: VERSION, instanceId: lease.instanceId });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -72,18 +72,25 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   }
 
   let stopping: Promise<void> | undefined;
-  const drainMs = options.drainMs ?? 10_000;
+  const requestDrainMs = options.drainMs ?? 10_000;
   async function shutdown(reason: string): Promise<void> {
     stopping ??= (async () => {
       logger.info({ reason }, 'shutting down');
+      // A deploy: the interviews under way carry on (the server still answers their requests),
+      // new ones are refused, until they end or SHUTDOWN_DRAIN_SECONDS have passed.
+      if (drainMs > 0) {
+        const left = await pool.drain(drainMs);
+        if (left > 0) logger.warn({ interviews: left }, 'ending the interviews still live at the end of the shutdown delay');
+      }
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Children are stopped first so their last lines are written while the database is open.
       await pool.shutdown();
       closeApp();
       server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), drainMs);
+      const timer = setTimeout(() => server.closeAllConnections(), requestDrainMs);
       await closed;
       clearTimeout(timer);
+      await lease.release().catch((err: unknown) => logger.warn({ err }, 'could not give back the server lease'));
       await db.close();
       logger.info('stopped');
     })();

@@ -7,7 +7,7 @@ import { ownedInterview } from '../interviews/index.ts';
 import { analyticsOf, experienceLevel } from './interview-input.ts';
 import { feedbackToMarkdown, originalFeedbackToMarkdown } from './markdown.ts';
 import { feedbackStatus, presentFeedback, UNREADABLE_FEEDBACK } from './stored-feedback.ts';
-import { failInterruptedFeedback, loadFeedback } from './store.ts';
+import { loadFeedback } from './store.ts';
 import type { FeedbackWriter } from './writer.ts';
 
 

@@ -1,4 +1,5 @@
 import { withUser, type Database, type Queryable } from '../db/database.ts';
+import { orphanedBy } from '../instances/index.ts';
 import type { FeedbackData } from './generate.ts';
 import { readFeedback, type StoredFeedback } from './stored-feedback.ts';
 
@@ -26,18 +27,28 @@ export async function setFeedbackStatus(
   interviewId: string,
   status: 'generating' | 'failed',
   error: string | null = null,
+  instanceId: string | null = null,
 ): Promise<void> {
   await withUser(db, userId, (tx) =>
-    tx.query(`update public.interviews set feedback_status = $2, feedback_error = $3 where id = $1`, [interviewId, status, error]),
+    tx.query(`update public.interviews set feedback_status = $2, feedback_error = $3, feedback_instance_id = $4 where id = $1`, [
+      interviewId,
+      status,
+      error,
+      instanceId,
+    ]),
   );
 }
 
-/** Generations cut off by a restart would say "generating" forever: mark them failed. */
-export async function failInterruptedFeedback(db: Database): Promise<number> {
+/**
+ * Generations whose server process stopped would say "generating" forever: marked failed once
+ * that process's lease has run out (a process still running is still writing its own).
+ */
+export async function failInterruptedFeedback(db: Database, leaseMs: number): Promise<number> {
   const { rowCount } = await db.query(
     `update public.interviews set feedback_status = 'failed',
             feedback_error = 'Feedback generation was interrupted by a server restart. Generate it again.'
-      where feedback_status = 'generating'`,
+      where feedback_status = 'generating' and ${orphanedBy('feedback_instance_id')}`,
+    [leaseMs / 1000],
   );
   return rowCount;
 }

@@ -16,6 +16,8 @@ export interface FeedbackWriterDeps {
   logger: Logger;
   production: boolean;
   timeoutMs?: number;
+  /** This process's lease: a generation is an orphan only once it has run out. */
+  instanceId?: string;
 }
 
 /**
@@ -48,7 +50,7 @@ export class FeedbackWriter {
       if (!keys.openai_key) throw preconditionFailed('Add a language-model key in Settings → Keys to generate feedback.', { missing: ['a language-model key'] });
       const model = languageModelOf(keys);
       llm = { apiKey: keys.openai_key, baseURL: model.baseUrl, model: model.model };
-      await setFeedbackStatus(db, userId, row.id, 'generating');
+      await setFeedbackStatus(db, userId, row.id, 'generating', null, this.deps.instanceId);
     } catch (err) {
       this.running.delete(row.id);
       if (err instanceof UnreadableSecret) throw preconditionFailed('Your saved keys need re-entering (Settings → Keys) before feedback can be generated.');

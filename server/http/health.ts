@@ -4,6 +4,8 @@ import type { Database } from '../db/database.ts';
 export interface WorkerStatus {
   active(): number;
   readonly max: number;
+  /** False once a shutdown has begun: new interviews go elsewhere. */
+  accepting?(): boolean;
 }
 
 export interface HealthOptions {
@@ -66,6 +68,10 @@ export function healthRouter({ db, workers, version, now = Date.now, cacheMs = 5
     res.json({ status: 'alive' });
   });
   router.get('/ready', async (_req, res) => {
+    if (workers.accepting?.() === false) {
+      res.status(503).json({ status: 'shutting_down' });
+      return;
+    }
     const ok = await databaseOk();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready' });
   });

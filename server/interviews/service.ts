@@ -29,6 +29,8 @@ export interface InterviewServiceDeps {
   resolveHost?: Resolver;
   /** Writes feedback when an interview ends, for users who want that (the default). */
   feedbackWriter?: FeedbackWriter;
+  /** This process's lease, recorded on each interview it runs. */
+  instanceId?: string;
 }
 
 /** What the browser needs to join a voice interview's room. */
@@ -89,6 +91,7 @@ export class InterviewService {
       hasResume: Boolean(input.resume_text),
       hasJd: Boolean(input.job_description),
       patience: input.patience,
+      instanceId: this.deps.instanceId,
     });
     const interviewId = row.id;
     const common = {

@@ -3,6 +3,7 @@ import type { EndReason, Patience, Stage } from '../../shared/vocabulary.ts';
 import { isUuid, withUser, type Database, type Queryable } from '../db/database.ts';
 import { storedScoreSql, scoreOf } from '../feedback/index.ts';
 import { conflict } from '../http/errors.ts';
+import { orphanedBy } from '../instances/index.ts';
 import { readInterviewRow, readSummaryRow } from './stored-interview.ts';
 
 export interface InterviewRow {
@@ -51,6 +52,8 @@ export interface NewInterview {
   hasResume: boolean;
   hasJd: boolean;
   patience: Patience;
+  /** The server process whose child runs it (its lease); none is an orphan at once. */
+  instanceId?: string;
 }
 
 /** Creates the live interview; the database refuses a second live one for the same user. */
@@ -60,8 +63,8 @@ export async function createInterview(db: Database, userId: string, input: NewIn
       const { rows } = await tx.query(
         `insert into public.interviews
            (user_id, candidate_name, job_role, experience_level, mode, status, room_name, has_resume, has_jd,
-            final_stage, stage_events, patience)
-         values ($1, $2, $3, $4, $5, 'live', $6, $7, $8, 'welcome', $9, $10)
+            final_stage, stage_events, patience, instance_id)
+         values ($1, $2, $3, $4, $5, 'live', $6, $7, $8, 'welcome', $9, $10, $11)
          returning *`,
         [
           userId,
@@ -74,6 +77,7 @@ export async function createInterview(db: Database, userId: string, input: NewIn
           input.hasJd,
           JSON.stringify([{ stage: 'welcome', previous: null, by: 'start', at: Date.now() }]),
           input.patience,
+          input.instanceId ?? null,
         ],
       );
       return readInterviewRow(rows[0]!);
@@ -153,14 +157,15 @@ export async function endInterview(db: Database, userId: string, id: string, rea
 }
 
 /**
- * Interviews left "live" by a previous process that stopped without ending them (a crash or a
- * kill): no child runs them any more. Run at start-up, as the owner, before serving.
+ * Interviews left "live" by a server process that stopped without ending them (a crash or a
+ * kill): no child runs them any more once that process's lease has run out. Run as the owner.
  */
-export async function endOrphanedInterviews(db: Database): Promise<number> {
+export async function endOrphanedInterviews(db: Database, leaseMs: number): Promise<number> {
   const { rowCount } = await db.query(
     `update public.interviews set status = 'ended', ended_by = 'error', ended_at = now(),
             error_message = coalesce(error_message, 'The server restarted during this interview.')
-      where status = 'live'`,
+      where status = 'live' and ${orphanedBy('instance_id')}`,
+    [leaseMs / 1000],
   );
   return rowCount;
 }

@@ -78,6 +78,7 @@ export class WorkerPool {
   /** Until each one's end has been delivered, which may be a little after its process is gone. */
   private readonly supervisors = new Map<string, ChildSupervisor>();
   private closing?: Promise<void>;
+  private draining = false;
   private spare?: SpawnedAgent;
 
   constructor(options: WorkerPoolOptions) {
@@ -85,6 +86,11 @@ export class WorkerPool {
     this.max = options.max;
     this.entry = options.entry ?? agentEntry();
     this.refillSpare();
+  }
+
+  /** Whether a start may be taken: not once a drain or shutdown has begun. */
+  accepting(): boolean {
+    return !this.closing && !this.draining;
   }
 
   /** Children alive, starting ones included. */
@@ -109,7 +115,7 @@ export class WorkerPool {
    */
   async start({ start, onMessage, onEnd, onIdleSoon }: StartInterview): Promise<InterviewChild> {
     // Everything up to launch() runs synchronously, so concurrent starts cannot pass the cap.
-    if (this.closing) throw poolClosed();
+    if (this.closing || this.draining) throw poolClosed();
     if (this.children.size >= this.max) throw poolFull(this.options.retryAfterSeconds ?? 60);
     const { interviewId } = start.interview;
     if (this.supervisors.has(interviewId)) throw new Error(`interview ${interviewId} already has a child process`);
@@ -164,7 +170,7 @@ export class WorkerPool {
   }
 
   private refillSpare(): void {
-    if (!this.options.warmSpare || this.closing || this.spare || this.children.size >= this.max) return;
+    if (!this.options.warmSpare || this.closing || this.draining || this.spare || this.children.size >= this.max) return;
     let spare: WorkerPool['spare'];
     try {
       spare = this.spawn(this.options.logger.child({ spare: true }));
@@ -192,6 +198,24 @@ export class WorkerPool {
     spare.setOutput(logger, redact);
     spare.child.removeAllListeners('error');
     return spare.child;
+  }
+
+  /**
+   * The first step of a deploy's shutdown: starts are refused from now on (poolClosed), the spare
+   * goes, and the live interviews carry on until they end by themselves or `limitMs` has passed.
+   * Resolves with how many are still live then (`shutdown` ends those).
+   */
+  async drain(limitMs: number): Promise<number> {
+    this.draining = true;
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) void endSpare(spare.child, performance.now() + SHUTDOWN_GRACE_MS);
+    const live = [...this.supervisors.values()];
+    if (live.length > 0) {
+      this.options.logger.info({ children: live.length, limitMs }, 'letting live interviews finish before stopping');
+      await within(Promise.all(live.map((c) => c.done)), limitMs);
+    }
+    return this.supervisors.size;
   }
 
   /**

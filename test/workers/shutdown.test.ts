@@ -33,6 +33,33 @@ describe('worker pool shutdown', () => {
     expect(pool.active()).toBe(0);
   }, 120_000);
 
+  it('drains for a deploy: refuses starts at once, lets a live interview run to its own end, and hands over what is left at the limit', async () => {
+    const { pool } = makePool({ max: 2 });
+    const recs = [recorder(), recorder()];
+    const [finishing, lingering] = await Promise.all(
+      ['iv-drain-1', 'iv-drain-2'].map((id, i) => pool.start({ start: textStart(id, fake.url), ...recs[i]!.callbacks })),
+    );
+    const drained = pool.drain(60_000);
+    expect(pool.accepting()).toBe(false);
+    await expect(pool.start({ start: textStart('iv-drain-3', fake.url) })).rejects.toMatchObject({ status: 503 });
+    // The interviews under way still take turns.
+    expect(finishing!.send({ type: 'user_text', text: 'I led the migration.' })).toBe(true);
+    await recs[0]!.waitFor(() => recs[0]!.items().filter((i) => i.role === 'assistant').length >= 2, 'the reply after the greeting');
+    await finishing!.stop('candidate');
+    await lingering!.stop('candidate');
+    expect(await drained).toBe(0);
+    expect(recs.map((rec) => rec.ends.map((e) => e.reason))).toEqual([['candidate'], ['candidate']]);
+
+    // One that does not end by itself is still live at the limit, and the shutdown ends it.
+    const { pool: other } = makePool();
+    const rec = recorder();
+    await other.start({ start: textStart('iv-drain-4', fake.url), ...rec.callbacks });
+    expect(await other.drain(200)).toBe(1);
+    await other.shutdown(20_000);
+    expect(rec.ends).toEqual([expect.objectContaining({ reason: 'shutdown' })]);
+    await pool.shutdown();
+  }, 120_000);
+
   it('waits for the end of a child that is already gone but still being recorded', async () => {
     const { pool } = makePool({ entry: SILENT_AGENT });
     let release!: () => void;

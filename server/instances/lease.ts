@@ -1,0 +1,63 @@
+// A server process's lease in public.mockflow_instances: taken at start, renewed three times a
+// lease, given back at a clean stop. Whatever another process left live under a lease that ran
+// out is ended here, at start and on each renewal: a process killed outright has its interviews
+// ended as errors within about one lease, by whichever process is still running.
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
+
+export interface Lease {
+  readonly instanceId: string;
+  /** Stops renewing and removes the lease (a clean stop: this process ended its own work). */
+  release(): Promise<void>;
+}
+
+export interface Orphans {
+  /** Ends the live interviews of expired or missing leases; how many. */
+  interviews(db: Database, leaseMs: number): Promise<number>;
+  /** Fails the feedback generations of expired or missing leases; how many. */
+  feedback(db: Database, leaseMs: number): Promise<number>;
+}
+
+export async function takeLease(db: Database, { leaseMs, logger, orphans }: { leaseMs: number; logger: Logger; orphans: Orphans }): Promise<Lease> {
+  const instanceId = randomUUID();
+  await db.query('insert into public.mockflow_instances (id) values ($1)', [instanceId]);
+  // Embedded PGlite is one process's alone: any other lease in it is a run that has stopped.
+  if (db.kind === 'pglite') await db.query('delete from public.mockflow_instances where id <> $1', [instanceId]);
+
+  const sweep = async () => {
+    const [interviews, feedback] = [await orphans.interviews(db, leaseMs), await orphans.feedback(db, leaseMs)];
+    if (interviews > 0) logger.warn({ interviews }, 'ended interviews whose server process stopped without ending them');
+    if (feedback > 0) logger.warn({ feedback }, 'failed feedback generations whose server process stopped');
+    await db.query(`delete from public.mockflow_instances where renewed_at < now() - make_interval(secs => $1)`, [(leaseMs * 4) / 1000]);
+  };
+  await sweep();
+
+  let renewing: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    renewing = (async () => {
+      try {
+        await db.query('update public.mockflow_instances set renewed_at = now() where id = $1', [instanceId]);
+        await sweep();
+      } catch (err) {
+        logger.warn({ err }, 'could not renew the server lease');
+      }
+    })();
+  }, Math.max(500, Math.floor(leaseMs / 3)));
+  timer.unref();
+
+  return {
+    instanceId,
+    async release() {
+      clearInterval(timer);
+      await renewing;
+      await db.query('delete from public.mockflow_instances where id = $1', [instanceId]);
+    },
+  };
+}
+
+/** A SQL condition on a row's instance column: true when no live lease covers it ($1: the lease in seconds). */
+export function orphanedBy(column: string): string {
+  return `(${column} is null or not exists (select 1 from public.mockflow_instances m
+            where m.id = ${column} and m.renewed_at > now() - make_interval(secs => $1)))`;
+}
