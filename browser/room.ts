@@ -42,6 +42,8 @@ export function createRoom(hooks: RoomHooks) {
   const actionsStatus = byId('actions-status');
   const idleWarning = byId('idle-warning');
   const idleWarningText = byId('idle-warning-text');
+  const stopping = byId('server-stopping');
+  const stoppingText = byId('server-stopping-text');
   const pausedPanel = byId('provider-paused');
   const pausedText = byId('provider-paused-text');
   const tryAgainButton = byId<HTMLButtonElement>('try-again');
@@ -144,6 +146,7 @@ export function createRoom(hooks: RoomHooks) {
       },
       metrics: showLastTurn,
       idle_warning: warnIdle,
+      server_stopping: warnStopping,
       paused: showPause,
       resumed: hidePause,
       stage: (change) => setStage(change.stage, change.at),
@@ -185,6 +188,15 @@ export function createRoom(hooks: RoomHooks) {
       // 409: it has ended; the event stream says so and the page leaves.
       if (!(error instanceof ApiError) || error.status !== 409) actionsStatus.textContent = (error as Error).message;
     }
+  }
+
+  // ---- A deploy: the server running this interview is being replaced ----------------------
+
+  function warnStopping({ endsAt }: { endsAt: number }) {
+    const minutes = Math.max(1, Math.round((Number(endsAt) - now()) / 60000));
+    stoppingText.textContent = `MockFlow is being updated. Carry on: this interview can run for up to ${minutes} more minute${minutes === 1 ? '' : 's'}, then it ends and everything said so far is kept.`;
+    stopping.hidden = false;
+    announce(stoppingText.textContent);
   }
 
   function warnIdle({ endsAt }: { endsAt: number }) {

@@ -42,6 +42,8 @@ export interface MockFlowApp {
   app: Express;
   pool: WorkerPool;
   events: InterviewEvents;
+  /** On SIGTERM: refuses new interviews and lets the live ones run for up to limitMs (see InterviewService.drain). */
+  drain(limitMs: number): Promise<number>;
   /** Stops the app's timers (session pruning). */
   close(): void;
 }
@@ -153,6 +155,7 @@ export function createApp(deps: AppDeps): MockFlowApp {
     app,
     pool,
     events,
+    drain: (limitMs) => service.drain(limitMs),
     close: () => {
       events.closeStreams();
       sessions.close();

@@ -52,7 +52,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
 
   const { leaseMs, drainMs } = config.instances;
   const lease = await takeLease(db, { leaseMs, logger, orphans: { interviews: endOrphanedInterviews, feedback: failInterruptedFeedback } });
-  const { app, pool, close: closeApp } = createApp({ config, db, logger, version: VERSION, instanceId: lease.instanceId });
+  const { app, pool, drain, close: closeApp } = createApp({ config, db, logger, version: VERSION, instanceId: lease.instanceId });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -79,7 +79,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
       // A deploy: the interviews under way carry on (the server still answers their requests),
       // new ones are refused, until they end or SHUTDOWN_DRAIN_SECONDS have passed.
       if (drainMs > 0) {
-        const left = await pool.drain(drainMs);
+        const left = await drain(drainMs);
         if (left > 0) logger.warn({ interviews: left }, 'ending the interviews still live at the end of the shutdown delay');
       }
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

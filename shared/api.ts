@@ -138,6 +138,8 @@ export interface InterviewEventData {
   error: { message: string; provider: string | null };
   feedback: FeedbackEvent;
   idle_warning: { endsAt: number };
+  /** The server is being updated (a deploy): the interview ends at `endsAt` at the latest. */
+  server_stopping: { endsAt: number };
   paused: ProviderPause;
   resumed: Record<string, never>;
 }

@@ -150,6 +150,19 @@ export class InterviewService {
   }
 
   /**
+   * A deploy's shutdown delay: no new interview starts here, and each candidate under way is told
+   * when the interview will end at the latest (sooner if it ends by itself). Resolves with how many
+   * are still live when the delay is over.
+   */
+  drain(limitMs: number): Promise<number> {
+    const { pool, events } = this.deps;
+    const drained = pool.drain(limitMs);
+    const endsAt = Date.now() + limitMs;
+    for (const id of pool.interviewIds()) events.publish(id, 'server_stopping', { endsAt });
+    return drained;
+  }
+
+  /**
    * Ends a live interview as the candidate. Resolves once the end is recorded (the child has
    * exited and its last lines are written), with the row as it is then.
    */

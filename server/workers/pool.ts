@@ -93,6 +93,11 @@ export class WorkerPool {
     return !this.closing && !this.draining;
   }
 
+  /** The interviews that have a child, until each one's end has been delivered. */
+  interviewIds(): string[] {
+    return [...this.supervisors.keys()];
+  }
+
   /** Children alive, starting ones included. */
   active(): number {
     return this.children.size;

@@ -78,11 +78,17 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: presence and the unsent answe
     await context.close();
   }, 120_000);
 
-  it('on a touch screen, Enter starts a new line and Send sends', async () => {
+  it('on a touch screen, Enter starts a new line and Send sends; a deploy under way is said, with the time left', async () => {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
     const page = await signedInWithTextKeys(context, app.url, llm.url);
-    await startTextInterview(page, app.url);
+    const id = await startTextInterview(page, app.url);
     await page.waitForSelector('#chat .from-interviewer');
+    // What a server publishes when SIGTERM starts its shutdown delay (test/instances/deploy.test.ts).
+    app.events.publish(id, 'server_stopping', { endsAt: Date.now() + 285_000 });
+    await page.locator('#server-stopping').waitFor({ state: 'visible' });
+    expect(await page.locator('#server-stopping-text').textContent()).toBe(
+      'MockFlow is being updated. Carry on: this interview can run for up to 5 more minutes, then it ends and everything said so far is kept.',
+    );
     expect(await page.locator('#message-hint').textContent()).toBe('Send sends your answer · Enter starts a new line');
     await page.getByLabel('Your answer').pressSequentially('First line');
     await page.getByLabel('Your answer').press('Enter');

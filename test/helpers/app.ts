@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { createApp } from '../../server/app.ts';
+import { createApp, type MockFlowApp } from '../../server/app.ts';
 import { parseConfig, type Config } from '../../server/config.ts';
 import type { Database } from '../../server/db/database.ts';
 import type { RateLimits } from '../../server/http/security.ts';
@@ -18,6 +18,8 @@ export interface TestApp {
   server: Server;
   db: Database;
   pool: WorkerPool;
+  /** The interviews' event streams, to publish what a test cannot otherwise cause. */
+  events: MockFlowApp['events'];
   config: Config;
   logs: ReturnType<typeof captureLogs>;
   /** Stops the HTTP server; closes the database only if this helper opened it. */
@@ -63,6 +65,7 @@ export async function startTestApp(
     server: http.server,
     db,
     pool: built.pool,
+    events: built.events,
     config,
     logs,
     async close() {

@@ -9,6 +9,7 @@ import { createThrowawayDatabase } from '../helpers/databases.ts';
 import { TEST_ENCRYPTION_KEY, TEST_SECRET_KEY } from '../helpers/app.ts';
 import { spawnServer, type ServerProcess } from '../helpers/processes.ts';
 import { signInLocally, type SignedIn } from '../helpers/session.ts';
+import { openEvents } from '../helpers/sse.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { saveTextKeys, START_TEXT, startInterviewModel } from '../interviews/helpers.ts';
 import type { FakeOpenAI } from '../fakes/openai-llm.ts';
@@ -67,9 +68,14 @@ describe.skipIf(!HAS_POSTGRES)('deploys and crashes with two server processes on
     const interview = await liveInterview(old);
     await start();
     expect(await status(interview.id)).toEqual({ status: 'live', ended_by: null });
+    const stream = await openEvents(`${old.url}/api/interviews/${interview.id}/events`, { cookie: interview.cookie });
 
+    const sent = Date.now();
     old.child.kill('SIGTERM');
-    await waitFor(() => /letting live interviews finish/.test(old.output()), { explain: () => old.output().slice(-2000) });
+    // The candidate is told the interview goes on, and until when at the latest.
+    const notice = await stream.next((e) => e.event === 'server_stopping');
+    expect(notice.data.endsAt).toBeGreaterThanOrEqual(sent + 120_000);
+    expect(notice.data.endsAt).toBeLessThan(Date.now() + 120_000 + 1_000);
     // Still serving its candidate: a turn goes through and is answered.
     const turn = await interview.agent.post(`/api/interviews/${interview.id}/messages`).set('x-csrf-token', interview.token).send({ text: 'I led the migration.' });
     expect(turn.status).toBe(202);
@@ -88,6 +94,7 @@ describe.skipIf(!HAS_POSTGRES)('deploys and crashes with two server processes on
     const ended = await interview.agent.post(`/api/interviews/${interview.id}/end`).set('x-csrf-token', interview.token);
     expect(ended.status).toBeLessThan(300);
     expect(await old.exited).toBe(0);
+    stream.close();
     expect(await status(interview.id)).toEqual({ status: 'ended', ended_by: 'candidate' });
   }, 120_000);
 
