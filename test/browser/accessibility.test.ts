@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { localUserId, seedInterview } from '../web/seed.ts';
 import { T0 } from '../feedback/fixture.ts';
-import { HAS_CHROMIUM, headingJumps, launchBrowser, newContext, sharedFieldNames } from './browser.ts';
+import { HAS_CHROMIUM, headingJumps, sharedBrowser, newContext, sharedFieldNames } from './browser.ts';
 
 const WIDTHS = [360, 1280] as const;
 
@@ -15,13 +15,12 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: heading order and field names
   let app: TestApp;
 
   beforeAll(async () => {
-    [browser, app] = await Promise.all([launchBrowser(), startTestApp()]);
+    [browser, app] = await Promise.all([sharedBrowser(), startTestApp()]);
     const userId = await localUserId(app.db);
     await seedInterview(app.db, userId, { jobRole: 'Backend Engineer', startedAt: T0, feedback: 3 });
     await seedInterview(app.db, userId, { jobRole: 'Data Analyst', startedAt: T0 + 3_600_000 });
   });
   afterAll(async () => {
-    await browser?.close();
     await app?.close();
   });
 

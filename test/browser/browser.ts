@@ -29,6 +29,21 @@ export async function launchBrowser(extraFlags: string[] = []): Promise<Browser>
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...FLAGS, ...extraFlags] });
 }
 
+let shared: Promise<Browser> | undefined;
+
+/**
+ * One Chromium for all the files a test worker runs (they share modules: isolate is off), since
+ * a launch costs about a second of CPU. Each test makes and closes its own context; nobody closes
+ * this browser: Playwright ends it when the worker exits.
+ */
+export function sharedBrowser(): Promise<Browser> {
+  shared ??= launchBrowser().then((browser) => {
+    browser.once('disconnected', () => (shared = undefined));
+    return browser;
+  });
+  return shared;
+}
+
 export async function newContext(browser: Browser, width = 1280): Promise<BrowserContext> {
   return browser.newContext({ viewport: { width, height: width < 500 ? 740 : 900 } });
 }

@@ -10,7 +10,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startInterviewModel } from '../interviews/helpers.ts';
-import { HAS_CHROMIUM, launchBrowser, newContext } from './browser.ts';
+import { HAS_CHROMIUM, sharedBrowser, newContext } from './browser.ts';
 import { ROOM_URL, signedInWithTextKeys, startTextInterview } from './text-interview.ts';
 
 const GOODBYE_AGENT = { path: fileURLToPath(new URL('./fixtures/goodbye-agent.mjs', import.meta.url)), execArgv: [] };
@@ -23,10 +23,9 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: the goodbye', () => {
   beforeAll(async () => {
     llm = await startInterviewModel();
     const pool = new WorkerPool({ max: 2, heapMb: 64, readyTimeoutMs: 30_000, warmSpare: false, logger: captureLogs().logger, entry: GOODBYE_AGENT });
-    [browser, app] = await Promise.all([launchBrowser(), startTestApp({ pool })]);
+    [browser, app] = await Promise.all([sharedBrowser(), startTestApp({ pool })]);
   });
   afterAll(async () => {
-    await browser?.close();
     await app?.close();
     await llm?.close();
   });

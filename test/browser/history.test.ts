@@ -4,7 +4,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { interviewItems, T0, validFeedback } from '../feedback/fixture.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { localUserId, otherUserId, seedInterview, shiftedItems, TEXT_METRICS, VOICE_METRICS, XSS_NAME } from '../web/seed.ts';
-import { HAS_CHROMIUM, launchBrowser, newContext, overflowingElements, saveKeysInPage, screenshot, seriousA11yViolations } from './browser.ts';
+import { HAS_CHROMIUM, sharedBrowser, newContext, overflowingElements, saveKeysInPage, screenshot, seriousA11yViolations } from './browser.ts';
 
 const DAY = 86_400_000;
 const LLM_KEY = 'sk-history-browser-test-4242';
@@ -22,7 +22,7 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: dashboard, history and the in
 
   beforeAll(async () => {
     [browser, app, llm] = await Promise.all([
-      launchBrowser(),
+      sharedBrowser(),
       startTestApp(),
       // Slow enough that the page can show the "asking the model" step.
       startFakeOpenAI({ apiKey: LLM_KEY, defaultReply: { content: JSON.stringify(validFeedback()), delayMs: 1200 } }),
@@ -45,7 +45,6 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: dashboard, history and the in
     userId = await localUserId(app.db);
   });
   afterAll(async () => {
-    await browser?.close();
     await app?.close();
     await llm?.close();
   });

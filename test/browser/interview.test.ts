@@ -10,7 +10,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { WorkerPool } from '../../server/workers/pool.ts';
 import { LLM_KEY, startInterviewModel } from '../interviews/helpers.ts';
-import { HAS_CHROMIUM, launchBrowser, newContext, overflowingElements, saveKeysInPage, screenshot, seriousA11yViolations } from './browser.ts';
+import { HAS_CHROMIUM, sharedBrowser, newContext, overflowingElements, saveKeysInPage, screenshot, seriousA11yViolations } from './browser.ts';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const CALL_AGENT = { path: fileURLToPath(new URL('./fixtures/call-agent.mjs', import.meta.url)), execArgv: [] };
@@ -23,11 +23,10 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: starting and running intervie
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    [browser, app, llm] = await Promise.all([launchBrowser(), startTestApp(), startInterviewModel()]);
+    [browser, app, llm] = await Promise.all([sharedBrowser(), startTestApp(), startInterviewModel()]);
   });
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
     await app?.close();
     await llm?.close();
   });

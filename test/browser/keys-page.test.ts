@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { LLM_KEY } from '../interviews/helpers.ts';
-import { HAS_CHROMIUM, launchBrowser, overflowingElements, screenshot, seriousA11yViolations } from './browser.ts';
+import { HAS_CHROMIUM, sharedBrowser, overflowingElements, screenshot, seriousA11yViolations } from './browser.ts';
 import { signedInWithTextKeys } from './text-interview.ts';
 
 const VIEWPORTS = [
@@ -22,10 +22,9 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: the keys page', () => {
 
   beforeAll(async () => {
     llm = await startFakeOpenAI({ apiKey: LLM_KEY, defaultReply: () => 'Hello.' });
-    [browser, app] = await Promise.all([launchBrowser(), startTestApp()]);
+    [browser, app] = await Promise.all([sharedBrowser(), startTestApp()]);
   });
   afterAll(async () => {
-    await browser?.close();
     await app?.close();
     await llm?.close();
   });

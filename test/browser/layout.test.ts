@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { HAS_CHROMIUM, launchBrowser, screenshot } from './browser.ts';
+import { HAS_CHROMIUM, sharedBrowser, screenshot } from './browser.ts';
 
 const PHONE = { width: 360, height: 740 };
 
@@ -12,10 +12,9 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: layout on a phone', () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    [browser, app] = await Promise.all([launchBrowser(), startTestApp()]);
+    [browser, app] = await Promise.all([sharedBrowser(), startTestApp()]);
   });
   afterAll(async () => {
-    await browser?.close();
     await app?.close();
   });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startFakeGoogle, type FakeGoogle } from '../fakes/google.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { HAS_CHROMIUM, launchBrowser, newContext, overflowingElements, screenshot, seriousA11yViolations } from './browser.ts';
+import { HAS_CHROMIUM, sharedBrowser, newContext, overflowingElements, screenshot, seriousA11yViolations } from './browser.ts';
 
 const WIDTHS = [360, 1280] as const;
 
@@ -19,7 +19,7 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: signing in, settings and erro
   beforeAll(async () => {
     google = await startFakeGoogle({ sub: '2024681', email: 'grace@example.test', name: 'Grace Hopper' });
     [browser, app, googleApp] = await Promise.all([
-      launchBrowser(),
+      sharedBrowser(),
       startTestApp(),
       startTestApp({
         env: {
@@ -33,7 +33,6 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: signing in, settings and erro
     ]);
   });
   afterAll(async () => {
-    await browser?.close();
     await app?.close();
     await googleApp?.close();
     await google?.close();

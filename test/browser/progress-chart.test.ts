@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { localUserId, seedInterview } from '../web/seed.ts';
-import { HAS_CHROMIUM, launchBrowser, overflowingElements, screenshot, seriousA11yViolations } from './browser.ts';
+import { HAS_CHROMIUM, sharedBrowser, overflowingElements, screenshot, seriousA11yViolations } from './browser.ts';
 
 const WIDTHS = [360, 1280] as const;
 const HOUR = 3_600_000;
@@ -16,7 +16,7 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: the progress chart', () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    [browser, app] = await Promise.all([launchBrowser(), startTestApp()]);
+    [browser, app] = await Promise.all([sharedBrowser(), startTestApp()]);
     const userId = await localUserId(app.db);
     const seeds = [
       { jobRole: 'Backend Engineer', startedAt: DAY_ONE, feedback: 2 },
@@ -28,7 +28,6 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: the progress chart', () => {
     for (const seed of seeds) await seedInterview(app.db, userId, seed);
   });
   afterAll(async () => {
-    await browser?.close();
     await app?.close();
   });
 

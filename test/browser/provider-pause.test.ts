@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { LLM_KEY } from '../interviews/helpers.ts';
-import { HAS_CHROMIUM, launchBrowser, newContext } from './browser.ts';
+import { HAS_CHROMIUM, sharedBrowser, newContext } from './browser.ts';
 import { signedInWithTextKeys, startTextInterview } from './text-interview.ts';
 
 describe.skipIf(!HAS_CHROMIUM)('in a real browser: a failing model pauses the interview', () => {
@@ -21,10 +21,9 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: a failing model pauses the in
       apiKey: LLM_KEY,
       defaultReply: () => (failing ? { status: 503, message: 'overloaded' } : `Question ${++asked}: tell me more about that?`),
     });
-    [browser, app] = await Promise.all([launchBrowser(), startTestApp()]);
+    [browser, app] = await Promise.all([sharedBrowser(), startTestApp()]);
   });
   afterAll(async () => {
-    await browser?.close();
     await app?.close();
     await llm?.close();
   });

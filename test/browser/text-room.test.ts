@@ -10,7 +10,7 @@ import type { FakeOpenAI } from '../fakes/openai-llm.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { startInterviewModel } from '../interviews/helpers.ts';
-import { HAS_CHROMIUM, launchBrowser, newContext } from './browser.ts';
+import { HAS_CHROMIUM, sharedBrowser, newContext } from './browser.ts';
 import { ROOM_URL, signedInWithTextKeys, startTextInterview } from './text-interview.ts';
 
 const DRAFT = 'I was in the middle of explaining the migration when';
@@ -24,10 +24,9 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: presence and the unsent answe
     llm = await startInterviewModel();
     // A short idle limit: the warning comes 2 s before the end.
     const pool = new WorkerPool({ max: 2, heapMb: 192, idleMs: 6_000, readyTimeoutMs: 60_000, warmSpare: false, logger: captureLogs().logger, entry: bundledAgent() });
-    [browser, app] = await Promise.all([launchBrowser(), startTestApp({ pool })]);
+    [browser, app] = await Promise.all([sharedBrowser(), startTestApp({ pool })]);
   });
   afterAll(async () => {
-    await browser?.close();
     await app?.close();
     await llm?.close();
   });

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.ts';
 import { startFakeOpenAISpeech, type FakeOpenAISpeech } from '../fakes/openai-speech.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { HAS_CHROMIUM, launchBrowser, newContext } from '../browser/browser.ts';
+import { HAS_CHROMIUM, sharedBrowser, newContext } from '../browser/browser.ts';
 
 const DG_KEY = 'dg-page-test-key-2468';
 const TTS_KEY = 'sk-page-speech-key-1122';
@@ -20,12 +20,11 @@ describe.skipIf(!HAS_CHROMIUM)('in a real browser: the keys page', () => {
     deepgram = await startFakeDeepgram({ apiKey: DG_KEY });
     speech = await startFakeOpenAISpeech({ apiKey: TTS_KEY });
     [browser, app] = await Promise.all([
-      launchBrowser(),
+      sharedBrowser(),
       startTestApp({ env: { DEEPGRAM_API_URL: deepgram.url }, keyCheckTimeoutMs: 3_000 }),
     ]);
   });
   afterAll(async () => {
-    await browser?.close();
     await app?.close();
     await deepgram?.close();
     await speech?.close();

@@ -2,7 +2,7 @@
 // elements. Checked in a real browser with the stylesheets the server sends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { HAS_CHROMIUM, launchBrowser, newContext } from '../browser/browser.ts';
+import { HAS_CHROMIUM, sharedBrowser, newContext } from '../browser/browser.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 describe.skipIf(!HAS_CHROMIUM)('reduced motion, in a real browser', () => {
@@ -10,10 +10,9 @@ describe.skipIf(!HAS_CHROMIUM)('reduced motion, in a real browser', () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    [browser, app] = await Promise.all([launchBrowser(), startTestApp()]);
+    [browser, app] = await Promise.all([sharedBrowser(), startTestApp()]);
   });
   afterAll(async () => {
-    await browser?.close();
     await app?.close();
   });
 
