@@ -235,9 +235,11 @@ class Run {
   readonly browserLog: string[] = [];
   readonly speechAudio = new Map<string, string>();
   readonly interviews: InterviewReport[] = [];
-  /** The answer the page's microphone is playing (or played last). */
-  speaking = '';
-  /** What the STT fake hears next, one entry per utterance, before falling back to `speaking`. */
+  /**
+   * What the STT fake hears next, one entry per utterance: each answer's words once. An utterance
+   * beyond them is a piece of an answer already heard (the page's audio broke up under load, and
+   * the break was long enough to end an utterance): it has no words, as Deepgram hears a crackle.
+   */
   readonly hearing: string[] = [];
   readonly pauses: PauseReport[] = [];
 
@@ -247,8 +249,7 @@ class Run {
     [this.livekit, this.llm, this.deepgram, this.speech] = await Promise.all([
       startLiveKitServer(NODE_IP),
       startFakeOpenAI({ apiKey: LLM_KEY, defaultReply: interviewerReplies() }),
-      // The fake "hears" whatever the microphone is playing at the moment.
-      startFakeDeepgram({ apiKey: DEEPGRAM_KEY, transcripts: () => this.hearing.shift() ?? this.speaking }),
+      startFakeDeepgram({ apiKey: DEEPGRAM_KEY, transcripts: () => this.hearing.shift() ?? '' }),
       startFakeOpenAISpeech({ apiKey: SPEECH_KEY }),
     ]);
     const pool = new WorkerPool({
@@ -299,7 +300,7 @@ class Run {
     const energyBefore = (await this.audioIn()).energy;
     const utterancesBefore = this.deepgram.utterances.length;
     const requestsBefore = this.llm.requests.length;
-    this.speaking = answer;
+    this.hearing.push(answer);
     const said = await this.page.evaluate((b64) => (window as unknown as { __mic: { say(b: string): Promise<{ endedAt: number }> } }).__mic.say(b64), this.speechAudio.get(answer)!);
     const utterance = await waitFor(() => this.deepgram.utterances[utterancesBefore], { explain: `the STT fake to hear "${answer}"`, timeoutMs: 30_000 });
     const userItem = await stream.next((e) => e.event === 'item' && e.data.role === 'user', { after: before, timeoutMs: 30_000 });
@@ -343,7 +344,6 @@ class Run {
       const [first, second] = PAUSED_ANSWER;
       const pcm = Buffer.concat([synthesizeSpeech(first), Buffer.alloc((MIC_SAMPLE_RATE * PAUSE_MS) / 1000 * 2), synthesizeSpeech(second)]);
       this.hearing.push(first, second);
-      this.speaking = second;
       await this.page.evaluate((b64) => (window as unknown as { __mic: { say(b: string): Promise<unknown> } }).__mic.say(b64), pcm.toString('base64'));
       const last = await stream.next((e) => e.event === 'item' && e.data.role === 'user' && String(e.data.text).includes(second), { after: before, timeoutMs: 30_000 });
       await stream.next((e) => e.event === 'item' && e.data.role === 'assistant', { after: last, timeoutMs: 30_000 });
