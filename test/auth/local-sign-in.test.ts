@@ -1,11 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { networkInterfaces, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/lifecycle.ts';
 import { startTestApp, TEST_ENCRYPTION_KEY, TEST_SECRET_KEY, type TestApp } from '../helpers/app.ts';
+import { seededDataDir } from '../helpers/databases.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { csrfToken, postForm, signInLocally } from '../helpers/session.ts';
 
@@ -29,7 +29,7 @@ function externalAddress(): string | undefined {
 }
 
 async function startLaptopServer(env: Record<string, string> = {}) {
-  const dataDir = await mkdtemp(join(tmpdir(), 'mockflow-laptop-'));
+  const dataDir = await seededDataDir('mockflow-laptop-');
   dirs.push(dataDir);
   const logs = captureLogs('info');
   running = await startServer(

@@ -1,11 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import request, { type Response } from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate } from '../../server/db/migrate.ts';
+import { PGLITE_DIR_NAME } from '../../server/db/open.ts';
 import { openPglite } from '../../server/db/pglite.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { seededDataDir } from '../helpers/databases.ts';
 import { postForm, signInLocally } from '../helpers/session.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -103,16 +103,15 @@ describe('local sign-in and sessions', () => {
   });
 
   it('keeps a session across a server restart on the same database', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mockflow-session-'));
+    const dir = await seededDataDir('mockflow-session-');
     try {
-      let db = await openPglite(dir);
-      await migrate(db);
+      let db = await openPglite(join(dir, PGLITE_DIR_NAME));
       app = await startTestApp({ db });
       const { cookie } = await signInLocally(app);
       await app.close();
       await db.close();
 
-      db = await openPglite(dir);
+      db = await openPglite(join(dir, PGLITE_DIR_NAME));
       app = await startTestApp({ db });
       const dashboard = await request(app.server).get('/dashboard').set('cookie', cookie).expect(200);
       expect(dashboard.text).toContain('Local user');

@@ -1,9 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FakeOpenAI } from '../fakes/openai-llm.ts';
+import { seededDataDir } from '../helpers/databases.ts';
 import { childProcesses, isRunning, spawnServer, type ServerProcess } from '../helpers/processes.ts';
 import { signInLocally } from '../helpers/session.ts';
 import { openEvents } from '../helpers/sse.ts';
@@ -25,7 +24,7 @@ afterAll(async () => {
 describe('SIGTERM with live interviews', () => {
   it('stops every child, keeps their lines, marks them shutdown, and exits 0 leaving no process behind', async () => {
     llm = await startInterviewModel();
-    const dataDir = await mkdtemp(join(tmpdir(), 'mockflow-shutdown-'));
+    const dataDir = await seededDataDir('mockflow-shutdown-');
     dirs.push(dataDir);
     const server = await spawnServer({ DATA_DIR: dataDir, LOG_LEVEL: 'debug' });
     servers.push(server);
