@@ -5,7 +5,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Logger } from './logger.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
-import { healthRouter, type WorkerStatus } from './http/health.ts';
+import { healthRouter, type FleetStatus, type WorkerStatus } from './http/health.ts';
 import { createCsrf, DEFAULT_RATE_LIMITS, limit, securityHeaders, type RateLimits } from './http/security.ts';
 import { useViews } from './http/views.ts';
 import { PUBLIC_DIR } from './paths.ts';
@@ -27,6 +27,8 @@ export interface AppDeps {
   version: string;
   /** This process's lease (server/instances): recorded on the interviews it runs and the feedback it writes. */
   instanceId?: string;
+  /** Every process's lease and slots, for /health (server/instances' fleetStatus). */
+  fleet?: () => Promise<FleetStatus>;
   /** For tests that age the health cache. */
   now?: () => number;
   rateLimits?: Partial<RateLimits>;
@@ -86,7 +88,7 @@ export function createApp(deps: AppDeps): MockFlowApp {
       },
     }),
   );
-  app.use(healthRouter({ db, workers, version, now: deps.now }));
+  app.use(healthRouter({ db, workers, version, now: deps.now, fleet: deps.fleet }));
   app.use(pageScriptsRouter({ maxAgeMs: config.isProduction ? 3_600_000 : 0 }));
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: config.isProduction ? '1h' : 0 }));
   app.use(express.json({ limit: '256kb' }));

@@ -10,7 +10,7 @@ import { isLoopbackHost } from './http/loopback.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { VERSION } from './version.ts';
 import { failInterruptedFeedback } from './feedback/index.ts';
-import { takeLease } from './instances/index.ts';
+import { fleetStatus, takeLease } from './instances/index.ts';
 import { endOrphanedInterviews } from './interviews/index.ts';
 
 export interface RunningServer {
@@ -51,8 +51,17 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   }
 
   const { leaseMs, drainMs } = config.instances;
-  const lease = await takeLease(db, { leaseMs, logger, orphans: { interviews: endOrphanedInterviews, feedback: failInterruptedFeedback } });
-  const { app, pool, drain, close: closeApp } = createApp({ config, db, logger, version: VERSION, instanceId: lease.instanceId });
+  // The pool is made with the app, after the lease: its slots are read through this until then.
+  let slots = () => ({ used: 0, max: config.workers.max });
+  const lease = await takeLease(db, {
+    leaseMs,
+    logger,
+    orphans: { interviews: endOrphanedInterviews, feedback: failInterruptedFeedback },
+    slots: () => slots(),
+  });
+  const fleet = () => fleetStatus(db, leaseMs);
+  const { app, pool, drain, close: closeApp } = createApp({ config, db, logger, version: VERSION, instanceId: lease.instanceId, fleet });
+  slots = () => ({ used: pool.active(), max: pool.accepting() ? pool.max : pool.active() });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

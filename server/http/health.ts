@@ -8,6 +8,13 @@ export interface WorkerStatus {
   accepting?(): boolean;
 }
 
+/** Every server process on this database with a live lease, and their interview slots as of their last renewal. */
+export interface FleetStatus {
+  instances: number;
+  slotsUsed: number;
+  slotsFree: number;
+}
+
 export interface HealthOptions {
   db: Database;
   workers: WorkerStatus;
@@ -16,16 +23,19 @@ export interface HealthOptions {
   now?: () => number;
   cacheMs?: number;
   pingTimeoutMs?: number;
+  /** Read with each database check when set (server/instances): /health then reports it as `fleet`. */
+  fleet?: () => Promise<FleetStatus>;
 }
 
 /**
  * /health answers from memory: the database is asked at most once per `cacheMs`, and callers
  * arriving while a check runs share it, so a load balancer's polling costs nothing.
  */
-export function healthRouter({ db, workers, version, now = Date.now, cacheMs = 5_000, pingTimeoutMs = 2_000 }: HealthOptions): Router {
+export function healthRouter({ db, workers, version, now = Date.now, cacheMs = 5_000, pingTimeoutMs = 2_000, fleet }: HealthOptions): Router {
   const startedAt = now();
   let last: { ok: boolean; at: number } | undefined;
   let pending: Promise<boolean> | undefined;
+  let fleetSeen: FleetStatus | undefined;
 
   async function ping(): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
@@ -34,6 +44,7 @@ export function healthRouter({ db, workers, version, now = Date.now, cacheMs = 5
     });
     try {
       await Promise.race([db.query('select 1'), timeout]);
+      if (fleet) fleetSeen = await Promise.race([fleet(), timeout]);
       return true;
     } catch {
       return false;
@@ -59,6 +70,7 @@ export function healthRouter({ db, workers, version, now = Date.now, cacheMs = 5
       status: ok ? 'healthy' : 'unhealthy',
       database: ok ? 'connected' : 'unreachable',
       workers: { active: workers.active(), max: workers.max },
+      ...(fleet && ok && fleetSeen ? { fleet: fleetSeen } : {}),
       version,
       uptimeSeconds: Math.round((now() - startedAt) / 1000),
     });

@@ -4,6 +4,7 @@
 // ended as errors within about one lease, by whichever process is still running.
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
+import type { FleetStatus } from '../http/health.ts';
 import type { Logger } from '../logger.ts';
 
 export interface Lease {
@@ -19,9 +20,18 @@ export interface Orphans {
   feedback(db: Database, leaseMs: number): Promise<number>;
 }
 
-export async function takeLease(db: Database, { leaseMs, logger, orphans }: { leaseMs: number; logger: Logger; orphans: Orphans }): Promise<Lease> {
+export interface LeaseOptions {
+  leaseMs: number;
+  logger: Logger;
+  orphans: Orphans;
+  /** This process's interview slots, recorded with each renewal. */
+  slots: () => { used: number; max: number };
+}
+
+export async function takeLease(db: Database, { leaseMs, logger, orphans, slots }: LeaseOptions): Promise<Lease> {
   const instanceId = randomUUID();
-  await db.query('insert into public.mockflow_instances (id) values ($1)', [instanceId]);
+  const { used, max } = slots();
+  await db.query('insert into public.mockflow_instances (id, slots_used, slots_max) values ($1, $2, $3)', [instanceId, used, max]);
   // Embedded PGlite is one process's alone: any other lease in it is a run that has stopped.
   if (db.kind === 'pglite') await db.query('delete from public.mockflow_instances where id <> $1', [instanceId]);
 
@@ -37,7 +47,8 @@ export async function takeLease(db: Database, { leaseMs, logger, orphans }: { le
   const timer = setInterval(() => {
     renewing = (async () => {
       try {
-        await db.query('update public.mockflow_instances set renewed_at = now() where id = $1', [instanceId]);
+        const { used, max } = slots();
+        await db.query('update public.mockflow_instances set renewed_at = now(), slots_used = $2, slots_max = $3 where id = $1', [instanceId, used, max]);
         await sweep();
       } catch (err) {
         logger.warn({ err }, 'could not renew the server lease');
@@ -54,6 +65,17 @@ export async function takeLease(db: Database, { leaseMs, logger, orphans }: { le
       await db.query('delete from public.mockflow_instances where id = $1', [instanceId]);
     },
   };
+}
+
+/** The processes whose lease is live, and their slots as of their last renewal. */
+export async function fleetStatus(db: Database, leaseMs: number): Promise<FleetStatus> {
+  const { rows } = await db.query<{ instances: number; used: number; max: number }>(
+    `select count(*)::int as instances, coalesce(sum(slots_used), 0)::int as used, coalesce(sum(slots_max), 0)::int as max
+       from public.mockflow_instances where renewed_at > now() - make_interval(secs => $1)`,
+    [leaseMs / 1000],
+  );
+  const { instances, used, max } = rows[0]!;
+  return { instances, slotsUsed: used, slotsFree: Math.max(0, max - used) };
 }
 
 /** A SQL condition on a row's instance column: true when no live lease covers it ($1: the lease in seconds). */

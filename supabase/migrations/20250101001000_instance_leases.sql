@@ -5,7 +5,10 @@
 create table if not exists public.mockflow_instances (
   id uuid primary key,
   started_at timestamptz not null default now(),
-  renewed_at timestamptz not null default now()
+  renewed_at timestamptz not null default now(),
+  -- Its interview slots as of its last renewal, for /health's view of every process.
+  slots_max integer not null default 0,
+  slots_used integer not null default 0
 );
 -- Only the server's own connection reads or writes it: no policy, so no user role can.
 alter table public.mockflow_instances enable row level security;

@@ -66,8 +66,14 @@ describe.skipIf(!HAS_POSTGRES)('deploys and crashes with two server processes on
   it('a new process leaves the old one’s interview live; on SIGTERM the old one lets it run to its end, refusing new starts', async () => {
     const old = await start({ SHUTDOWN_DRAIN_SECONDS: '120' });
     const interview = await liveInterview(old);
-    await start();
+    const next = await start();
     expect(await status(interview.id)).toEqual({ status: 'live', ended_by: null });
+    // Either process's /health sees both, and the slot the old one's interview takes (as of the
+    // old one's latest renewal, a third of a lease at most after the start).
+    await waitFor(async () => {
+      const health = await (await fetch(`${next.url}/health`)).json();
+      return health.fleet?.slotsUsed === 1 && health.fleet;
+    }, { explain: 'the fleet in /health' }).then((fleet) => expect(fleet).toEqual({ instances: 2, slotsUsed: 1, slotsFree: 5 }));
     const stream = await openEvents(`${old.url}/api/interviews/${interview.id}/events`, { cookie: interview.cookie });
 
     const sent = Date.now();

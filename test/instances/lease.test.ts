@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../server/db/database.ts';
 import { failInterruptedFeedback } from '../../server/feedback/index.ts';
-import { takeLease, type Lease } from '../../server/instances/index.ts';
+import { fleetStatus, takeLease, type Lease } from '../../server/instances/index.ts';
 import { endOrphanedInterviews } from '../../server/interviews/index.ts';
 import { createInterview } from '../../server/interviews/store.ts';
 import { setFeedbackStatus } from '../../server/feedback/store.ts';
@@ -45,8 +45,8 @@ describe.each(databaseKinds)('server leases on $name', (kind) => {
     for (const lease of leases.splice(0)) await lease.release();
     await handle?.dispose();
   });
-  const take = async (db: Database) => {
-    const lease = await takeLease(db, { leaseMs: LEASE_MS, logger: captureLogs().logger, orphans });
+  const take = async (db: Database, slots = { used: 0, max: 3 }) => {
+    const lease = await takeLease(db, { leaseMs: LEASE_MS, logger: captureLogs().logger, orphans, slots: () => slots });
     leases.push(lease);
     return lease;
   };
@@ -79,6 +79,21 @@ describe.each(databaseKinds)('server leases on $name', (kind) => {
     expect(await count()).toBe(1);
     await lease.release();
     expect(await count()).toBe(0);
+  });
+
+  it("reports every process with a live lease and their slots, leaving out one whose lease ran out", async () => {
+    handle = await kind.open();
+    const { db } = handle;
+    const first = await take(db, { used: 2, max: 3 });
+    expect(await fleetStatus(db, LEASE_MS)).toEqual({ instances: 1, slotsUsed: 2, slotsFree: 1 });
+    if (kind.name === 'postgres') {
+      await take(db, { used: 0, max: 3 });
+      expect(await fleetStatus(db, LEASE_MS)).toEqual({ instances: 2, slotsUsed: 2, slotsFree: 4 });
+    }
+    await db.query(`update public.mockflow_instances set renewed_at = now() - interval '61 seconds' where id = $1`, [first.instanceId]);
+    expect(await fleetStatus(db, LEASE_MS)).toEqual(
+      kind.name === 'postgres' ? { instances: 1, slotsUsed: 0, slotsFree: 3 } : { instances: 0, slotsUsed: 0, slotsFree: 0 },
+    );
   });
 
   if (kind.name === 'postgres') {
