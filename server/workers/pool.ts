@@ -120,7 +120,7 @@ export class WorkerPool {
    */
   async start({ start, onMessage, onEnd, onIdleSoon }: StartInterview): Promise<InterviewChild> {
     // Everything up to launch() runs synchronously, so concurrent starts cannot pass the cap.
-    if (this.closing || this.draining) throw poolClosed();
+    if (!this.accepting()) throw poolClosed();
     if (this.children.size >= this.max) throw poolFull(this.options.retryAfterSeconds ?? 60);
     const { interviewId } = start.interview;
     if (this.supervisors.has(interviewId)) throw new Error(`interview ${interviewId} already has a child process`);
@@ -175,7 +175,7 @@ export class WorkerPool {
   }
 
   private refillSpare(): void {
-    if (!this.options.warmSpare || this.closing || this.draining || this.spare || this.children.size >= this.max) return;
+    if (!this.options.warmSpare || !this.accepting() || this.spare || this.children.size >= this.max) return;
     let spare: WorkerPool['spare'];
     try {
       spare = this.spawn(this.options.logger.child({ spare: true }));
@@ -212,9 +212,7 @@ export class WorkerPool {
    */
   async drain(limitMs: number): Promise<number> {
     this.draining = true;
-    const spare = this.spare;
-    this.spare = undefined;
-    if (spare) void endSpare(spare.child, performance.now() + SHUTDOWN_GRACE_MS);
+    void this.dropSpare(performance.now() + SHUTDOWN_GRACE_MS);
     const live = [...this.supervisors.values()];
     if (live.length > 0) {
       this.options.logger.info({ children: live.length, limitMs }, 'letting live interviews finish before stopping');
@@ -234,14 +232,20 @@ export class WorkerPool {
     return this.closing;
   }
 
-  private async stopAll(deadline: number): Promise<void> {
+  /** The spare, if any, is no longer offered and ends (see endSpare). */
+  private async dropSpare(deadline: number): Promise<void> {
     const spare = this.spare;
     this.spare = undefined;
+    if (spare) await endSpare(spare.child, deadline);
+  }
+
+  private async stopAll(deadline: number): Promise<void> {
+    const spareEnded = this.dropSpare(deadline);
     // Gone but with their end still being recorded count too: the database must outlive that.
     const all = [...this.supervisors.values()];
     if (all.length > 0) this.options.logger.info({ children: all.length }, 'stopping interview children');
     for (const child of all) void child.stop('shutdown', deadline);
-    await Promise.all([...(spare ? [endSpare(spare.child, deadline)] : []), ...all.map((c) => c.exited)]);
+    await Promise.all([spareEnded, ...all.map((c) => c.exited)]);
     // Those killed at the deadline still have their end (reason `shutdown`) on its way.
     await within(Promise.all(all.map((c) => c.done)), Math.max(deadline - performance.now(), 2_000));
   }

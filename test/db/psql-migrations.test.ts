@@ -17,6 +17,7 @@ import { migrate } from '../../server/db/migrate.ts';
 import { openPostgres } from '../../server/db/postgres.ts';
 import * as store from '../../server/interviews/store.ts';
 import { MIGRATIONS_DIR } from '../../server/paths.ts';
+import { NEW_TEXT_INTERVIEW } from '../helpers/databases.ts';
 import { GUIDE_SQL, insertOriginalRows, SUPABASE_PROJECT_SQL } from './mockflow-ai.ts';
 
 const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
@@ -89,16 +90,7 @@ async function user(db: Database, email: string): Promise<string> {
 
 /** What the server does with a new interview: create it, say a line, read it back as its owner. */
 async function interviewWorks(db: Database, userId: string) {
-  const row = await store.createInterview(db, userId, {
-    candidateName: 'New Candidate',
-    jobRole: 'Engineer',
-    experienceLevel: 'mid',
-    mode: 'text',
-    roomName: null,
-    hasResume: false,
-    hasJd: false,
-    patience: 'normal',
-  });
+  const row = await store.createInterview(db, userId, NEW_TEXT_INTERVIEW);
   const now = Date.now();
   await store.appendItem(db, userId, row.id, { id: 'a1', role: 'assistant', text: 'Welcome!', stage: 'welcome', startedAt: now, endedAt: now + 1 });
   await store.endInterview(db, userId, row.id, 'candidate');

@@ -11,6 +11,7 @@ import { PGLITE_TEMPLATE_ENV } from '../setup/pglite-template.ts';
 import { PGLITE_OPTIONS } from '../../server/db/pglite-options.ts';
 import { openPostgres } from '../../server/db/postgres.ts';
 import { PGLITE_DIR_NAME } from '../../server/db/open.ts';
+import type { NewInterview } from '../../server/interviews/store.ts';
 
 export interface TestDatabase {
   db: Database;
@@ -113,6 +114,18 @@ const postgres: DatabaseKind = {
 
 /** The databases every data test runs on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
 export const databaseKinds: DatabaseKind[] = url ? [pglite, postgres] : [pglite];
+
+/** A new text interview as the start creates it, for tests that write through the interviews' store. */
+export const NEW_TEXT_INTERVIEW: NewInterview = {
+  candidateName: 'New Candidate',
+  jobRole: 'Engineer',
+  experienceLevel: 'mid',
+  mode: 'text',
+  roomName: null,
+  hasResume: false,
+  hasJd: false,
+  patience: 'normal',
+};
 
 export async function createUser(db: Database, email = `${randomBytes(4).toString('hex')}@example.test`): Promise<string> {
   const { rows } = await db.query<{ id: string }>('insert into auth.users (email) values ($1) returning id', [email]);

@@ -7,7 +7,7 @@ import { fleetStatus, takeLease, type Lease } from '../../server/instances/index
 import { endOrphanedInterviews } from '../../server/interviews/index.ts';
 import { createInterview } from '../../server/interviews/store.ts';
 import { setFeedbackStatus } from '../../server/feedback/store.ts';
-import { createUser, databaseKinds, type TestDatabase } from '../helpers/databases.ts';
+import { createUser, databaseKinds, NEW_TEXT_INTERVIEW, type TestDatabase } from '../helpers/databases.ts';
 import { captureLogs } from '../helpers/logs.ts';
 
 const LEASE_MS = 60_000;
@@ -15,17 +15,7 @@ const orphans = { interviews: endOrphanedInterviews, feedback: failInterruptedFe
 
 async function liveInterview(db: Database, instanceId?: string): Promise<string> {
   const user = await createUser(db);
-  const row = await createInterview(db, user, {
-    candidateName: 'Ana',
-    jobRole: 'Engineer',
-    experienceLevel: 'mid',
-    mode: 'text',
-    roomName: null,
-    hasResume: false,
-    hasJd: false,
-    patience: 'normal',
-    instanceId,
-  });
+  const row = await createInterview(db, user, { ...NEW_TEXT_INTERVIEW, instanceId });
   await setFeedbackStatus(db, user, row.id, 'generating', null, instanceId ?? null);
   return row.id;
 }
