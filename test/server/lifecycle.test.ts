@@ -17,7 +17,8 @@ describe('the server process', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'mockflow-data-'));
     dirs.push(dataDir);
 
-    const first = await spawnServer({ DATA_DIR: dataDir });
+    // The first start creates the embedded database (5 to 20 s, as it says; longer on a busy machine).
+    const first = await spawnServer({ DATA_DIR: dataDir }, 90_000);
     const health = await fetch(`${first.url}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'healthy', database: 'connected', workers: { active: 0, max: 3 } });
@@ -44,7 +45,7 @@ describe('the server process', () => {
     expect(JSON.parse(await readFile(join(dataDir, 'secrets.json'), 'utf8'))).toEqual(secrets);
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
-  });
+  }, 120_000);
 
   it('starts through `npm start` (scripts/start.mjs) from the sources, with no build step', async () => {
     // The first start's database set-up is the test above's.
