@@ -12,6 +12,7 @@
 import type { TranscriptItem } from '../agent/protocol.ts';
 import { type Stage, STAGES } from '../shared/vocabulary.ts';
 import { createApp } from '../server/app.ts';
+import { WorkerPool, workerPoolOptions } from '../server/workers/index.ts';
 import { parseConfig } from '../server/config.ts';
 import { migrate } from '../server/db/migrate.ts';
 import { openPglite } from '../server/db/pglite.ts';
@@ -47,7 +48,9 @@ function transcript(start: number): TranscriptItem[] {
 const config = parseConfig({ NODE_ENV: 'development', ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'warn' });
 const db = await openPglite();
 await migrate(db);
-const app = createApp({ config, db, logger: createLogger({ level: 'warn' }), version: 'bench' });
+const logger = createLogger({ level: 'warn' });
+const pool = new WorkerPool({ ...workerPoolOptions(config), logger });
+const app = createApp({ config, db, logger, pool, version: 'bench' });
 const http = await listen(app.app);
 const client = new Client(http.url);
 await client.signInLocally();
@@ -93,7 +96,7 @@ useViews(app.app, { cache: true });
 const cached = await measure('cached');
 await http.close();
 app.close();
-await app.pool.shutdown(1_000);
+await pool.shutdown(1_000);
 await db.close();
 
 console.log(

@@ -10,18 +10,20 @@ import { createCsrf, DEFAULT_RATE_LIMITS, limit, securityHeaders, type RateLimit
 import { useViews } from './http/views.ts';
 import { PUBLIC_DIR } from './paths.ts';
 import { pagesRouter, interviewPagesRouter, historyPagesRouter, pageScriptsRouter } from './web/index.ts';
-import { createVault } from './crypto/vault.ts';
 import { keysRouter } from './keys/index.ts';
-import { feedbackRouter, FeedbackWriter } from './feedback/index.ts';
-import { InterviewEvents, interviewsRouter, InterviewService } from './interviews/index.ts';
-import { WorkerPool, workerPoolOptions } from './workers/index.ts';
+import { feedbackRouter } from './feedback/index.ts';
+import { interviewsRouter, InterviewService, type InterviewEvents } from './interviews/index.ts';
+import { localInterviews, type InterviewParts } from './interview-parts.ts';
+import type { WorkerPool } from './workers/index.ts';
 
 export interface AppDeps {
   config: Config;
   db: Database;
   logger: Logger;
-  /** The interview children; one is built from the config when absent. */
+  /** The interview children of a one-process server; one is built from the config when absent. */
   pool?: WorkerPool;
+  /** How interviews reach their runners (server/interview-parts.ts); by default this process runs them on `pool`. */
+  interviews?: InterviewParts;
   /** What /health reports as workers (the pool by default). */
   workers?: WorkerStatus;
   version: string;
@@ -42,9 +44,8 @@ export interface AppDeps {
 
 export interface MockFlowApp {
   app: Express;
-  pool: WorkerPool;
   events: InterviewEvents;
-  /** On SIGTERM: refuses new interviews and lets the live ones run for up to limitMs (see InterviewService.drain). */
+  /** On SIGTERM: refuses new interviews and lets the live ones run for up to limitMs (see InterviewRunner.drain). */
   drain(limitMs: number): Promise<number>;
   /** Stops the app's timers (session pruning). */
   close(): void;
@@ -52,12 +53,22 @@ export interface MockFlowApp {
 
 const PROBES = new Set(['/health', '/ready', '/live']);
 
+/** A runner (MOCKFLOW_ROLE=runner) serves the probes only: /health, /live and /ready. */
+export function probesApp(deps: Pick<AppDeps, 'db' | 'version' | 'fleet'> & { workers: WorkerStatus }): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(healthRouter(deps));
+  app.use(notFoundHandler);
+  app.use(errorHandler({ exposeInternals: false }));
+  return app;
+}
+
 /** Builds the whole HTTP app from its dependencies; does no I/O of its own. */
 export function createApp(deps: AppDeps): MockFlowApp {
   const { config, db, logger, version } = deps;
-  const pool = deps.pool ?? new WorkerPool({ ...workerPoolOptions(config), logger });
-  const workers = deps.workers ?? pool;
-  const events = new InterviewEvents();
+  const interviews = deps.interviews ?? localInterviews(deps);
+  const { events, vault, feedbackWriter, runners } = interviews;
+  const workers = deps.workers ?? interviews.workers;
   const limits = { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits };
   const supabase: SupabaseAuth | undefined = config.supabase
     ? createSupabaseAuth({ ...config.supabase, timeoutMs: deps.signInTimeoutMs })
@@ -115,14 +126,11 @@ export function createApp(deps: AppDeps): MockFlowApp {
     app.use(googleRouter({ ...google, db, supabase, logger, signInLimit, timeoutMs: deps.signInTimeoutMs }));
   }
   app.use(authRouter({ db, logger, supabase, localSignIn, signInLimit, generateCsrfToken: csrf.generateToken }));
-  const vault = createVault(config.encryptionKeys);
-  const { instanceId } = deps;
-  const feedbackWriter = new FeedbackWriter({ db, vault, events, logger, production: config.isProduction, timeoutMs: deps.feedbackTimeoutMs, instanceId });
-  const service = new InterviewService({ db, pool, events, vault, config, logger, feedbackWriter, instanceId });
+  const service = new InterviewService({ db, runners, events, publish: interviews.publish, vault, config, logger, feedbackWriter, instanceId: deps.instanceId });
   app.use(
     interviewsRouter({
       db,
-      pool,
+      runners,
       events,
       service,
       interviewerName: config.interview.interviewerName,
@@ -155,9 +163,8 @@ export function createApp(deps: AppDeps): MockFlowApp {
   app.use(errorHandler({ exposeInternals: !config.isProduction }));
   return {
     app,
-    pool,
     events,
-    drain: (limitMs) => service.drain(limitMs),
+    drain: (limitMs) => interviews.drain(limitMs),
     close: () => {
       events.closeStreams();
       sessions.close();

@@ -52,6 +52,7 @@ const schema = z.object({
   INTERVIEWER_NAME: z.string().trim().min(1).max(40).default('Alex'),
   INSTANCE_LEASE_SECONDS: z.coerce.number().int().min(2).max(300).default(15),
   SHUTDOWN_DRAIN_SECONDS: z.coerce.number().int().min(0).max(3600).default(0),
+  MOCKFLOW_ROLE: z.enum(['all', 'web', 'runner']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -94,6 +95,7 @@ const EXPECTED: Record<Name, string> = {
   INTERVIEWER_NAME: 'a name of 1 to 40 characters',
   INSTANCE_LEASE_SECONDS: wholeNumber(2, 300),
   SHUTDOWN_DRAIN_SECONDS: 'a whole number of seconds from 0 to 3600',
+  MOCKFLOW_ROLE: 'all (web and runner in one process), web (HTTP only) or runner (interviews only)',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
 };
 
@@ -168,6 +170,11 @@ export interface Config {
    * interviews may carry on for up to drainMs (a deploy's shutdown delay) before they are ended.
    */
   instances: { leaseMs: number; drainMs: number };
+  /**
+   * What this process does: `all` serves HTTP and runs interviews; `web` and `runner` split those
+   * between processes sharing one PostgreSQL (server/fleet).
+   */
+  role: 'all' | 'web' | 'runner';
   logLevel: string;
 }
 
@@ -240,6 +247,9 @@ export function parseConfig(env: Env, loadSecrets?: (dataDir: string) => Generat
   if ((e.GOOGLE_CLIENT_ID === undefined) !== (e.GOOGLE_CLIENT_SECRET === undefined) && !isProduction) {
     problems.push('GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET go together: set both or neither');
   }
+  if (e.MOCKFLOW_ROLE !== undefined && e.MOCKFLOW_ROLE !== 'all' && e.DATABASE_URL === undefined && !invalid.has('DATABASE_URL')) {
+    problems.push(`MOCKFLOW_ROLE=${e.MOCKFLOW_ROLE} needs DATABASE_URL: web instances and runners meet in one PostgreSQL. Set DATABASE_URL, or unset MOCKFLOW_ROLE to run everything in this process`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const localSignIn = !(e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET) && !isProduction;
@@ -278,6 +288,7 @@ export function parseConfig(env: Env, loadSecrets?: (dataDir: string) => Generat
       interviewerName: e.INTERVIEWER_NAME,
     },
     instances: { leaseMs: e.INSTANCE_LEASE_SECONDS * 1000, drainMs: e.SHUTDOWN_DRAIN_SECONDS * 1000 },
+    role: e.MOCKFLOW_ROLE,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from './app.ts';
+import { createApp, probesApp } from './app.ts';
 import { forgetSecrets, parseConfig, type Config, type Env } from './config.ts';
 import { loadOrCreateDevSecrets } from './crypto/dev-secrets.ts';
 import type { Database } from './db/database.ts';
@@ -12,6 +12,8 @@ import { VERSION } from './version.ts';
 import { failInterruptedFeedback } from './feedback/index.ts';
 import { fleetStatus, takeLease } from './instances/index.ts';
 import { endOrphanedInterviews } from './interviews/index.ts';
+import { fleetInterviews, localInterviews, type InterviewParts } from './interview-parts.ts';
+import { WorkerPool, workerPoolOptions } from './workers/index.ts';
 
 export interface RunningServer {
   config: Config;
@@ -51,17 +53,43 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   }
 
   const { leaseMs, drainMs } = config.instances;
-  // The pool is made with the app, after the lease: its slots are read through this until then.
-  let slots = () => ({ used: 0, max: config.workers.max });
+  // A web-only process runs no interviews: no pool, no slots, not counted as a runner.
+  let slotsChanged = () => {};
+  const pool = config.role === 'web' ? undefined : new WorkerPool({ ...workerPoolOptions(config), logger, onSlotsChanged: () => slotsChanged() });
   const lease = await takeLease(db, {
     leaseMs,
     logger,
     orphans: { interviews: endOrphanedInterviews, feedback: failInterruptedFeedback },
-    slots: () => slots(),
+    slots: () => (pool ? { used: pool.active(), max: pool.accepting() ? pool.max : pool.active() } : { used: 0, max: 0 }),
+    runsInterviews: pool !== undefined,
   });
+  const instanceId = lease.instanceId;
   const fleet = () => fleetStatus(db, leaseMs);
-  const { app, pool, drain, close: closeApp } = createApp({ config, db, logger, version: VERSION, instanceId: lease.instanceId, fleet });
-  slots = () => ({ used: pool.active(), max: pool.accepting() ? pool.max : pool.active() });
+  let interviews: InterviewParts;
+  try {
+    if (db.kind === 'postgres' && config.database.url) {
+      const parts = await fleetInterviews({ config, db, logger, url: config.database.url, lease, leaseMs, pool, instanceId });
+      // Web instances see a slot taken or freed at once, and a freed one takes what is waiting.
+      slotsChanged = () => {
+        lease.report().catch((err: unknown) => logger.warn({ err }, 'could not report the interview slots'));
+        parts.wake();
+      };
+      interviews = parts;
+    } else {
+      interviews = localInterviews({ config, db, logger, pool, instanceId });
+    }
+  } catch (err) {
+    await pool?.shutdown();
+    await lease.release().catch(() => {});
+    await db.close();
+    throw err;
+  }
+  const built =
+    config.role === 'runner'
+      ? { app: probesApp({ db, version: VERSION, fleet, workers: interviews.workers }), close: () => {} }
+      : createApp({ config, db, logger, version: VERSION, instanceId, fleet, interviews });
+  const { app, close: closeApp } = built;
+  const drain = (limitMs: number) => interviews.drain(limitMs);
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -70,7 +98,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   const { port, address } = server.address() as AddressInfo;
   const everywhere = config.host === undefined || address === '0.0.0.0' || address === '::';
   const url = `http://${everywhere ? 'localhost' : address.includes(':') ? `[${address}]` : address}:${port}`;
-  logger.info({ port, address, database: db.kind, version: VERSION }, `MockFlow listening on ${url}`);
+  logger.info({ port, address, database: db.kind, role: config.role, instance: instanceId, version: VERSION }, `MockFlow listening on ${url}`);
   if (config.localSignIn && !isLoopbackHost(config.host)) {
     logger.warn(
       { host: config.host ?? 'every interface' },
@@ -93,12 +121,13 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
       }
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Children are stopped first so their last lines are written while the database is open.
-      await pool.shutdown();
+      await pool?.shutdown();
       closeApp();
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), requestDrainMs);
       await closed;
       clearTimeout(timer);
+      await interviews.close().catch((err: unknown) => logger.warn({ err }, 'could not stop hearing the other server processes'));
       await lease.release().catch((err: unknown) => logger.warn({ err }, 'could not give back the server lease'));
       await db.close();
       logger.info('stopped');

@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../server/paths.ts';
 
-const CAPABILITIES = ['auth', 'keys', 'interviews', 'feedback', 'workers', 'web', 'instances'];
+const CAPABILITIES = ['auth', 'keys', 'interviews', 'feedback', 'workers', 'web', 'instances', 'fleet'];
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })

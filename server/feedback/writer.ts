@@ -1,7 +1,7 @@
 import type { Vault } from '../crypto/vault.ts';
 import { withUser, type Database } from '../db/database.ts';
 import { conflict, isHttpError, preconditionFailed } from '../http/errors.ts';
-import { type InterviewEvents, getInterview, type InterviewRow } from '../interviews/index.ts';
+import { type EventPublisher, getInterview, type InterviewRow } from '../interviews/index.ts';
 import { guardedFetch } from '../../shared/guarded-fetch.ts';
 import { languageModelOf, readUserKeys, UnreadableSecret } from '../keys/index.ts';
 import type { Logger } from '../logger.ts';
@@ -12,7 +12,8 @@ import { saveFeedback, setFeedbackStatus } from './store.ts';
 export interface FeedbackWriterDeps {
   db: Database;
   vault: Vault;
-  events: InterviewEvents;
+  /** Where its progress is published (every web instance's event streams). */
+  events: EventPublisher;
   logger: Logger;
   production: boolean;
   timeoutMs?: number;

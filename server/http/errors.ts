@@ -112,3 +112,24 @@ export const upstream = (message: string, details?: Record<string, unknown>) => 
 
 export const unavailable = (message: string, retryAfterSeconds?: number) =>
   new HttpError(503, 'unavailable', message, retryAfterSeconds === undefined ? {} : retryAfter(retryAfterSeconds));
+
+/** An HttpError as one server process tells another (a runner answering a web instance's start). */
+export interface SentError {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  fields?: Record<string, string>;
+  headers?: Record<string, string>;
+  details?: Record<string, unknown>;
+}
+
+/** What another process may be told of an error: an HttpError as it is, anything else as a plain 502. */
+export function sendableError(err: unknown): SentError {
+  if (!(err instanceof HttpError)) return { status: 502, code: 'upstream', message: 'The interviewer could not start — try again in a moment.' };
+  const { status, code, message, fields, headers, details } = err;
+  return { status, code, message, fields, headers, details };
+}
+
+/** The error another process sent, to answer with as if it had been thrown here. */
+export const receivedError = ({ status, code, message, fields, headers, details }: SentError) =>
+  new HttpError(status, code, message, { fields, headers, details });

@@ -11,6 +11,8 @@ export interface WorkerStatus {
 /** Every server process on this database with a live lease, and their interview slots as of their last renewal. */
 export interface FleetStatus {
   instances: number;
+  /** Those that run interviews (MOCKFLOW_ROLE all or runner). */
+  runners: number;
   slotsUsed: number;
   slotsFree: number;
 }

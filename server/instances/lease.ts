@@ -9,6 +9,8 @@ import type { Logger } from '../logger.ts';
 
 export interface Lease {
   readonly instanceId: string;
+  /** Records this process's slots now (a start or an end changed them), without waiting for the renewal. */
+  report(): Promise<void>;
   /** Stops renewing and removes the lease (a clean stop: this process ended its own work). */
   release(): Promise<void>;
 }
@@ -26,12 +28,19 @@ export interface LeaseOptions {
   orphans: Orphans;
   /** This process's interview slots, recorded with each renewal. */
   slots: () => { used: number; max: number };
+  /** False for a web-only process (MOCKFLOW_ROLE=web): it is not counted as a runner. */
+  runsInterviews?: boolean;
 }
 
-export async function takeLease(db: Database, { leaseMs, logger, orphans, slots }: LeaseOptions): Promise<Lease> {
+export async function takeLease(db: Database, { leaseMs, logger, orphans, slots, runsInterviews = true }: LeaseOptions): Promise<Lease> {
   const instanceId = randomUUID();
   const { used, max } = slots();
-  await db.query('insert into public.mockflow_instances (id, slots_used, slots_max) values ($1, $2, $3)', [instanceId, used, max]);
+  await db.query('insert into public.mockflow_instances (id, slots_used, slots_max, runs_interviews) values ($1, $2, $3, $4)', [
+    instanceId,
+    used,
+    max,
+    runsInterviews,
+  ]);
   // Embedded PGlite is one process's alone: any other lease in it is a run that has stopped.
   if (db.kind === 'pglite') await db.query('delete from public.mockflow_instances where id <> $1', [instanceId]);
 
@@ -43,12 +52,15 @@ export async function takeLease(db: Database, { leaseMs, logger, orphans, slots 
   };
   await sweep();
 
+  const renew = async () => {
+    const { used, max } = slots();
+    await db.query('update public.mockflow_instances set renewed_at = now(), slots_used = $2, slots_max = $3 where id = $1', [instanceId, used, max]);
+  };
   let renewing: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
     renewing = (async () => {
       try {
-        const { used, max } = slots();
-        await db.query('update public.mockflow_instances set renewed_at = now(), slots_used = $2, slots_max = $3 where id = $1', [instanceId, used, max]);
+        await renew();
         await sweep();
       } catch (err) {
         logger.warn({ err }, 'could not renew the server lease');
@@ -59,6 +71,7 @@ export async function takeLease(db: Database, { leaseMs, logger, orphans, slots 
 
   return {
     instanceId,
+    report: renew,
     async release() {
       clearInterval(timer);
       await renewing;
@@ -67,15 +80,18 @@ export async function takeLease(db: Database, { leaseMs, logger, orphans, slots 
   };
 }
 
-/** The processes whose lease is live, and their slots as of their last renewal. */
+/** The processes whose lease is live, how many of them run interviews, and their slots as last reported. */
 export async function fleetStatus(db: Database, leaseMs: number): Promise<FleetStatus> {
-  const { rows } = await db.query<{ instances: number; used: number; max: number }>(
-    `select count(*)::int as instances, coalesce(sum(slots_used), 0)::int as used, coalesce(sum(slots_max), 0)::int as max
+  const { rows } = await db.query<{ instances: number; runners: number; used: number; free: number }>(
+    `select count(*)::int as instances,
+            (count(*) filter (where runs_interviews))::int as runners,
+            coalesce(sum(slots_used) filter (where runs_interviews), 0)::int as used,
+            coalesce(sum(greatest(slots_max - slots_used, 0)) filter (where runs_interviews), 0)::int as free
        from public.mockflow_instances where renewed_at > now() - make_interval(secs => $1)`,
     [leaseMs / 1000],
   );
-  const { instances, used, max } = rows[0]!;
-  return { instances, slotsUsed: used, slotsFree: Math.max(0, max - used) };
+  const { instances, runners, used, free } = rows[0]!;
+  return { instances, runners, slotsUsed: used, slotsFree: free };
 }
 
 /** A SQL condition on a row's instance column: true when no live lease covers it ($1: the lease in seconds). */

@@ -47,6 +47,8 @@ export class InterviewEvents {
   private readonly emitter = new EventEmitter();
   private readonly streamsPerUser = new Map<string, number>();
   private readonly streams = new Set<() => void>();
+  /** Live interviews paused by a failing provider, for a page that opens (or reloads) meanwhile. */
+  private readonly pauses = new Map<string, InterviewEventData['paused']>();
 
   constructor() {
     this.emitter.setMaxListeners(0);
@@ -63,8 +65,16 @@ export class InterviewEvents {
     const event = { id: ++this.lastId, type, data } as InterviewEvent;
     log.events.push(event);
     if (log.events.length > MAX_BUFFERED) log.floor = log.events.shift()!.id;
+    if (event.type === 'paused') this.pauses.set(interviewId, event.data);
+    else if (event.type === 'resumed' || event.type === 'ended') this.pauses.delete(interviewId);
     this.emitter.emit(interviewId, event);
+    if (event.type === 'ended') this.expire(interviewId);
     return event;
+  }
+
+  /** What is failing in a live interview that is waiting for a provider, as its events said. */
+  pauseOf(interviewId: string): InterviewEventData['paused'] | undefined {
+    return this.pauses.get(interviewId);
   }
 
   /** The Last-Event-ID form of an event id. */
@@ -157,6 +167,7 @@ export class InterviewEvents {
   }
 
   forget(interviewId: string): void {
+    this.pauses.delete(interviewId);
     clearTimeout(this.logs.get(interviewId)?.timer);
     this.logs.delete(interviewId);
   }

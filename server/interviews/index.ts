@@ -5,5 +5,7 @@ export { TIME_MEASURES, type ResponseTimes, type TimeMeasure } from './response-
 export { ownedInterview } from './owned.ts';
 export { interviewsRouter } from './routes.ts';
 export { ExportQuery, ListQuery } from './schema.ts';
+export { InterviewRunner, type EventPublisher } from './runner.ts';
+export { LocalRunners, type Command, type CommandResult, type Runners, type StartJob } from './runners.ts';
 export { InterviewService } from './service.ts';
-export { endOrphanedInterviews, findLiveInterview, getInterview, listInterviews, type InterviewRow } from './store.ts';
+export { claimStart, endOrphanedInterviews, findLiveInterview, getInterview, saveBrief, takeBrief, withdrawStart, listInterviews, type InterviewRow } from './store.ts';

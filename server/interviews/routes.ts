@@ -5,18 +5,21 @@ import { withUser, type Database } from '../db/database.ts';
 import { conflict, notFound } from '../http/errors.ts';
 import { inputOf, validate } from '../http/validate.ts';
 import { ownedInterview } from './owned.ts';
-import type { WorkerPool } from '../workers/index.ts';
 import type { InterviewEvents } from './events.ts';
 import { presentInterview, presentSummary } from './presenter.ts';
 import { resumeUpload } from './resume-upload.ts';
 import { CandidateMessage, ListQuery, SkipStage, StartInterview } from './schema.ts';
+import type { CommandResult, Command, Runners } from './runners.ts';
 import type { InterviewService } from './service.ts';
 import * as store from './store.ts';
+import type { InterviewRow } from './store.ts';
+
+const ENDED = 'This interview has ended.';
 import { streamEvents } from './stream.ts';
 
 export interface InterviewRoutesDeps {
   db: Database;
-  pool: WorkerPool;
+  runners: Runners;
   events: InterviewEvents;
   service: InterviewService;
   interviewerName: string;
@@ -27,10 +30,18 @@ export interface InterviewRoutesDeps {
 }
 
 export function interviewsRouter(deps: InterviewRoutesDeps): Router {
-  const { db, pool, events, service } = deps;
+  const { db, runners, events, service } = deps;
   const router = Router();
 
   const owned = (req: Request) => ownedInterview(db, req);
+  /** Passes the candidate's input to the live interview's runner; 409 saying why when it cannot take it. */
+  const pass = async (row: InterviewRow, command: Command): Promise<void> => {
+    if (row.status !== 'live') throw conflict(ENDED);
+    const result: CommandResult = await runners.command(row, command);
+    if (result === 'gone') throw conflict(ENDED);
+    if (result === 'ending') throw conflict('This interview is ending.');
+    if (result === 'not_paused') throw conflict('The interviewer is not waiting for anything: carry on with the interview.');
+  };
 
   router.post('/api/resume', requireUser, ...deps.resumeLimit, ...resumeUpload());
 
@@ -52,7 +63,7 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
 
   router.delete('/api/interviews/:id', requireUser, async (req, res) => {
     const { user, row } = await owned(req);
-    await pool.get(row.id)?.stop('candidate');
+    if (row.status === 'live') await runners.command(row, { type: 'stop', reason: 'candidate' });
     await store.deleteInterview(db, user.id, row.id);
     events.forget(row.id);
     res.status(204).end();
@@ -61,29 +72,22 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
   router.post('/api/interviews/:id/messages', requireUser, validate(CandidateMessage), async (req, res) => {
     const { row } = await owned(req);
     const { text } = inputOf(res, CandidateMessage);
-    const child = pool.get(row.id);
-    if (row.status !== 'live' || !child) throw conflict('This interview has ended.');
-    if (row.mode !== 'text') throw conflict('This is a voice interview: speak in the room instead.');
-    if (!child.send({ type: 'user_text', text })) throw conflict('This interview is ending.');
+    if (row.status === 'live' && row.mode !== 'text') throw conflict('This is a voice interview: speak in the room instead.');
+    await pass(row, { type: 'user_text', text });
     res.status(202).json({ accepted: true });
   });
 
   router.post('/api/interviews/:id/skip', requireUser, validate(SkipStage), async (req, res) => {
     const { row } = await owned(req);
     const { stage } = inputOf(res, SkipStage);
-    const child = pool.get(row.id);
-    if (row.status !== 'live' || !child) throw conflict('This interview has ended.');
-    if (!child.send({ type: 'skip_stage', ...(stage ? { stage } : {}) })) throw conflict('This interview is ending.');
+    await pass(row, { type: 'skip_stage', ...(stage ? { stage } : {}) });
     res.status(202).json({ accepted: true });
   });
 
   // "Try again" while a failing provider pauses the interview: the turn that failed runs again.
   router.post('/api/interviews/:id/retry', requireUser, async (req, res) => {
     const { row } = await owned(req);
-    const child = pool.get(row.id);
-    if (row.status !== 'live' || !child) throw conflict('This interview has ended.');
-    if (!service.pauseOf(row.id)) throw conflict('The interviewer is not waiting for anything: carry on with the interview.');
-    if (!child.send({ type: 'retry' })) throw conflict('This interview is ending.');
+    await pass(row, { type: 'retry' });
     res.status(202).json({ accepted: true });
   });
 
@@ -95,7 +99,7 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
   // The page says the candidate is there (typing, or answering the idle warning): the idle limit starts again.
   router.post('/api/interviews/:id/presence', requireUser, async (req, res) => {
     const { row } = await owned(req);
-    if (row.status !== 'live' || !pool.get(row.id)?.stillHere()) throw conflict('This interview has ended.');
+    await pass(row, { type: 'presence' });
     res.status(204).end();
   });
 
@@ -113,8 +117,8 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
       heartbeatMs: deps.heartbeatMs ?? 15_000,
       load: async () => {
         const { row } = await owned(req);
-        const live = row.status === 'live' && Boolean(pool.get(row.id));
-        return { interview: { ...presentInterview(row), paused: (live && service.pauseOf(row.id)) || null }, live };
+        const live = row.status === 'live' && runners.running(row);
+        return { interview: { ...presentInterview(row), paused: (live && events.pauseOf(row.id)) || null }, live };
       },
     });
   });

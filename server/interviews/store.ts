@@ -12,6 +12,8 @@ export interface InterviewRow {
   candidate_name: string;
   interview_date: Date;
   room_name: string | null;
+  /** The server process whose lease covers it: the runner running it, or the web instance waiting for a runner to take it. */
+  instance_id: string | null;
   job_role: string | null;
   experience_level: string | null;
   mode: 'voice' | 'text';
@@ -101,6 +103,52 @@ export async function findLiveInterview(db: Database, userId: string): Promise<I
     tx.query(`select * from public.interviews where user_id = $1 and status = 'live'`, [userId]),
   );
   return rows[0] ? readInterviewRow(rows[0]) : undefined;
+}
+
+/** The voice room its runner made for a starting interview. */
+export async function setRoom(db: Database, userId: string, id: string, roomName: string): Promise<void> {
+  await withUser(db, userId, (tx) => tx.query('update public.interviews set room_name = $2 where id = $1', [id, roomName]));
+}
+
+/**
+ * A runner claims a start that the web instance `web` recorded: the interview is its own from
+ * now on. Undefined (the owner's id otherwise) when the web instance gave up on it first.
+ */
+export async function claimStart(db: Database, id: string, web: string, runner: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ user_id: string }>(
+    `update public.interviews set instance_id = $3 where id = $1 and instance_id = $2 and status = 'live' returning user_id`,
+    [id, web, runner],
+  );
+  return rows[0]?.user_id;
+}
+
+/** The web instance gives up on a start no runner has claimed; false when one has. */
+export async function withdrawStart(db: Database, id: string, web: string): Promise<boolean> {
+  const { rowCount } = await db.query(`delete from public.interviews where id = $1 and instance_id = $2 and status = 'live'`, [id, web]);
+  return rowCount > 0;
+}
+
+/** What the runner that claims the start will need beyond the row (the résumé, the job description). */
+export async function saveBrief(db: Database, userId: string, id: string, brief: { resumeText?: string; jobDescription?: string }): Promise<void> {
+  await withUser(db, userId, (tx) =>
+    tx.query('insert into public.interview_briefs (interview_id, user_id, resume_text, job_description) values ($1, $2, $3, $4)', [
+      id,
+      userId,
+      brief.resumeText ?? null,
+      brief.jobDescription ?? null,
+    ]),
+  );
+}
+
+/** Reads the brief once: it is deleted as it is read. */
+export async function takeBrief(db: Database, userId: string, id: string): Promise<{ resumeText?: string; jobDescription?: string }> {
+  const { rows } = await withUser(db, userId, (tx) =>
+    tx.query<{ resume_text: string | null; job_description: string | null }>(
+      'delete from public.interview_briefs where interview_id = $1 returning resume_text, job_description',
+      [id],
+    ),
+  );
+  return { resumeText: rows[0]?.resume_text ?? undefined, jobDescription: rows[0]?.job_description ?? undefined };
 }
 
 /** Appends one transcript line at once, as the owner, so nothing said is lost if the child dies. */

@@ -68,6 +68,7 @@ function columns(raw: Raw) {
     candidate_name: text(raw.candidate_name) ?? 'Candidate',
     interview_date: date(raw.interview_date) ?? created,
     room_name: text(raw.room_name),
+    instance_id: text(raw.instance_id),
     job_role: text(raw.job_role),
     experience_level: text(raw.experience_level),
     mode: raw.mode === 'text' ? ('text' as const) : ('voice' as const),

@@ -1,3 +1,3 @@
 // The workers capability's entry: the capped pool of interview children, and how a child process is started.
-export { poolFull, WorkerPool, workerPoolOptions, type InterviewEnd, type LiveMessage } from './pool.ts';
+export { agentDidNotStart, poolClosed, poolFull, WorkerPool, workerPoolOptions, type InterviewEnd, type LiveMessage } from './pool.ts';
 export { childEnv, heapFlags } from './spawn.ts';

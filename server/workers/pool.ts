@@ -50,6 +50,8 @@ export interface WorkerPoolOptions {
   warmSpare?: boolean;
   /** Run children as this user (a root server's AGENT_USER); default: the server's own. */
   user?: ChildUser;
+  /** A slot was taken or given back, or the pool stopped taking starts. */
+  onSlotsChanged?: () => void;
 }
 
 /** The pool's settings from the validated config. */
@@ -149,9 +151,11 @@ export class WorkerPool {
       onExit: () => {
         if (this.children.get(interviewId) === supervisor) this.children.delete(interviewId);
         this.refillSpare();
+        this.options.onSlotsChanged?.();
       },
     });
     this.children.set(interviewId, supervisor);
+    this.options.onSlotsChanged?.();
     this.supervisors.set(interviewId, supervisor);
     void supervisor.done.then(() => {
       if (this.supervisors.get(interviewId) === supervisor) this.supervisors.delete(interviewId);
@@ -212,6 +216,7 @@ export class WorkerPool {
    */
   async drain(limitMs: number): Promise<number> {
     this.draining = true;
+    this.options.onSlotsChanged?.();
     void this.dropSpare(performance.now() + SHUTDOWN_GRACE_MS);
     const live = [...this.supervisors.values()];
     if (live.length > 0) {

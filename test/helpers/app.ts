@@ -49,11 +49,12 @@ export async function startTestApp(
   const ownsDb = !options.db;
   const db = options.db ?? (await freshPglite());
   const logs = captureLogs();
+  const pool = options.pool ?? new WorkerPool({ ...workerPoolOptions(config), logger: logs.logger, entry: bundledAgent() });
   const built = createApp({
     config,
     db,
     logger: logs.logger,
-    pool: options.pool ?? new WorkerPool({ ...workerPoolOptions(config), logger: logs.logger, entry: bundledAgent() }),
+    pool,
     version: 'test',
     rateLimits: options.rateLimits,
     keyCheckTimeoutMs: options.keyCheckTimeoutMs,
@@ -64,12 +65,12 @@ export async function startTestApp(
     url: http.url,
     server: http.server,
     db,
-    pool: built.pool,
+    pool,
     events: built.events,
     config,
     logs,
     async close() {
-      await built.pool.shutdown(5_000);
+      await pool.shutdown(5_000);
       built.close();
       await http.close();
       if (ownsDb) await db.close();

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { ROOT } from '../../server/paths.ts';
+import { TEST_ENCRYPTION_KEY, TEST_SECRET_KEY } from './app.ts';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -20,6 +21,25 @@ export async function spawnServer(
   nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
   return spawnNode([...nodeArgs, ...(compiled ? ['dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'])], env, timeoutMs);
+}
+
+/**
+ * A server process of a fleet on the PostgreSQL database at `url` (development mode, no spare
+ * child, 2-second leases so a killed process's work is swept quickly), with `extra` settings.
+ */
+export function spawnOnPostgres(url: string, extra: Record<string, string> = {}): Promise<ServerProcess> {
+  return spawnServer(
+    {
+      NODE_ENV: 'development',
+      DATABASE_URL: url,
+      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      SECRET_KEY: TEST_SECRET_KEY,
+      AGENT_WARM_SPARE: 'false',
+      INSTANCE_LEASE_SECONDS: '2',
+      ...extra,
+    },
+    90_000,
+  );
 }
 
 /** Starts the server exactly as `npm start` does: `node scripts/start.mjs`. */

@@ -36,7 +36,7 @@ export async function postForm(agent: Agent, path: string, fields: Record<string
 }
 
 /** "Continue as local user", in a new browser on `target` or in this agent (a spawned server's, say). */
-export async function signInLocally(target: TestApp | Agent): Promise<SignedIn> {
+export async function signInLocally(target: Pick<TestApp, 'db'> & { server: TestApp['server'] | string } | Agent): Promise<SignedIn> {
   const agent = 'db' in target ? request.agent(target.server) : target;
   const signedIn = await postForm(agent, '/auth/local');
   if (signedIn.status !== 302) throw new Error(`local sign-in answered ${signedIn.status}: ${signedIn.text}`);
@@ -49,7 +49,7 @@ export async function signInLocally(target: TestApp | Agent): Promise<SignedIn> 
  * is a single account): signed in locally, then its stored session moved to that user, as the
  * OAuth callback leaves it.
  */
-export async function signInAs(app: TestApp, name: string): Promise<SignedIn> {
+export async function signInAs(app: Pick<TestApp, 'db'> & { server: TestApp['server'] | string }, name: string): Promise<SignedIn> {
   const user = await userForIdentity(app.db, 'google', `sub-${name}-${Math.random()}`, { name });
   const local = await signInLocally(app);
   const sid = decodeURIComponent(local.cookie.slice('mockflow.sid='.length)).slice(2).split('.')[0]!;

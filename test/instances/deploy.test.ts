@@ -6,8 +6,7 @@ import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createThrowawayDatabase } from '../helpers/databases.ts';
-import { TEST_ENCRYPTION_KEY, TEST_SECRET_KEY } from '../helpers/app.ts';
-import { spawnServer, type ServerProcess } from '../helpers/processes.ts';
+import { spawnOnPostgres, type ServerProcess } from '../helpers/processes.ts';
 import { signInLocally, type SignedIn } from '../helpers/session.ts';
 import { openEvents } from '../helpers/sse.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -23,18 +22,7 @@ describe.skipIf(!HAS_POSTGRES)('deploys and crashes with two server processes on
   const servers: ServerProcess[] = [];
 
   const start = async (extra: Record<string, string> = {}) => {
-    const server = await spawnServer(
-      {
-        NODE_ENV: 'development',
-        DATABASE_URL: database.url,
-        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-        SECRET_KEY: TEST_SECRET_KEY,
-        AGENT_WARM_SPARE: 'false',
-        INSTANCE_LEASE_SECONDS: '2',
-        ...extra,
-      },
-      60_000,
-    );
+    const server = await spawnOnPostgres(database.url, extra);
     servers.push(server);
     return server;
   };
@@ -73,7 +61,7 @@ describe.skipIf(!HAS_POSTGRES)('deploys and crashes with two server processes on
     await waitFor(async () => {
       const health = await (await fetch(`${next.url}/health`)).json();
       return health.fleet?.slotsUsed === 1 && health.fleet;
-    }, { explain: 'the fleet in /health' }).then((fleet) => expect(fleet).toEqual({ instances: 2, slotsUsed: 1, slotsFree: 5 }));
+    }, { explain: 'the fleet in /health' }).then((fleet) => expect(fleet).toEqual({ instances: 2, runners: 2, slotsUsed: 1, slotsFree: 5 }));
     const stream = await openEvents(`${old.url}/api/interviews/${interview.id}/events`, { cookie: interview.cookie });
 
     const sent = Date.now();
@@ -97,7 +85,11 @@ describe.skipIf(!HAS_POSTGRES)('deploys and crashes with two server processes on
     const ready = await fetch(`${old.url}/ready`);
     expect([ready.status, await ready.json()]).toEqual([503, { status: 'shutting_down' }]);
 
-    const ended = await interview.agent.post(`/api/interviews/${interview.id}/end`).set('x-csrf-token', interview.token);
+    // The load balancer sends the candidate to the new process now: their turn and End reach the old one through it.
+    const onNext = (path: string, body?: object) => request(next.url).post(path).set('cookie', interview.cookie).set('x-csrf-token', interview.token).send(body);
+    expect((await onNext(`/api/interviews/${interview.id}/messages`, { text: 'And I wrote the rollback plan.' })).status).toBe(202);
+    await stream.next((e) => e.event === 'item' && e.data.role === 'user' && e.data.text === 'And I wrote the rollback plan.');
+    const ended = await onNext(`/api/interviews/${interview.id}/end`);
     expect(ended.status).toBeLessThan(300);
     expect(await old.exited).toBe(0);
     stream.close();
@@ -105,12 +97,15 @@ describe.skipIf(!HAS_POSTGRES)('deploys and crashes with two server processes on
   }, 120_000);
 
   it('ends the live interview of a process killed outright as an error, once its lease has run out', async () => {
+    // The only process, so the interview runs on it (any running process may take a start).
+    for (const server of servers) server.child.kill('SIGTERM');
+    await Promise.all(servers.map((s) => s.exited));
     const doomed = await start();
     const interview = await liveInterview(doomed);
     doomed.child.kill('SIGKILL');
     await doomed.exited;
-    // Whichever process still runs (the new one from the test above, or one started now) renews its lease and sweeps.
-    if (!servers.some((s) => s.child.exitCode === null && s.child.signalCode === null)) await start();
+    // A process started now renews its lease and sweeps.
+    await start();
     await waitFor(async () => (await status(interview.id)).status === 'ended', { timeoutMs: 30_000, explain: 'the killed process’s interview to be ended' });
     expect(await status(interview.id)).toEqual({ status: 'ended', ended_by: 'error' });
   }, 120_000);

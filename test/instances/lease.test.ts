@@ -35,8 +35,8 @@ describe.each(databaseKinds)('server leases on $name', (kind) => {
     for (const lease of leases.splice(0)) await lease.release();
     await handle?.dispose();
   });
-  const take = async (db: Database, slots = { used: 0, max: 3 }) => {
-    const lease = await takeLease(db, { leaseMs: LEASE_MS, logger: captureLogs().logger, orphans, slots: () => slots });
+  const take = async (db: Database, slots = { used: 0, max: 3 }, runsInterviews = true) => {
+    const lease = await takeLease(db, { leaseMs: LEASE_MS, logger: captureLogs().logger, orphans, slots: () => slots, runsInterviews });
     leases.push(lease);
     return lease;
   };
@@ -75,15 +75,29 @@ describe.each(databaseKinds)('server leases on $name', (kind) => {
     handle = await kind.open();
     const { db } = handle;
     const first = await take(db, { used: 2, max: 3 });
-    expect(await fleetStatus(db, LEASE_MS)).toEqual({ instances: 1, slotsUsed: 2, slotsFree: 1 });
+    expect(await fleetStatus(db, LEASE_MS)).toEqual({ instances: 1, runners: 1, slotsUsed: 2, slotsFree: 1 });
     if (kind.name === 'postgres') {
       await take(db, { used: 0, max: 3 });
-      expect(await fleetStatus(db, LEASE_MS)).toEqual({ instances: 2, slotsUsed: 2, slotsFree: 4 });
+      // A web-only process is an instance, not a runner, and offers no slots.
+      await take(db, { used: 0, max: 0 }, false);
+      expect(await fleetStatus(db, LEASE_MS)).toEqual({ instances: 3, runners: 2, slotsUsed: 2, slotsFree: 4 });
     }
     await db.query(`update public.mockflow_instances set renewed_at = now() - interval '61 seconds' where id = $1`, [first.instanceId]);
     expect(await fleetStatus(db, LEASE_MS)).toEqual(
-      kind.name === 'postgres' ? { instances: 1, slotsUsed: 0, slotsFree: 3 } : { instances: 0, slotsUsed: 0, slotsFree: 0 },
+      kind.name === 'postgres' ? { instances: 2, runners: 1, slotsUsed: 0, slotsFree: 3 } : { instances: 0, runners: 0, slotsUsed: 0, slotsFree: 0 },
     );
+  });
+
+  it('records a change of slots at once when asked, without waiting for the renewal', async () => {
+    handle = await kind.open();
+    const { db } = handle;
+    const slots = { used: 0, max: 3 };
+    const lease = await takeLease(db, { leaseMs: 60_000, logger: captureLogs().logger, orphans, slots: () => slots });
+    leases.push(lease);
+    slots.used = 3;
+    expect((await fleetStatus(db, 60_000)).slotsFree).toBe(3);
+    await lease.report();
+    expect(await fleetStatus(db, 60_000)).toMatchObject({ slotsUsed: 3, slotsFree: 0 });
   });
 
   if (kind.name === 'postgres') {

@@ -11,7 +11,7 @@ import { createVault } from '../../server/crypto/vault.ts';
 import type { Database } from '../../server/db/database.ts';
 import { InterviewEvents } from '../../server/interviews/events.ts';
 import type { StartInterviewInput } from '../../server/interviews/schema.ts';
-import { InterviewService } from '../../server/interviews/service.ts';
+import { InterviewRunner, InterviewService, LocalRunners } from '../../server/interviews/index.ts';
 import type { StartMessage } from '../../agent/protocol.ts';
 import { LLM_PRESETS } from '../../shared/providers.ts';
 import type { SaveKeysInput } from '../../server/keys/schema.ts';
@@ -74,7 +74,10 @@ afterAll(async () => {
 
 function service(production: boolean): InterviewService {
   const config = { ...parseConfig({ NODE_ENV: 'test', ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, SECRET_KEY: TEST_SECRET_KEY }), isProduction: production };
-  return new InterviewService({ db, pool, events: new InterviewEvents(), vault, config, logger: captureLogs().logger, resolveHost });
+  const events = new InterviewEvents();
+  const logger = captureLogs().logger;
+  const runner = new InterviewRunner({ db, pool, publish: events, vault, config, logger, resolveHost });
+  return new InterviewService({ db, runners: new LocalRunners(pool, runner), events, publish: events, vault, config, logger, resolveHost });
 }
 
 async function saveUrls(llmBaseUrl: string, livekitUrl: string): Promise<void> {
