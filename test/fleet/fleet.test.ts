@@ -77,10 +77,14 @@ describe.skipIf(!HAS_POSTGRES)('web instances and runners on one PostgreSQL', ()
 
   it('runs a start taken by web A on a runner; a turn, Skip and End posted to web B reach it, and both streams carry every event', async () => {
     const ada = await candidate('ada');
-    const started = await start(webA, ada);
+    // What the row does not keep reaches the runner through a brief it deletes on reading, not through the queue.
+    const job = 'Own the interview fleet: queues on PostgreSQL, zero-downtime deploys.';
+    const started = await on(webA, ada).post('/api/interviews', { ...START_TEXT, job_description: job });
     expect(started.status, started.text).toBe(201);
     const id: string = started.body.id;
     expect(runners.map((r) => r.id)).toContain(await ownerOf(id));
+    expect((await db.query('select 1 from public.interview_briefs')).rowCount).toBe(0);
+    expect((await db.query(`select 1 from pgboss.job where data::text like '%Own the interview fleet%'`)).rowCount).toBe(0);
 
     const streams: SseStream[] = await Promise.all([webA, webB].map((web) => openEvents(`${web.url}/api/interviews/${id}/events`, { cookie: ada.cookie })));
     const turn = await on(webB, ada).post(`/api/interviews/${id}/messages`, { text: 'I moved our queue to PostgreSQL.' });
@@ -95,9 +99,14 @@ describe.skipIf(!HAS_POSTGRES)('web instances and runners on one PostgreSQL', ()
     expect((await on(webA, ada).post(`/api/interviews/${id}/messages`, { text: long })).status).toBe(202);
     for (const stream of streams) await stream.next((e) => e.event === 'item' && e.data.role === 'user' && e.data.text === long);
 
-    const skipped = await on(webB, ada).post(`/api/interviews/${id}/skip`);
+    const skipped = await on(webB, ada).post(`/api/interviews/${id}/skip`, { stage: 'company_fit' });
     expect(skipped.status, skipped.text).toBe(202);
-    for (const stream of streams) await stream.next((e) => e.event === 'stage' && e.data.by === 'candidate');
+    for (const stream of streams) {
+      const moved = await stream.next((e) => e.event === 'stage' && e.data.by === 'candidate' && e.data.stage === 'company_fit');
+      await stream.next((e) => e.event === 'item' && e.data.role === 'assistant', { after: moved });
+    }
+    // The interviewer asks about the job description from here on: the runner had it.
+    expect(llm.requests.some((r) => JSON.stringify(r.body?.messages ?? []).includes(job))).toBe(true);
 
     const ended = await end(webB, ada, id);
     expect([ended.status, ended.body.status, ended.body.endedBy]).toEqual([200, 'ended', 'candidate']);
@@ -107,6 +116,15 @@ describe.skipIf(!HAS_POSTGRES)('web instances and runners on one PostgreSQL', ()
     const said = (await row(id)).conversation.filter((item) => item.role === 'user').map((item) => item.text);
     expect(said).toEqual(['I moved our queue to PostgreSQL.', long]);
   }, 120_000);
+
+  it('answers a start the runner refuses with the runner’s reason, and leaves no interview behind', async () => {
+    const user = await signInAs({ db, server: webB.url }, 'keyless');
+    const refused = await start(webB, user);
+    expect([refused.status, refused.body.error]).toEqual([412, 'precondition_failed']);
+    expect(refused.body.message).toMatch(/^Add a language-model key in Settings → Keys/);
+    expect((await db.query('select 1 from public.interviews where user_id = $1', [user.userId])).rowCount).toBe(0);
+    expect((await db.query('select 1 from public.interview_briefs')).rowCount).toBe(0);
+  }, 60_000);
 
   it('takes as many interviews as the runners have slots together (429 after), and a runner started later takes the next', async () => {
     const [grace, linus, barbara] = (await Promise.all(['grace', 'linus', 'barbara'].map(candidate))) as [SignedIn, SignedIn, SignedIn];
@@ -156,4 +174,17 @@ describe.skipIf(!HAS_POSTGRES)('web instances and runners on one PostgreSQL', ()
     expect(ended.conversation.some((item) => item.role === 'user' && item.text === 'I wrote the runbook.')).toBe(true);
     await waitFor(async () => (await fleetOn(webB)).runners === before - 1, { timeoutMs: 30_000, explain: 'the killed runner to leave the fleet' });
   }, 120_000);
+
+  it('says so when no runner is running, and a start waits for none', async () => {
+    const left = runners.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
+    for (const runner of left) runner.child.kill('SIGTERM');
+    await Promise.all(left.map((r) => r.exited));
+    // A runner that stops cleanly gives its lease back (/health caches the fleet for a few seconds).
+    await waitFor(async () => (await fleetOn(webA)).runners === 0, { explain: 'the stopped runners to leave the fleet' });
+    expect(await fleetOn(webA)).toMatchObject({ instances: 2, runners: 0, slotsFree: 0 });
+    const user = await candidate('nobody-to-run');
+    const refused = await start(webA, user);
+    expect([refused.status, refused.body.error, refused.get('retry-after')]).toEqual([503, 'unavailable', '30']);
+    expect(refused.body.message).toBe('No interview runner is running right now — try again in a moment.');
+  }, 60_000);
 });

@@ -74,20 +74,20 @@ const pglite: DatabaseKind = {
   },
 };
 
-/** A fresh, empty database on the server at TEST_DATABASE_URL, for a test or a server process of its own. */
-export async function createThrowawayDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  if (!url) throw new Error('TEST_DATABASE_URL is not set');
+/** A fresh, empty database on the server at `server` (TEST_DATABASE_URL's), for a test, a benchmark or a server process of its own. */
+export async function createThrowawayDatabase(server = url): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!server) throw new Error('TEST_DATABASE_URL is not set');
   const name = `mockflow_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
+  const admin = new pg.Client({ connectionString: server });
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
-  const target = new URL(url);
+  const target = new URL(server);
   target.pathname = `/${name}`;
   return {
     url: target.toString(),
     async drop() {
-      const again = new pg.Client({ connectionString: url });
+      const again = new pg.Client({ connectionString: server });
       await again.connect();
       await again.query(`drop database if exists ${name} with (force)`);
       await again.end();
