@@ -11,7 +11,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { VERSION } from './version.ts';
 import { failInterruptedFeedback } from './feedback/index.ts';
 import { fleetStatus, takeLease } from './instances/index.ts';
-import { endOrphanedInterviews } from './interviews/index.ts';
+import { endOrphans, type EventPublisher } from './interviews/index.ts';
 import { fleetInterviews, localInterviews, type InterviewParts } from './interview-parts.ts';
 import { WorkerPool, workerPoolOptions } from './workers/index.ts';
 
@@ -55,11 +55,13 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   const { leaseMs, drainMs } = config.instances;
   // A web-only process runs no interviews: no pool, no slots, not counted as a runner.
   let slotsChanged = () => {};
+  // The streams of interviews ended by the sweep are told once the interviews' events are set up (none is open before).
+  let announce: EventPublisher = { publish: () => undefined };
   const pool = config.role === 'web' ? undefined : new WorkerPool({ ...workerPoolOptions(config), logger, onSlotsChanged: () => slotsChanged() });
   const lease = await takeLease(db, {
     leaseMs,
     logger,
-    orphans: { interviews: endOrphanedInterviews, feedback: failInterruptedFeedback },
+    orphans: { interviews: (db, ms) => endOrphans(db, ms, announce), feedback: failInterruptedFeedback },
     slots: () => (pool ? { used: pool.active(), max: pool.accepting() ? pool.max : pool.active() } : { used: 0, max: 0 }),
     runsInterviews: pool !== undefined,
   });
@@ -84,6 +86,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     await db.close();
     throw err;
   }
+  announce = interviews.publish;
   const built =
     config.role === 'runner'
       ? { app: probesApp({ db, version: VERSION, fleet, workers: interviews.workers }), close: () => {} }

@@ -5,7 +5,7 @@ export { TIME_MEASURES, type ResponseTimes, type TimeMeasure } from './response-
 export { ownedInterview } from './owned.ts';
 export { interviewsRouter } from './routes.ts';
 export { ExportQuery, ListQuery } from './schema.ts';
-export { InterviewRunner, type EventPublisher } from './runner.ts';
+export { endOrphans, InterviewRunner, type EventPublisher } from './runner.ts';
 export { LocalRunners, type Command, type CommandResult, type Runners, type StartJob } from './runners.ts';
 export { InterviewService } from './service.ts';
-export { claimStart, endOrphanedInterviews, findLiveInterview, getInterview, saveBrief, takeBrief, withdrawStart, listInterviews, type InterviewRow } from './store.ts';
+export { claimStart, findLiveInterview, getInterview, saveBrief, takeBrief, withdrawStart, listInterviews, type InterviewRow } from './store.ts';

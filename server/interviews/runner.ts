@@ -200,11 +200,26 @@ export async function recordEnd(
     const row = await store.endInterview(db, userId, interviewId, reason);
     if (!row) return;
     logger.info({ interviewId, reason, durationMs: Date.now() - new Date(row.started_at).getTime() }, 'interview ended');
-    publish.publish(interviewId, 'status', { status: row.status, endedBy: row.ended_by });
     const feedbackComing = WRITES_FEEDBACK_AFTER.has(reason) && deps.feedbackWriter !== undefined && (await withUser(db, userId, (tx) => wantsFeedbackAfterInterview(tx, userId)));
-    publish.publish(interviewId, 'ended', { reason, error: end.error ?? row.error_message ?? null, interview: presentInterview(row), feedbackComing });
+    announceEnd(publish, row, { error: end.error, feedbackComing });
     if (feedbackComing) void deps.feedbackWriter!.afterEnd(userId, interviewId);
   } catch (err) {
     logger.error({ err, interviewId }, 'could not record the end of an interview');
   }
+}
+
+/** Tells an ended interview's streams how it ended. */
+function announceEnd(publish: EventPublisher, row: store.InterviewRow, { error, feedbackComing }: { error?: string; feedbackComing: boolean }): void {
+  publish.publish(row.id, 'status', { status: row.status, endedBy: row.ended_by });
+  publish.publish(row.id, 'ended', { reason: row.ended_by ?? 'error', error: error ?? row.error_message ?? null, interview: presentInterview(row), feedbackComing });
+}
+
+/**
+ * Ends the live interviews of every process whose lease has run out (server/instances' sweep),
+ * telling their streams, so a candidate whose runner was killed sees the end at once; how many.
+ */
+export async function endOrphans(db: Database, leaseMs: number, publish: EventPublisher): Promise<number> {
+  const rows = await store.endOrphanedInterviews(db, leaseMs);
+  for (const row of rows) announceEnd(publish, row, { feedbackComing: false });
+  return rows.length;
 }

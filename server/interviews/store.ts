@@ -206,16 +206,18 @@ export async function endInterview(db: Database, userId: string, id: string, rea
 
 /**
  * Interviews left "live" by a server process that stopped without ending them (a crash or a
- * kill): no child runs them any more once that process's lease has run out. Run as the owner.
+ * kill): no child runs them any more once that process's lease has run out. Run as the owner;
+ * returns the rows ended.
  */
-export async function endOrphanedInterviews(db: Database, leaseMs: number): Promise<number> {
-  const { rowCount } = await db.query(
+export async function endOrphanedInterviews(db: Database, leaseMs: number): Promise<InterviewRow[]> {
+  const { rows } = await db.query(
     `update public.interviews set status = 'ended', ended_by = 'error', ended_at = now(),
             error_message = coalesce(error_message, 'The server restarted during this interview.')
-      where status = 'live' and ${orphanedBy('instance_id')}`,
+      where status = 'live' and ${orphanedBy('instance_id')}
+      returning *`,
     [leaseMs / 1000],
   );
-  return rowCount;
+  return rows.map(readInterviewRow);
 }
 
 export interface InterviewSummaryRow extends InterviewRow {

@@ -160,7 +160,6 @@ describe.skipIf(!HAS_POSTGRES)('web instances and runners on one PostgreSQL', ()
     expect((await on(webB, alan).post(`/api/interviews/${id}/messages`, { text: 'I wrote the runbook.' })).status).toBe(202);
     const said = await stream.next((e) => e.event === 'item' && e.data.role === 'user' && e.data.text === 'I wrote the runbook.');
     await stream.next((e) => e.event === 'item' && e.data.role === 'assistant', { after: said });
-    stream.close();
 
     const ownerId = await ownerOf(id);
     const killed = runners.find((r) => r.id === ownerId)!;
@@ -168,7 +167,10 @@ describe.skipIf(!HAS_POSTGRES)('web instances and runners on one PostgreSQL', ()
     killed.child.kill('SIGKILL');
     await killed.exited;
 
-    await waitFor(async () => (await row(id)).status === 'ended', { timeoutMs: 30_000, explain: 'the killed runner’s interview to be ended' });
+    // Whichever process sweeps first ends it and tells the streams: the candidate's page shows the end.
+    const told = await stream.next((e) => e.event === 'ended', { timeoutMs: 30_000 });
+    expect(told.data).toMatchObject({ reason: 'error', error: 'The server restarted during this interview.' });
+    stream.close();
     const ended = await row(id);
     expect(ended.ended_by).toBe('error');
     expect(ended.conversation.some((item) => item.role === 'user' && item.text === 'I wrote the runbook.')).toBe(true);

@@ -4,14 +4,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../server/db/database.ts';
 import { failInterruptedFeedback } from '../../server/feedback/index.ts';
 import { fleetStatus, takeLease, type Lease } from '../../server/instances/index.ts';
-import { endOrphanedInterviews } from '../../server/interviews/index.ts';
+import { endOrphans, InterviewEvents } from '../../server/interviews/index.ts';
 import { createInterview } from '../../server/interviews/store.ts';
 import { setFeedbackStatus } from '../../server/feedback/store.ts';
 import { createUser, databaseKinds, NEW_TEXT_INTERVIEW, type TestDatabase } from '../helpers/databases.ts';
 import { captureLogs } from '../helpers/logs.ts';
 
 const LEASE_MS = 60_000;
-const orphans = { interviews: endOrphanedInterviews, feedback: failInterruptedFeedback };
+/** Every event the sweep publishes. */
+const events = new InterviewEvents();
+const orphans = { interviews: (db: Database, ms: number) => endOrphans(db, ms, events), feedback: failInterruptedFeedback };
 
 async function liveInterview(db: Database, instanceId?: string): Promise<string> {
   const user = await createUser(db);
@@ -49,14 +51,20 @@ describe.each(databaseKinds)('server leases on $name', (kind) => {
     const ownerless = await liveInterview(db);
 
     // What a starting process (or a renewal) does: the running one is left alone.
-    expect(await endOrphanedInterviews(db, LEASE_MS)).toBe(1);
+    const following = events.follow(ownerless);
+    expect(await orphans.interviews(db, LEASE_MS)).toBe(1);
     expect(await failInterruptedFeedback(db, LEASE_MS)).toBe(1);
     expect(await state(db, running)).toEqual({ status: 'live', ended_by: null, feedback_status: 'generating' });
     expect(await state(db, ownerless)).toEqual({ status: 'ended', ended_by: 'error', feedback_status: 'failed' });
+    // Its streams are told, so the candidate's page shows the end without a reload.
+    const told = following.start(() => {});
+    following.close();
+    expect(told.map((e) => e.type)).toEqual(['status', 'ended']);
+    expect(told[1]!.data).toMatchObject({ reason: 'error', error: 'The server restarted during this interview.', feedbackComing: false });
 
     // The process stops renewing (killed): once its lease is older than a lease period, it is an orphan.
     await db.query(`update public.mockflow_instances set renewed_at = now() - interval '61 seconds' where id = $1`, [mine.instanceId]);
-    expect(await endOrphanedInterviews(db, LEASE_MS)).toBe(1);
+    expect(await orphans.interviews(db, LEASE_MS)).toBe(1);
     expect(await failInterruptedFeedback(db, LEASE_MS)).toBe(1);
     expect(await state(db, running)).toEqual({ status: 'ended', ended_by: 'error', feedback_status: 'failed' });
   });
