@@ -216,3 +216,24 @@ describe('embedded configuration', () => {
     expect(config.encryptionKeys).toEqual([FERNET_KEY, other]);
   });
 });
+
+describe('the role of a process (MOCKFLOW_ROLE)', () => {
+  const keys = { ENCRYPTION_KEY: FERNET_KEY, SECRET_KEY: SECRET };
+
+  it('runs everything in one process unless told otherwise', () => {
+    expect(parseConfig(keys).role).toBe('all');
+    expect(parseConfig({ ...keys, MOCKFLOW_ROLE: '' }).role).toBe('all');
+  });
+
+  it('splits web and runner on PostgreSQL only, saying what to set', () => {
+    const database = { DATABASE_URL: 'postgres://u:p@db.example:5432/app' };
+    expect(parseConfig({ ...keys, ...database, MOCKFLOW_ROLE: 'web' }).role).toBe('web');
+    expect(parseConfig({ ...keys, ...database, MOCKFLOW_ROLE: 'runner' }).role).toBe('runner');
+    expect(problemsOf({ ...keys, MOCKFLOW_ROLE: 'runner' })).toEqual([
+      'MOCKFLOW_ROLE=runner needs DATABASE_URL: web instances and runners meet in one PostgreSQL. Set DATABASE_URL, or unset MOCKFLOW_ROLE to run everything in this process',
+    ]);
+    expect(problemsOf({ ...keys, MOCKFLOW_ROLE: 'worker' })).toEqual([
+      expect.stringMatching(/^MOCKFLOW_ROLE is malformed: expected all \(web and runner in one process\), web \(HTTP only\) or runner \(interviews only\)/),
+    ]);
+  });
+});
