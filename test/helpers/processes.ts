@@ -24,8 +24,9 @@ export async function spawnServer(
 }
 
 /**
- * A server process of a fleet on the PostgreSQL database at `url` (development mode, no spare
- * child, 2-second leases so a killed process's work is swept quickly), with `extra` settings.
+ * A server process of a fleet on the PostgreSQL database at `url`, from the production build the
+ * run made (test/setup/server-build.ts): development mode, no spare child, 2-second leases so a
+ * killed process's work is swept quickly, and `extra` settings.
  */
 export function spawnOnPostgres(url: string, extra: Record<string, string> = {}): Promise<ServerProcess> {
   return spawnServer(
@@ -39,6 +40,7 @@ export function spawnOnPostgres(url: string, extra: Record<string, string> = {})
       ...extra,
     },
     90_000,
+    true,
   );
 }
 

@@ -5,7 +5,6 @@
 // mode, so that the user's "model" may be a loopback fake (production allows public https hosts
 // only, and any of those could serve the same bombs).
 
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +69,6 @@ describe('hostile input against the production build', () => {
   beforeAll(async () => {
     // npm test does not build: compile the current sources as `npm run build` does (the run made
     // the agent's bundle: test/setup/agent-bundle.ts); no interview starts here, and no spare is forked.
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
     bomb = await startCompressionBomb({ inflatedMb: 200 });
     dataDir = mkdtempSync(join(tmpdir(), 'mockflow-hostile-'));
     if (process.env.TEST_DATABASE_URL) database = await createThrowawayDatabase();
