@@ -40,6 +40,21 @@ export async function setFeedbackStatus(
 }
 
 /**
+ * Marks the interview's feedback as being written by this process, unless another is writing it
+ * already (a web instance's "Generate" beside the runner's own after the end): false then.
+ */
+export async function claimFeedback(db: Database, userId: string, interviewId: string, instanceId: string | null): Promise<boolean> {
+  const { rowCount } = await withUser(db, userId, (tx) =>
+    tx.query(
+      `update public.interviews set feedback_status = 'generating', feedback_error = null, feedback_instance_id = $2
+        where id = $1 and feedback_status is distinct from 'generating'`,
+      [interviewId, instanceId],
+    ),
+  );
+  return rowCount > 0;
+}
+
+/**
  * Generations whose server process stopped would say "generating" forever: marked failed once
  * that process's lease has run out (a process still running is still writing its own).
  */

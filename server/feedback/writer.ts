@@ -7,7 +7,7 @@ import { languageModelOf, readUserKeys, UnreadableSecret } from '../keys/index.t
 import type { Logger } from '../logger.ts';
 import { generateFeedback, MIN_CANDIDATE_ANSWERS, notEnoughAnswers, toFeedbackData } from './generate.ts';
 import { analyticsOf, interviewInput } from './interview-input.ts';
-import { saveFeedback, setFeedbackStatus } from './store.ts';
+import { claimFeedback, saveFeedback, setFeedbackStatus } from './store.ts';
 
 export interface FeedbackWriterDeps {
   db: Database;
@@ -51,7 +51,11 @@ export class FeedbackWriter {
       if (!keys.openai_key) throw preconditionFailed('Add a language-model key in Settings → Keys to generate feedback.', { missing: ['a language-model key'] });
       const model = languageModelOf(keys);
       llm = { apiKey: keys.openai_key, baseURL: model.baseUrl, model: model.model };
-      await setFeedbackStatus(db, userId, row.id, 'generating', null, this.deps.instanceId);
+      // Another server process is writing it already: its progress reaches this page's stream too.
+      if (!(await claimFeedback(db, userId, row.id, this.deps.instanceId ?? null))) {
+        this.running.delete(row.id);
+        return;
+      }
     } catch (err) {
       this.running.delete(row.id);
       if (err instanceof UnreadableSecret) throw preconditionFailed('Your saved keys need re-entering (Settings → Keys) before feedback can be generated.');

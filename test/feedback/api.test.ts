@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { withUser, type Database } from '../../server/db/database.ts';
 import { startFakeOpenAI, type FakeOpenAI, type FakeReply } from '../fakes/openai-llm.ts';
@@ -150,6 +151,22 @@ describe('feedback over HTTP', () => {
     await agent.post(`/api/interviews/${id}/feedback`).set('x-csrf-token', token).expect(202);
     expect((await generatedFeedback(agent, id)).status).toBe('ready');
     expect(chatCalls() - before).toBe(2);
+  });
+
+  it('starts no second generation from another server process while one is under way', async () => {
+    const db = await freshPglite();
+    onTestFinished(() => db.close());
+    const { agent, token, cookie, id } = await signedInWithEndedInterview(interviewItems, db);
+    const other = await startTestApp({ db });
+    onTestFinished(() => other.close());
+    replies = [{ content: JSON.stringify(validFeedback()), delayMs: 500 }, JSON.stringify(validFeedback())];
+    const before = chatCalls();
+    await agent.post(`/api/interviews/${id}/feedback`).set('x-csrf-token', token).expect(202);
+    // The same browser, sent to the other process: it sees the generation under way and joins it.
+    const there = await request(other.server).post(`/api/interviews/${id}/feedback`).set('cookie', cookie).set('x-csrf-token', token).send({});
+    expect([there.status, there.body]).toEqual([202, { status: 'generating' }]);
+    expect((await generatedFeedback(agent, id)).status).toBe('ready');
+    expect(chatCalls() - before).toBe(1);
   });
 
   it('releases the claim when a request fails before generating, so the next one can start', async () => {
