@@ -23,6 +23,8 @@ export interface Follower {
 }
 
 const KEEP_AFTER_END_MS = 10 * 60_000;
+/** Past INTERVIEW_MAX_MINUTES' largest value (240) and the idle limit. */
+const KEEP_UNENDED_MS = 5 * 60 * 60_000;
 /** Open event streams per user: a few tabs and reconnects, not a way to hold the server's sockets. */
 export const MAX_STREAMS_PER_USER = 8;
 const MAX_BUFFERED = 2_000;
@@ -59,8 +61,10 @@ export class InterviewEvents {
     if (!log) {
       log = { events: [], floor: this.lastId };
       this.logs.set(interviewId, log);
-      // Feedback comes after the end, perhaps after the log was forgotten: forget it again.
-      if (type === 'feedback') this.expire(interviewId);
+      // Feedback comes after the end, perhaps after the log was forgotten: forget it again. Any
+      // other log goes after the longest interview at the latest, in case its end is never heard
+      // (a start that failed on a runner, a web instance that lost the link for a while).
+      this.expire(interviewId, type === 'feedback' ? KEEP_AFTER_END_MS : KEEP_UNENDED_MS);
     }
     const event = { id: ++this.lastId, type, data } as InterviewEvent;
     log.events.push(event);
@@ -127,7 +131,10 @@ export class InterviewEvents {
     const log = this.logs.get(interviewId);
     if (!log) return;
     clearTimeout(log.timer);
-    log.timer = setTimeout(() => this.logs.delete(interviewId), afterMs);
+    log.timer = setTimeout(() => {
+      this.logs.delete(interviewId);
+      this.pauses.delete(interviewId);
+    }, afterMs);
     log.timer.unref();
   }
 

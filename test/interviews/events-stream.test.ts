@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { TranscriptItem } from '../../shared/api.ts';
 import type { Database } from '../../server/db/database.ts';
 import { InterviewEvents } from '../../server/interviews/events.ts';
@@ -178,6 +178,22 @@ describe('InterviewEvents: what memory can answer for a Last-Event-ID', () => {
     events.publish('a', 'item', line('z'));
     expect(live).toEqual([later]);
     expect(follower.position).toBe(buffered.id - 1);
+  });
+
+  it('forgets an ended interview 10 minutes after its end, and one whose end it never hears after the longest interview', () => {
+    vi.useFakeTimers();
+    onTestFinished(() => void vi.useRealTimers());
+    const events = new InterviewEvents();
+    const ended = events.publish('ended', 'status', { status: 'live' });
+    const unheard = events.publish('unheard', 'paused', { provider: 'llm', message: 'The model is not answering.', endsAt: 0 });
+    events.publish('ended', 'ended', { reason: 'candidate', error: null, interview: {} as never, feedbackComing: false });
+    vi.advanceTimersByTime(10 * 60_000);
+    expect(events.since('ended', events.eventId(ended.id))).toBeUndefined();
+    expect(events.since('unheard', events.eventId(unheard.id))).toEqual([]);
+    expect(events.pauseOf('unheard')).toBeDefined();
+    vi.advanceTimersByTime(5 * 60 * 60_000);
+    expect(events.since('unheard', events.eventId(unheard.id))).toBeUndefined();
+    expect(events.pauseOf('unheard')).toBeUndefined();
   });
 
   it('answers a reconnect from a snapshot position of a forgotten interview from memory once kept', () => {
