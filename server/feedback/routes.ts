@@ -1,7 +1,7 @@
 import type { FeedbackState } from '../../shared/api.ts';
 import { Router, type Request, type RequestHandler } from 'express';
-import { currentUser, requireUser } from '../auth/index.ts';
-import { withUser, type Database } from '../db/database.ts';
+import { requireUser } from '../auth/index.ts';
+import type { Database } from '../db/database.ts';
 import { notFound } from '../http/errors.ts';
 import { ownedInterview } from '../interviews/index.ts';
 import { analyticsOf, experienceLevel } from './interview-input.ts';

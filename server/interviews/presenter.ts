@@ -1,4 +1,4 @@
-import { LEVEL_LABELS, STAGE_LABELS, STAGES, type ExperienceLevel, type Stage } from '../../shared/vocabulary.ts';
+import { STAGE_LABELS, STAGES } from '../../shared/vocabulary.ts';
 import { responseTimes } from './response-times.ts';
 import type { InterviewRow, InterviewSummaryRow } from './store.ts';
 

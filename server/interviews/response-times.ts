@@ -1,6 +1,5 @@
 import type { TurnMetrics } from '../../agent/protocol.ts';
 import type { TurnTimes } from '../../shared/api.ts';
-import type { Stage } from '../../shared/vocabulary.ts';
 
 // Where the time before each interviewer reply went, as the agent measured it. The one place
 // that turns stored metrics into per-turn figures and medians: the API, the interview page and

@@ -1,8 +1,8 @@
 import type { InterviewList, RoomPass, StartedInterview } from '../../shared/api.ts';
 import { Router, type Request, type RequestHandler } from 'express';
 import { currentUser, requireUser } from '../auth/index.ts';
-import { withUser, type Database } from '../db/database.ts';
-import { conflict, notFound } from '../http/errors.ts';
+import type { Database } from '../db/database.ts';
+import { conflict } from '../http/errors.ts';
 import { inputOf, validate } from '../http/validate.ts';
 import { ownedInterview } from './owned.ts';
 import type { InterviewEvents } from './events.ts';

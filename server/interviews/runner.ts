@@ -25,9 +25,10 @@ export interface EventPublisher {
   publish<T extends InterviewEventType>(interviewId: string, type: T, data: InterviewEventData[T]): unknown;
 }
 
-export interface InterviewRunnerDeps {
+/** What both sides of an interview work with. */
+export interface InterviewDeps {
   db: Database;
-  pool: WorkerPool;
+  /** Where events go (every web instance's streams). */
   publish: EventPublisher;
   vault: Vault;
   config: Config;
@@ -36,6 +37,10 @@ export interface InterviewRunnerDeps {
   resolveHost?: Resolver;
   /** Writes feedback when an interview ends, for users who want that (the default). */
   feedbackWriter?: FeedbackWriter;
+}
+
+export interface InterviewRunnerDeps extends InterviewDeps {
+  pool: WorkerPool;
 }
 
 /** Ends after which feedback is written at once (not after an error or a restart: the candidate may start again). */

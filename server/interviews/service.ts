@@ -1,31 +1,17 @@
-import type { Config } from '../config.ts';
-import type { Vault } from '../crypto/vault.ts';
-import { withUser, type Database } from '../db/database.ts';
-import type { FeedbackWriter } from '../feedback/index.ts';
+import { withUser } from '../db/database.ts';
 import { conflict } from '../http/errors.ts';
-import type { Resolver } from '../../shared/net-guard.ts';
 import { roomKeys, type ChildKeysDeps } from '../keys/index.ts';
-import type { Logger } from '../logger.ts';
 import type { InterviewEvents } from './events.ts';
 import { mintCandidateToken } from './livekit-tokens.ts';
-import { recordEnd, type EventPublisher } from './runner.ts';
+import { recordEnd, type InterviewDeps } from './runner.ts';
 import type { Runners } from './runners.ts';
 import type { StartInterviewInput } from './schema.ts';
 import * as store from './store.ts';
 
-export interface InterviewServiceDeps {
-  db: Database;
+export interface InterviewServiceDeps extends InterviewDeps {
   runners: Runners;
   /** This process's event streams. */
   events: InterviewEvents;
-  /** Where an end recorded here is published (every web instance's streams). */
-  publish: EventPublisher;
-  vault: Vault;
-  config: Config;
-  logger: Logger;
-  /** Host lookups when the saved URLs are re-checked (the system resolver by default). */
-  resolveHost?: Resolver;
-  feedbackWriter?: FeedbackWriter;
   /** This process's lease, recorded on each interview it takes a start for. */
   instanceId?: string;
 }

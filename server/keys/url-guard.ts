@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { guardedFetch, type GuardedFetch } from '../../shared/guarded-fetch.ts';
-import { addressProblem, assertHostAllowed, systemResolve, UnsafeUrlError, type Resolver } from '../../shared/net-guard.ts';
+import type { GuardedFetch } from '../../shared/guarded-fetch.ts';
+import { assertHostAllowed, systemResolve, UnsafeUrlError, type Resolver } from '../../shared/net-guard.ts';
 
 // Users give us URLs (their LiveKit server, their LLM's, Deepgram's and speech server's base URLs) that the server then calls
 // with their keys. The address classification and the connect-time guard are shared/ (the

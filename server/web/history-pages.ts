@@ -1,13 +1,11 @@
-import { LEVEL_LABELS, STAGE_LABELS } from '../../shared/vocabulary.ts';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { currentUser, requireUser } from '../auth/index.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { isUuid, withUser, type Database } from '../db/database.ts';
 import { analyticsOf, loadFeedback, feedbackStatus, UNREADABLE_FEEDBACK, type StoredFeedback } from '../feedback/index.ts';
-import { notFound } from '../http/errors.ts';
 import { inputOf, validate } from '../http/validate.ts';
 import { presentKeys, unreadableKeys, type PresentedKeys, loadKeysRow } from '../keys/index.ts';
-import { presentInterview, presentSummary, ExportQuery, ListQuery, getInterview, listInterviews, type InterviewRow, ownedInterview } from '../interviews/index.ts';
+import { presentInterview, presentSummary, ExportQuery, ListQuery, listInterviews, type InterviewRow, ownedInterview } from '../interviews/index.ts';
 import { providerName } from '../../shared/providers.ts';
 import { interviewCard, interviewFacts, knownTimeZone, scoreChart, transcriptGroups } from './history-view.ts';
 import { exportFileName, interviewJson, interviewMarkdown } from './interview-export.ts';

@@ -2,7 +2,7 @@
 // chat or voice call). The pages are shells; browser/pages/start.ts and *-room.ts drive them
 // through the JSON API. Also serves livekit-client's browser build to the voice room.
 
-import { findLiveInterview, getInterview, type InterviewRow, ownedInterview } from '../interviews/index.ts';
+import { findLiveInterview, type InterviewRow, ownedInterview } from '../interviews/index.ts';
 import { Router, type Request } from 'express';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -17,14 +17,12 @@ import {
   PATIENCE_LABELS,
   PATIENCE_LEVELS,
   STAGE_LABELS,
-  STAGE_LIMITS_MS,
   STAGES,
   type Stage,
 } from '../../shared/vocabulary.ts';
 import { LOCAL_USER_NAME, currentUser, requireUser } from '../auth/index.ts';
 import { withUser, type Database } from '../db/database.ts';
-import { notFound } from '../http/errors.ts';
-import { loadKeysRow, type KeysRow } from '../keys/index.ts';
+import { loadKeysRow } from '../keys/index.ts';
 import { modeReadiness } from './readiness.ts';
 import { pageScript } from './page-scripts.ts';
 
@@ -90,7 +88,7 @@ export function interviewPagesRouter(deps: InterviewPagesDeps): Router {
   });
 
   router.get('/interviews/:id/room', requireUser, async (req: Request, res) => {
-    const { user, row } = await ownedInterview(db, req);
+    const { row } = await ownedInterview(db, req);
     if (row.status !== 'live') return res.redirect(303, `/interviews/${row.id}`);
     const current = stageStartedAt(row);
     const voice = row.mode === 'voice';

@@ -4,7 +4,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-llm.ts';
 import { interviewItems, T0, validFeedback } from '../feedback/fixture.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { localUserId, otherUserId, seedInterview, shiftedItems, TEXT_METRICS, VOICE_METRICS, XSS_NAME } from '../web/seed.ts';
-import { HAS_CHROMIUM, sharedBrowser, newContext, overflowingElements, saveKeysInPage, screenshot, seriousA11yViolations } from './browser.ts';
+import { HAS_CHROMIUM, sharedBrowser, overflowingElements, saveKeysInPage, screenshot, seriousA11yViolations } from './browser.ts';
 
 const DAY = 86_400_000;
 const LLM_KEY = 'sk-history-browser-test-4242';
