@@ -94,6 +94,12 @@ describe.skipIf(!HAS_POSTGRES)('web instances and runners on one PostgreSQL', ()
       await stream.next((e) => e.event === 'item' && e.data.role === 'assistant', { after: said });
     }
 
+    // A browser whose stream to web A broke reconnects to web B: a snapshot of the record, then live, nothing repeated.
+    const moved = await openEvents(`${webB.url}/api/interviews/${id}/events`, { cookie: ada.cookie, 'last-event-id': streams[0]!.events.at(-1)!.id! });
+    const snapshot = await moved.next((e) => e.event === 'snapshot');
+    expect(snapshot.data.items.filter((item: { text: string }) => item.text === 'I moved our queue to PostgreSQL.')).toHaveLength(1);
+    streams.push(moved);
+
     // A long answer (9,000 bytes in 3,000 characters) does not fit in a notification: it travels through the database.
     const long = '按租户分区，然后按月分区。'.repeat(230);
     expect((await on(webA, ada).post(`/api/interviews/${id}/messages`, { text: long })).status).toBe(202);
@@ -112,6 +118,8 @@ describe.skipIf(!HAS_POSTGRES)('web instances and runners on one PostgreSQL', ()
     expect([ended.status, ended.body.status, ended.body.endedBy]).toEqual([200, 'ended', 'candidate']);
     for (const stream of streams) expect((await stream.next((e) => e.event === 'ended')).data.reason).toBe('candidate');
     for (const stream of streams) stream.close();
+    expect(moved.events.filter((e) => e.event === 'item' && e.data.text === 'I moved our queue to PostgreSQL.')).toEqual([]);
+    expect(moved.events.filter((e) => e.event === 'item' && e.data.text === long)).toHaveLength(1);
     // Every line is in the record, once.
     const said = (await row(id)).conversation.filter((item) => item.role === 'user').map((item) => item.text);
     expect(said).toEqual(['I moved our queue to PostgreSQL.', long]);
