@@ -32,6 +32,9 @@ as_pg "$bin/pg_ctl" -D "$dir/data" -w -l "$dir/log" \
 echo "with-postgres: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 
 export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+# The same server through its Unix socket, for a test inside a network namespace of its own (the
+# voice end to end), where 127.0.0.1 is the namespace's loopback.
+export TEST_DATABASE_SOCKET_URL="postgres://postgres@localhost/postgres?host=$dir&port=$port"
 set +e
 "$@"
 status=$?

@@ -5,7 +5,12 @@ import type { Database } from '../../server/db/database.ts';
 import type { RateLimits } from '../../server/http/security.ts';
 import { WorkerPool, workerPoolOptions } from '../../server/workers/index.ts';
 import { bundledAgent } from './agent.ts';
-import { freshPglite } from './databases.ts';
+import { createThrowawayDatabase, freshPglite } from './databases.ts';
+import { openPostgres } from '../../server/db/postgres.ts';
+import { migrate } from '../../server/db/migrate.ts';
+import { takeLease } from '../../server/instances/index.ts';
+import { fleetInterviews } from '../../server/interview-parts.ts';
+import type { Logger } from '../../server/logger.ts';
 import { listen } from './http.ts';
 import { captureLogs } from './logs.ts';
 
@@ -34,6 +39,12 @@ export async function startTestApp(
     keyCheckTimeoutMs?: number;
     signInTimeoutMs?: number;
     pool?: WorkerPool;
+    /**
+     * Run interviews as a deployment on PostgreSQL does: through the start queue and the link
+     * (server/fleet), this app its one process, on a throwaway database of the PostgreSQL server
+     * at this URL.
+     */
+    fleet?: string;
   } = {},
 ): Promise<TestApp> {
   const config = parseConfig({
@@ -46,15 +57,18 @@ export async function startTestApp(
     AGENT_WARM_SPARE: 'false',
     ...options.env,
   });
-  const ownsDb = !options.db;
-  const db = options.db ?? (await freshPglite());
   const logs = captureLogs();
   const pool = options.pool ?? new WorkerPool({ ...workerPoolOptions(config), logger: logs.logger, entry: bundledAgent() });
+  const fleet = options.fleet ? await fleetOf(options.fleet, config, pool, logs.logger) : undefined;
+  const ownsDb = !options.db && !fleet;
+  const db = fleet?.db ?? options.db ?? (await freshPglite());
   const built = createApp({
     config,
     db,
     logger: logs.logger,
     pool,
+    interviews: fleet?.interviews,
+    instanceId: fleet?.lease.instanceId,
     version: 'test',
     rateLimits: options.rateLimits,
     keyCheckTimeoutMs: options.keyCheckTimeoutMs,
@@ -74,6 +88,29 @@ export async function startTestApp(
       built.close();
       await http.close();
       if (ownsDb) await db.close();
+      await fleet?.close();
+    },
+  };
+}
+
+/** One process of a fleet on a throwaway PostgreSQL database, running interviews on `pool`. */
+async function fleetOf(server: string, config: Config, pool: WorkerPool, logger: Logger) {
+  const database = await createThrowawayDatabase(server);
+  const db = await openPostgres(database.url, 5);
+  await migrate(db);
+  const { leaseMs } = config.instances;
+  const orphans = { interviews: async () => 0, feedback: async () => 0 };
+  const lease = await takeLease(db, { leaseMs, logger, orphans, slots: () => ({ used: pool.active(), max: pool.max }) });
+  const interviews = await fleetInterviews({ config, db, logger, url: database.url, lease, leaseMs, pool, instanceId: lease.instanceId });
+  return {
+    db,
+    lease,
+    interviews,
+    async close() {
+      await interviews.close();
+      await lease.release();
+      await db.close();
+      await database.drop();
     },
   };
 }

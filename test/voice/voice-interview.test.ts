@@ -100,6 +100,13 @@ describe.skipIf(problem !== undefined && !IN_CI)('voice interviews end to end (r
     expect(report.ok).toBe(true);
   });
 
+  it('runs them as deployed when the run has PostgreSQL: each start through the queue, every event through the link', () => {
+    const fleet = Boolean(process.env.TEST_DATABASE_SOCKET_URL);
+    if (!fleet) console.warn('The voice run ran its interviews in one process on PGlite: TEST_DATABASE_SOCKET_URL is not set (.ci/with-postgres.sh sets it).');
+    expect(report.ranAs).toBe(fleet ? 'fleet' : 'process');
+    if (fleet) expect(report.queuedStarts).toBe(report.interviews.length + report.pauses.length);
+  });
+
   it('greets the candidate in audio and with one caption', () => {
     each((interview) => {
       expect(interview.startStatus).toBe(201);

@@ -131,6 +131,10 @@ export interface VoiceRunReport {
   modelSawInjectedText: boolean;
   sttConnections: { sampleRate: number; audioMs: number; peakRms: number; utterances: number }[];
   diagnostics: { browser: string[]; server: string; livekit: string };
+  /** How the app ran the interviews: as a fleet on PostgreSQL (as deployed), or in its own process. */
+  ranAs: 'fleet' | 'process';
+  /** Starts taken off the start queue and done with (a fleet's). */
+  queuedStarts: number;
 }
 
 const progress = (message: string) => process.stderr.write(`voice-run: ${message}\n`);
@@ -263,7 +267,12 @@ class Run {
       entry: agentEntry(true),
       env: { ...process.env, AGENT_LOG_LEVEL: 'info' },
     });
-    this.app = await startTestApp({ pool });
+    // As deployed (PostgreSQL: the start through the queue, events through the link) when the run has
+    // PostgreSQL, through its socket since this runs in a network namespace; else as on a laptop.
+    const fleet = process.env.TEST_DATABASE_SOCKET_URL;
+    progress(fleet ? 'the app runs interviews as a fleet on PostgreSQL' : 'the app runs interviews in its own process, on PGlite');
+    this.app = await startTestApp({ pool, fleet });
+    if (fleet) this.ranAs = 'fleet';
     this.browser = await launchBrowser(['--autoplay-policy=no-user-gesture-required']);
     this.context = await this.browser.newContext({ viewport: { width: 1280, height: 900 } });
     await this.context.grantPermissions(['microphone'], { origin: this.app.url });
@@ -507,8 +516,20 @@ class Run {
     return rows[0]!.user_id;
   }
 
+  ranAs: VoiceRunReport['ranAs'] = 'process';
+  queuedStarts = 0;
+
+  /** What the start queue did, when the interviews ran as a fleet. */
+  async countQueuedStarts(): Promise<void> {
+    if (this.ranAs !== 'fleet') return;
+    const { rows } = await this.app.db.query<{ n: number }>(`select count(*)::int as n from pgboss.job where name = 'interview-start' and state = 'completed'`);
+    this.queuedStarts = rows[0]!.n;
+  }
+
   report(failure?: string): VoiceRunReport {
     return {
+      ranAs: this.ranAs,
+      queuedStarts: this.queuedStarts,
       ok: !failure,
       ...(failure ? { failure } : {}),
       interviews: this.interviews,
@@ -540,6 +561,7 @@ export async function runVoiceInterviews(options: VoiceRunOptions): Promise<Voic
     await run.setUp();
     for (const voice of options.voices) run.interviews.push(await run.interview(voice));
     for (const patience of options.pauses ?? []) run.pauses.push(await run.pause(patience));
+    await run.countQueuedStarts();
   } catch (error) {
     failure = error instanceof Error ? (error.stack ?? error.message) : String(error);
   }
