@@ -5,7 +5,6 @@
 // mode, so that the user's "model" may be a loopback fake (production allows public https hosts
 // only, and any of those could serve the same bombs).
 
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import request, { type Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../server/paths.ts';
 import { startCompressionBomb, type CompressionBomb } from '../fakes/compression-bomb.ts';
+import { compileForProduction } from '../helpers/build.ts';
 import { createThrowawayDatabase } from '../helpers/databases.ts';
 import { denseParagraphsDocx, DOCX_TYPE, sharedContentPdf } from '../helpers/documents.ts';
 import { spawnServer, type ServerProcess } from '../helpers/processes.ts';
@@ -70,7 +70,7 @@ describe('hostile input against the production build', () => {
   beforeAll(async () => {
     // npm test does not build: compile the current sources as `npm run build` does (the run made
     // the agent's bundle: test/setup/agent-bundle.ts); no interview starts here, and no spare is forked.
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+    compileForProduction();
     bomb = await startCompressionBomb({ inflatedMb: 200 });
     dataDir = mkdtempSync(join(tmpdir(), 'mockflow-hostile-'));
     if (process.env.TEST_DATABASE_URL) database = await createThrowawayDatabase();
