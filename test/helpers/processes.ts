@@ -11,7 +11,9 @@ export interface ServerProcess {
 
 /**
  * Starts the server as its own process and waits for it to listen: `server/main.ts` through tsx
- * (as `npm start` does in development), or `dist/server/main.js` when `compiled` (after `npm run build`).
+ * (as `npm start` does in development), or `dist/server/main.js` when `compiled` (the production
+ * build, which the run makes: test/setup/production-build.ts). The build starts with less CPU,
+ * and forks the agent's bundle instead of its sources through tsx (0.6 s against 2.7 s a child).
  */
 export async function spawnServer(
   env: Record<string, string>,

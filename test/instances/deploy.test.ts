@@ -34,6 +34,7 @@ describe.skipIf(!HAS_POSTGRES)('deploys and crashes with two server processes on
         ...extra,
       },
       60_000,
+      true, // the production build, as Render runs it
     );
     servers.push(server);
     return server;
