@@ -12,7 +12,9 @@ export interface ServerProcess {
 
 /**
  * Starts the server as its own process and waits for it to listen: `server/main.ts` through tsx
- * (as `npm start` does in development), or `dist/server/main.js` when `compiled` (after `npm run build`).
+ * (as `npm start` does in development), or `dist/server/main.js` when `compiled` (the production
+ * build, which the run makes: test/setup/production-build.ts). The build starts with less CPU,
+ * and forks the agent's bundle instead of its sources through tsx (0.6 s against 2.7 s a child).
  */
 export async function spawnServer(
   env: Record<string, string>,
@@ -25,7 +27,7 @@ export async function spawnServer(
 
 /**
  * A server process of a fleet on the PostgreSQL database at `url`, from the production build the
- * run made (test/setup/server-build.ts): development mode, no spare child, 2-second leases so a
+ * run made (test/setup/production-build.ts): development mode, no spare child, 2-second leases so a
  * killed process's work is swept quickly, and `extra` settings.
  */
 export function spawnOnPostgres(url: string, extra: Record<string, string> = {}): Promise<ServerProcess> {

@@ -67,8 +67,9 @@ describe('hostile input against the production build', () => {
   const answers: Array<{ what: string; status: number; ms: number; body: string }> = [];
 
   beforeAll(async () => {
-    // npm test does not build: compile the current sources as `npm run build` does (the run made
-    // the agent's bundle: test/setup/agent-bundle.ts); no interview starts here, and no spare is forked.
+    // npm test does not build: the run compiled the current sources as `npm run build` does
+    // (test/setup/production-build.ts, and the agent's bundle: test/setup/agent-bundle.ts); no
+    // interview starts here, and no spare is forked.
     bomb = await startCompressionBomb({ inflatedMb: 200 });
     dataDir = mkdtempSync(join(tmpdir(), 'mockflow-hostile-'));
     if (process.env.TEST_DATABASE_URL) database = await createThrowawayDatabase();

@@ -26,7 +26,8 @@ describe('SIGTERM with live interviews', () => {
     llm = await startInterviewModel();
     const dataDir = await seededDataDir('mockflow-shutdown-');
     dirs.push(dataDir);
-    const server = await spawnServer({ DATA_DIR: dataDir, LOG_LEVEL: 'debug' });
+    // The production build: what a SIGTERM stops in production.
+    const server = await spawnServer({ DATA_DIR: dataDir, LOG_LEVEL: 'debug' }, 30_000, true);
     servers.push(server);
     const user = await signInLocally(request.agent(server.url));
     const { agent, token } = user;
@@ -58,7 +59,7 @@ describe('SIGTERM with live interviews', () => {
     expect(children.filter((c) => isRunning(c.pid))).toEqual([]);
     stream.close();
 
-    const again = await spawnServer({ DATA_DIR: dataDir });
+    const again = await spawnServer({ DATA_DIR: dataDir }, 30_000, true);
     servers.push(again);
     const record = (await request(again.url).get(`/api/interviews/${id}`).set('cookie', user.cookie).expect(200)).body;
     expect(record).toMatchObject({ status: 'ended', endedBy: 'shutdown' });
