@@ -7,7 +7,8 @@ import { fork } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { capacity, resumeError, unavailable, type ResumeRefusal } from '../http/errors.ts';
-import { COMPILED } from '../paths.ts';
+import { join } from 'node:path';
+import { COMPILED, ROOT } from '../paths.ts';
 import { childEnv, heapFlags } from '../workers/index.ts';
 import type { ResumeText } from './resume-text.ts';
 
@@ -34,6 +35,20 @@ export interface ResumeReaderOptions {
   concurrency?: number;
   /** Files waiting for a child at most (default 8); beyond that the upload is turned away. */
   maxWaiting?: number;
+  /** The child's file and Node flags (default: the one beside this module, from sources or the build). */
+  child?: ReaderChild;
+}
+
+export interface ReaderChild {
+  path: string;
+  execArgv: string[];
+}
+
+/** The reader child from the sources (through tsx) or from the build (dist/, as `npm run build` writes it). */
+export function readerChild(compiled: boolean = COMPILED): ReaderChild {
+  if (!compiled) return { path: fileURLToPath(new URL('./resume-reader-child.ts', import.meta.url)), execArgv: ['--import', 'tsx'] };
+  const path = COMPILED ? fileURLToPath(new URL('./resume-reader-child.js', import.meta.url)) : join(ROOT, 'dist', 'server', 'interviews', 'resume-reader-child.js');
+  return { path, execArgv: [] };
 }
 
 /**
@@ -43,8 +58,6 @@ export interface ResumeReaderOptions {
 export const RESUME_READER_HEAP_MB = 64;
 export const RESUME_READ_BUDGET_MS = 5_000;
 const RESUME_READER_START_MS = 20_000;
-
-const CHILD = fileURLToPath(new URL(`./resume-reader-child.${COMPILED ? 'js' : 'ts'}`, import.meta.url));
 
 export const tooComplex = () =>
   resumeError(
@@ -58,6 +71,7 @@ export class ResumeReader {
   private readonly heapMb: number;
   private readonly concurrency: number;
   private readonly maxWaiting: number;
+  private readonly child: ReaderChild;
   private reading = 0;
   private readonly waiting: Array<() => void> = [];
 
@@ -67,6 +81,7 @@ export class ResumeReader {
     this.heapMb = options.heapMb ?? RESUME_READER_HEAP_MB;
     this.concurrency = options.concurrency ?? 1;
     this.maxWaiting = options.maxWaiting ?? 8;
+    this.child = options.child ?? readerChild();
   }
 
   /** The file's text, or the HttpError that says why it cannot be read. */
@@ -94,10 +109,10 @@ export class ResumeReader {
 
   private readInChild(request: ReadRequest): Promise<ResumeText> {
     return new Promise<ResumeText>((resolve, reject) => {
-      const child = fork(CHILD, [], {
+      const child = fork(this.child.path, [], {
         env: childEnv(process.env),
         // Explicit, so the child never inherits the server's flags (its heap cap, --inspect).
-        execArgv: [...(COMPILED ? [] : ['--import', 'tsx']), ...heapFlags(this.heapMb)],
+        execArgv: [...this.child.execArgv, ...heapFlags(this.heapMb)],
         serialization: 'advanced',
         stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
       });

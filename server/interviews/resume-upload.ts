@@ -4,12 +4,14 @@
 import type { RequestHandler } from 'express';
 import multer from 'multer';
 import { badRequest, HttpError, resumeError, tooLarge } from '../http/errors.ts';
+import type { ResumeReader } from './resume-reader.ts';
 import { extractResumeText } from './resume.ts';
 
 export const RESUME_MAX_BYTES = 5 * 1024 * 1024;
 
-export function resumeUpload(): RequestHandler[] {
-  return [receiveResumeFile(), answerWithText];
+/** `reader`: the server's one (resume-reader.ts) unless another is given. */
+export function resumeUpload(reader?: ResumeReader): RequestHandler[] {
+  return [receiveResumeFile(), answerWithText(reader)];
 }
 
 function receiveResumeFile(): RequestHandler {
@@ -20,13 +22,15 @@ function receiveResumeFile(): RequestHandler {
   return (req, res, next) => upload(req, res, (err?: unknown) => next(err ? uploadError(err) : undefined));
 }
 
-const answerWithText: RequestHandler = async (req, res) => {
-  if (!req.file) {
-    throw resumeError('missing_file', 'Choose a file to upload: a PDF, DOCX or plain-text file of up to 5 MB.');
-  }
-  const { text, chars, pages, truncated } = await extractResumeText(req.file);
-  res.json({ text, chars, ...(pages === undefined ? {} : { pages }), ...(truncated ? { truncated } : {}) });
-};
+const answerWithText =
+  (reader?: ResumeReader): RequestHandler =>
+  async (req, res) => {
+    if (!req.file) {
+      throw resumeError('missing_file', 'Choose a file to upload: a PDF, DOCX or plain-text file of up to 5 MB.');
+    }
+    const { text, chars, pages, truncated } = await extractResumeText(req.file, reader);
+    res.json({ text, chars, ...(pages === undefined ? {} : { pages }), ...(truncated ? { truncated } : {}) });
+  };
 
 function uploadError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;

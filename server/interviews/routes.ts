@@ -7,6 +7,7 @@ import { inputOf, validate } from '../http/validate.ts';
 import { ownedInterview } from './owned.ts';
 import type { InterviewEvents } from './events.ts';
 import { presentInterview, presentSummary } from './presenter.ts';
+import type { ResumeReader } from './resume-reader.ts';
 import { resumeUpload } from './resume-upload.ts';
 import { CandidateMessage, ListQuery, SkipStage, StartInterview } from './schema.ts';
 import type { CommandResult, Command, Runners } from './runners.ts';
@@ -25,6 +26,8 @@ export interface InterviewRoutesDeps {
   interviewerName: string;
   startLimit: RequestHandler[];
   resumeLimit: RequestHandler[];
+  /** Reads uploaded résumés (the server's one by default). */
+  resumeReader?: ResumeReader;
   /** Keep-alive comments on event streams (proxies drop idle connections). */
   heartbeatMs?: number;
 }
@@ -43,7 +46,7 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
     if (result === 'not_paused') throw conflict('The interviewer is not waiting for anything: carry on with the interview.');
   };
 
-  router.post('/api/resume', requireUser, ...deps.resumeLimit, ...resumeUpload());
+  router.post('/api/resume', requireUser, ...deps.resumeLimit, ...resumeUpload(deps.resumeReader));
 
   router.post('/api/interviews', requireUser, ...deps.startLimit, validate(StartInterview), async (req, res) => {
     const started = await service.start(currentUser(req).id, inputOf(res, StartInterview));

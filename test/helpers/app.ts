@@ -5,6 +5,7 @@ import type { Database } from '../../server/db/database.ts';
 import type { RateLimits } from '../../server/http/security.ts';
 import { WorkerPool, workerPoolOptions } from '../../server/workers/index.ts';
 import { bundledAgent } from './agent.ts';
+import { builtResumeReader } from './resume-reader.ts';
 import { createThrowawayDatabase, freshPglite } from './databases.ts';
 import { openPostgres } from '../../server/db/postgres.ts';
 import { migrate } from '../../server/db/migrate.ts';
@@ -73,6 +74,7 @@ export async function startTestApp(
     rateLimits: options.rateLimits,
     keyCheckTimeoutMs: options.keyCheckTimeoutMs,
     signInTimeoutMs: options.signInTimeoutMs,
+    resumeReader: builtResumeReader(),
   });
   const http = await listen(built.app);
   return {

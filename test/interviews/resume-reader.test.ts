@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { extractResumeText } from '../../server/interviews/resume.ts';
 import { ResumeReader } from '../../server/interviews/resume-reader.ts';
+import { builtResumeReader } from '../helpers/resume-reader.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { asDocx, asPdf, asText, denseParagraphsDocx, rejection, sharedContentPdf } from '../helpers/documents.ts';
 import { childProcesses, isRunning } from '../helpers/processes.ts';
@@ -38,7 +39,7 @@ async function noReaderChildLeft(): Promise<void> {
 
 describe('reading a résumé file in a child process', () => {
   it('stops a PDF that would cost pdf.js ~18 s of CPU at the budget, with a 400 that asks for the text, and this process keeps turning', async () => {
-    const reader = new ResumeReader({ budgetMs: 1500 });
+    const reader = builtResumeReader({ budgetMs: 1500 });
     const { turns, outcome } = await loopTurnsDuring(extractResumeText(pdfBomb(), reader));
     const err = await rejection(outcome);
     expect(err).toMatchObject({ status: 400, code: 'too_complex' });
@@ -51,7 +52,7 @@ describe('reading a résumé file in a child process', () => {
     const file = docxBomb();
     expect(file.buffer.length).toBeLessThan(4 * 1024);
     const before = process.memoryUsage().heapUsed;
-    const err = await rejection(extractResumeText(file, new ResumeReader()));
+    const err = await rejection(extractResumeText(file, builtResumeReader()));
     expect(err).toMatchObject({ status: 400, code: 'too_complex' });
     // Parsed here, this file costs well over 100 MB of heap.
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(30 * 1024 * 1024);
@@ -59,6 +60,7 @@ describe('reading a résumé file in a child process', () => {
   });
 
   it('still reads an ordinary file, and gives the same answers as before for refusals made in the child', async () => {
+    // From the sources through tsx, as `npm start` runs in development.
     const reader = new ResumeReader();
     expect(await extractResumeText(text('Jane Doe\n\nEngineer'), reader)).toEqual({ text: 'Jane Doe\n\nEngineer', chars: 18 });
     const err = await rejection(extractResumeText(text('   \n  '), reader));
@@ -69,7 +71,7 @@ describe('reading a résumé file in a child process', () => {
     // Children of earlier tests may still be on their way out: count only this test's.
     const earlier = new Set(readerChildren().map(({ pid }) => pid));
     const ours = () => readerChildren().filter(({ pid }) => !earlier.has(pid));
-    const reader = new ResumeReader({ budgetMs: 1000, maxWaiting: 1 });
+    const reader = builtResumeReader({ budgetMs: 1000, maxWaiting: 1 });
     const first = extractResumeText(pdfBomb(), reader);
     const second = extractResumeText(text('Jane Doe'), reader);
     const third = await rejection(extractResumeText(text('John Doe'), reader));

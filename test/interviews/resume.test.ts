@@ -7,6 +7,7 @@ import express from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { errorHandler } from '../../server/http/error-handler.ts';
 import { RESUME_MAX_CHARS, extractResumeText } from '../../server/interviews/resume.ts';
+import { builtResumeReader } from '../helpers/resume-reader.ts';
 import { RESUME_MAX_BYTES, resumeUpload } from '../../server/interviews/resume-upload.ts';
 import { asDocx, asPdf, asText, buildPdf, buildZip, DOCX_TYPE, minimalDocx, pdfStream, rejection } from '../helpers/documents.ts';
 import { listen, type Listening } from '../helpers/http.ts';
@@ -70,13 +71,16 @@ const malformedPdf = () => Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes
 const docx = (paragraphs: string[]) =>
   Packer.toBuffer(new Document({ sections: [{ children: paragraphs.map((text) => new Paragraph({ children: [new TextRun(text)] })) }] }));
 
+/** The reader of every file here: its children run the build. */
+const reader = builtResumeReader();
+
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(256)]);
 
 // ---------------------------------------------------------------------------------------------
 
 describe('extractResumeText', () => {
   it('reads PDFs in a child process: pdf.js (a 1.6 MB bundle that also patches globals) never loads here', async () => {
-    const result = await extractResumeText(asPdf(twoPagePdf()));
+    const result = await extractResumeText(asPdf(twoPagePdf()), reader);
     expect(result.text).toContain('Jane Doe');
     expect('pdfjsLib' in globalThis).toBe(false);
   });
@@ -84,7 +88,7 @@ describe('extractResumeText', () => {
   it('reads the text layer of every page of a PDF and counts the pages, fetching nothing', async () => {
     const fetchSpy = vi.spyOn(globalThis, 'fetch');
     try {
-      const result = await extractResumeText(asPdf(twoPagePdf()));
+      const result = await extractResumeText(asPdf(twoPagePdf()), reader);
       expect(result).toEqual({
         text: 'Jane Doe, Senior Engineer\n\nExperience: Acme Corp, 2019 to 2024',
         chars: result.text.length,
@@ -97,7 +101,7 @@ describe('extractResumeText', () => {
   });
 
   it('reads a long PDF only up to the text cap, and still reports all its pages', async () => {
-    const result = await extractResumeText(asPdf(longPdf(120, 40)));
+    const result = await extractResumeText(asPdf(longPdf(120, 40)), reader);
     expect(result).toMatchObject({ pages: 120, truncated: true });
     expect(result.text.startsWith('Page 1, line 1: shipped a feature')).toBe(true);
     expect(result.chars).toBeLessThanOrEqual(RESUME_MAX_CHARS);
@@ -105,13 +109,13 @@ describe('extractResumeText', () => {
   });
 
   it('trusts the bytes when the browser sends no useful type for a PDF', async () => {
-    const result = await extractResumeText({ buffer: twoPagePdf(), originalname: 'cv', mimetype: 'application/octet-stream' });
+    const result = await extractResumeText({ buffer: twoPagePdf(), originalname: 'cv', mimetype: 'application/octet-stream' }, reader);
     expect(result.pages).toBe(2);
     expect(result.text).toContain('Jane Doe');
   });
 
   it('turns away a scanned PDF (no text operators) and says what to upload instead', async () => {
-    const err = await rejection(extractResumeText(asPdf(scannedPdf())));
+    const err = await rejection(extractResumeText(asPdf(scannedPdf()), reader));
     expect(err).toMatchObject({ status: 400, code: 'scanned_pdf' });
     expect(err.message).toBe(
       'This PDF has no text layer (it looks scanned). Upload a PDF exported from a word processor, a DOCX, or paste the text.',
@@ -119,14 +123,14 @@ describe('extractResumeText', () => {
   });
 
   it('turns away a password-protected PDF', async () => {
-    const err = await rejection(extractResumeText(asPdf(encryptedPdf())));
+    const err = await rejection(extractResumeText(asPdf(encryptedPdf()), reader));
     expect(err).toMatchObject({ status: 400, code: 'encrypted_pdf' });
     expect(err.message).toMatch(/^This PDF is password-protected\./);
   });
 
   it('turns away a malformed or cut-off PDF as unreadable', async () => {
     for (const buffer of [malformedPdf(), Buffer.from('%PDF-1.4\nnot really a pdf\n'), twoPagePdf().subarray(0, 300)]) {
-      const err = await rejection(extractResumeText(asPdf(buffer)));
+      const err = await rejection(extractResumeText(asPdf(buffer), reader));
       expect(err).toMatchObject({ status: 400, code: 'unreadable_file' });
       expect(err.message).toMatch(/^This PDF could not be read/);
     }
@@ -134,7 +138,7 @@ describe('extractResumeText', () => {
 
   it('reads the paragraphs of a DOCX', async () => {
     const buffer = await docx(['Jane Doe', 'Senior Engineer at Acme — São Paulo', '', '', 'Led a team of 5.']);
-    const result = await extractResumeText(asDocx(buffer));
+    const result = await extractResumeText(asDocx(buffer), reader);
     expect(result).toEqual({ text: 'Jane Doe\n\nSenior Engineer at Acme — São Paulo\n\nLed a team of 5.', chars: result.text.length });
   });
 
@@ -142,12 +146,12 @@ describe('extractResumeText', () => {
     const notWord = buildZip([{ name: 'hello.txt', data: Buffer.from('hello') }]);
     const full = await docx(['Jane Doe']);
     for (const buffer of [notWord, full.subarray(0, Math.floor(full.length / 2))]) {
-      const err = await rejection(extractResumeText(asDocx(buffer)));
+      const err = await rejection(extractResumeText(asDocx(buffer), reader));
       expect(err).toMatchObject({ status: 400, code: 'unreadable_file' });
       expect(err.message).toMatch(/^This DOCX could not be read/);
     }
     // Unlabelled, a zip that is not a Word document is simply the wrong type.
-    const err = await rejection(extractResumeText({ buffer: notWord, originalname: 'files.zip', mimetype: 'application/zip' }));
+    const err = await rejection(extractResumeText({ buffer: notWord, originalname: 'files.zip', mimetype: 'application/zip' }, reader));
     expect(err).toMatchObject({ status: 400, code: 'unsupported_type' });
   });
 
@@ -157,7 +161,7 @@ describe('extractResumeText', () => {
       { name: 'word/document.xml', data: Buffer.alloc(30 * 1024 * 1024, 0x20) },
     ]);
     expect(bomb.length).toBeLessThan(100 * 1024);
-    const err = await rejection(extractResumeText(asDocx(bomb)));
+    const err = await rejection(extractResumeText(asDocx(bomb), reader));
     expect(err).toMatchObject({ status: 400, code: 'unreadable_file' });
     expect(err.message).toMatch(/expands to far more than a résumé/);
   });
@@ -165,23 +169,23 @@ describe('extractResumeText', () => {
   it('refuses a DOCX with more XML than fits in the reader (over 1 MB), yet reads one with a picture of several MB', async () => {
     const paragraph = '<w:p><w:r><w:t xml:space="preserve">Led the migration of the billing platform to event sourcing. </w:t></w:r></w:p>';
     const heavy = minimalDocx(paragraph.repeat(Math.ceil((1.2 * 1024 * 1024) / paragraph.length)));
-    const err = await rejection(extractResumeText(asDocx(heavy)));
+    const err = await rejection(extractResumeText(asDocx(heavy), reader));
     expect(err).toMatchObject({ status: 400, code: 'unreadable_file' });
     expect(err.message).toMatch(/expands to far more than a résumé/);
     const picture = { name: 'word/media/image1.png', data: randomBytes(3 * 1024 * 1024), stored: true };
     const withPicture = minimalDocx('<w:p><w:r><w:t>Jane Doe</w:t></w:r></w:p>', [picture]);
-    expect((await extractResumeText(asDocx(withPicture))).text).toBe('Jane Doe');
+    expect((await extractResumeText(asDocx(withPicture), reader)).text).toBe('Jane Doe');
   });
 
   it('reads UTF-8 text with accents, drops the BOM and tidies whitespace', async () => {
     const raw = '\uFEFFJosé Müller   \r\n  Ingénieur   logiciel\t\r\n\r\n\r\n\r\nRésumé: naïve façade  \n';
-    const result = await extractResumeText(asText(Buffer.from(raw, 'utf8')));
+    const result = await extractResumeText(asText(Buffer.from(raw, 'utf8')), reader);
     expect(result).toEqual({ text: 'José Müller\nIngénieur logiciel\n\nRésumé: naïve façade', chars: 52 });
   });
 
   it('caps the text at 20,000 characters and says it did', async () => {
     const line = 'Built and ran services used by millions of people every day.\n';
-    const result = await extractResumeText(asText(Buffer.from(line.repeat(1000))));
+    const result = await extractResumeText(asText(Buffer.from(line.repeat(1000))), reader);
     expect(result.truncated).toBe(true);
     expect(result.chars).toBe(result.text.length);
     expect(result.chars).toBeLessThanOrEqual(RESUME_MAX_CHARS);
@@ -191,38 +195,38 @@ describe('extractResumeText', () => {
 
   it('turns away a PNG or other binary declared as a PDF', async () => {
     for (const buffer of [PNG, randomBytes(2048)]) {
-      const err = await rejection(extractResumeText(asPdf(buffer)));
+      const err = await rejection(extractResumeText(asPdf(buffer), reader));
       expect(err).toMatchObject({ status: 400, code: 'unsupported_type' });
       expect(err.message).toMatch(/Upload a PDF, DOCX or plain-text file\.$/);
     }
   });
 
   it('turns away a file whose contents do not match its declared type', async () => {
-    const err = await rejection(extractResumeText(asPdf(Buffer.from('Jane Doe, Senior Engineer'))));
+    const err = await rejection(extractResumeText(asPdf(Buffer.from('Jane Doe, Senior Engineer')), reader));
     expect(err).toMatchObject({ status: 400, code: 'type_mismatch' });
     expect(err.message).toBe('This file is labelled as a PDF, but its contents are not. Upload a PDF, DOCX or plain-text file.');
-    const docxAsText = await rejection(extractResumeText(asText(await docx(['Jane']), 'resume.txt')));
+    const docxAsText = await rejection(extractResumeText(asText(await docx(['Jane']), 'resume.txt'), reader));
     expect(docxAsText).toMatchObject({ code: 'type_mismatch' });
   });
 
   it('turns away text that is declared as another type, and RTF', async () => {
-    const asImage = await rejection(extractResumeText({ buffer: Buffer.from('Jane Doe'), originalname: 'me.png', mimetype: 'image/png' }));
+    const asImage = await rejection(extractResumeText({ buffer: Buffer.from('Jane Doe'), originalname: 'me.png', mimetype: 'image/png' }, reader));
     expect(asImage).toMatchObject({ status: 400, code: 'unsupported_type' });
     const rtf = Buffer.from('{\\rtf1\\ansi {\\b Jane Doe}\\par }');
-    const err = await rejection(extractResumeText({ buffer: rtf, originalname: 'cv.rtf', mimetype: 'application/octet-stream' }));
+    const err = await rejection(extractResumeText({ buffer: rtf, originalname: 'cv.rtf', mimetype: 'application/octet-stream' }, reader));
     expect(err).toMatchObject({ status: 400, code: 'unsupported_type', message: 'This type of file is not supported. Upload a PDF, DOCX or plain-text file.' });
   });
 
   it('turns away an old Word .doc file with a way forward', async () => {
     const ole = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), randomBytes(512)]);
-    const err = await rejection(extractResumeText({ buffer: ole, originalname: 'cv.doc', mimetype: 'application/msword' }));
+    const err = await rejection(extractResumeText({ buffer: ole, originalname: 'cv.doc', mimetype: 'application/msword' }, reader));
     expect(err).toMatchObject({ status: 400, code: 'unsupported_type' });
     expect(err.message).toMatch(/Save it as DOCX or PDF/);
   });
 
   it('turns away an empty file, and one with nothing but whitespace', async () => {
-    expect(await rejection(extractResumeText(asText(Buffer.alloc(0))))).toMatchObject({ status: 400, code: 'empty_file' });
-    expect(await rejection(extractResumeText(asText(Buffer.from(' \n\t\n'))))).toMatchObject({ status: 400, code: 'no_text' });
+    expect(await rejection(extractResumeText(asText(Buffer.alloc(0)), reader))).toMatchObject({ status: 400, code: 'empty_file' });
+    expect(await rejection(extractResumeText(asText(Buffer.from(' \n\t\n')), reader))).toMatchObject({ status: 400, code: 'no_text' });
   });
 });
 
@@ -238,7 +242,7 @@ describe('POST /api/resume', () => {
     scratch = mkdtempSync(join(tmpdir(), 'resume-test-'));
     process.env.TMPDIR = scratch;
     const app = express();
-    app.post('/api/resume', ...resumeUpload());
+    app.post('/api/resume', ...resumeUpload(reader));
     app.use(errorHandler({ exposeInternals: false }));
     running = await listen(app);
   });
