@@ -99,6 +99,9 @@ const EXPECTED: Record<Name, string> = {
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
 };
 
+/** Required in production of the processes that serve the web app (MOCKFLOW_ROLE all or web). */
+const FOR_WEB_ONLY: Name[] = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'PUBLIC_URL', 'TRUST_PROXY_HOPS'];
+
 const REQUIRED_IN_PRODUCTION: Name[] = [
   'DATABASE_URL',
   'ENCRYPTION_KEY',
@@ -213,9 +216,11 @@ export function parseConfig(env: Env, loadSecrets?: (dataDir: string) => Generat
   const e = settings as Settings;
   const isProduction = invalid.has('NODE_ENV') ? env.NODE_ENV?.trim() === 'production' : e.NODE_ENV === 'production';
 
+  // A runner serves no pages: no sign-in, no redirect URI, no proxy in front of it.
+  const runner = e.MOCKFLOW_ROLE === 'runner';
   for (const name of Object.keys(schema.shape) as Name[]) {
     if (invalid.has(name)) problems.push(malformed(name));
-    else if (isProduction && REQUIRED_IN_PRODUCTION.includes(name) && e[name] === undefined) problems.push(missing(name));
+    else if (isProduction && REQUIRED_IN_PRODUCTION.includes(name) && e[name] === undefined && !(runner && FOR_WEB_ONLY.includes(name))) problems.push(missing(name));
   }
 
   let encryptionKey = e.ENCRYPTION_KEY;

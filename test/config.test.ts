@@ -225,6 +225,13 @@ describe('the role of a process (MOCKFLOW_ROLE)', () => {
     expect(parseConfig({ ...keys, MOCKFLOW_ROLE: '' }).role).toBe('all');
   });
 
+  it('asks a production runner for what it uses only: no Google client, public URL or proxy', () => {
+    const runner = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u:p@db.example:5432/app', ...keys, MOCKFLOW_ROLE: 'runner' };
+    expect(parseConfig(runner)).toMatchObject({ role: 'runner', isProduction: true, localSignIn: false });
+    expect(problemsOf({ ...runner, MOCKFLOW_ROLE: 'web' }).map((p) => p.split(' ')[0])).toEqual(['PUBLIC_URL', 'TRUST_PROXY_HOPS', 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET']);
+    expect(problemsOf({ ...runner, ENCRYPTION_KEY: '' }).map((p) => p.split(' ')[0])).toEqual(['ENCRYPTION_KEY']);
+  });
+
   it('splits web and runner on PostgreSQL only, saying what to set', () => {
     const database = { DATABASE_URL: 'postgres://u:p@db.example:5432/app' };
     expect(parseConfig({ ...keys, ...database, MOCKFLOW_ROLE: 'web' }).role).toBe('web');
