@@ -79,7 +79,10 @@ describe('a provider that accepts the connection and never answers', () => {
       SUPABASE_ANON_KEY: supabase.anonKey,
       SUPABASE_SERVICE_ROLE_KEY: supabase.serviceRoleKey,
     });
-    // A working sign-in first: it also loads supabase-js, which is imported at first use.
+    // supabase-js is imported at first use: loaded here, outside the 1 s the sign-in below may take
+    // (on a loaded machine the import alone took longer, and the working sign-in timed out).
+    await Promise.all([import('@supabase/supabase-js'), import('ws')]);
+    // A working sign-in first.
     expect((await signInWithGoogle(request.agent(app.server))).status).toBe(302);
   });
   afterAll(() => app.close());
