@@ -12,7 +12,7 @@ import { PUBLIC_DIR } from './paths.ts';
 import { pagesRouter, interviewPagesRouter, historyPagesRouter, pageScriptsRouter } from './web/index.ts';
 import { keysRouter } from './keys/index.ts';
 import { feedbackRouter } from './feedback/index.ts';
-import { interviewsRouter, InterviewService, type InterviewEvents, type ResumeReader } from './interviews/index.ts';
+import { interviewsRouter, InterviewService, readerFor, type InterviewEvents, type ResumeReader } from './interviews/index.ts';
 import { localInterviews, type InterviewParts } from './interview-parts.ts';
 import type { WorkerPool } from './workers/index.ts';
 
@@ -40,7 +40,7 @@ export interface AppDeps {
   feedbackTimeoutMs?: number;
   /** How long sign-in waits for Google or Supabase Auth (15 s by default). */
   signInTimeoutMs?: number;
-  /** Reads uploaded résumés (the server's one by default). */
+  /** Reads uploaded résumés (by default one with the configured budget). */
   resumeReader?: ResumeReader;
 }
 
@@ -138,7 +138,7 @@ export function createApp(deps: AppDeps): MockFlowApp {
       interviewerName: config.interview.interviewerName,
       startLimit: limit(limits.interviewStart, 'interview starts'),
       resumeLimit: limit(limits.resume, 'résumé uploads'),
-      resumeReader: deps.resumeReader,
+      resumeReader: deps.resumeReader ?? readerFor(config),
     }),
   );
   app.use(

@@ -43,6 +43,7 @@ const schema = z.object({
   INTERVIEW_MAX_MINUTES: positiveInt(20, 240),
   INTERVIEW_IDLE_MINUTES: positiveInt(3, 60),
   INTERVIEW_PAUSE_SECONDS: positiveInt(120, 900),
+  RESUME_READ_SECONDS: positiveInt(5, 60),
   AGENT_HEAP_MB: positiveInt(192, 4096),
   AGENT_USER: optionalText,
   AGENT_WARM_SPARE: z
@@ -89,6 +90,7 @@ const EXPECTED: Record<Name, string> = {
   INTERVIEW_MAX_MINUTES: wholeNumber(1, 240),
   INTERVIEW_IDLE_MINUTES: wholeNumber(1, 60),
   INTERVIEW_PAUSE_SECONDS: wholeNumber(1, 900),
+  RESUME_READ_SECONDS: wholeNumber(1, 60),
   AGENT_HEAP_MB: wholeNumber(1, 4096),
   AGENT_USER: 'a user name or numeric uid to run interview children as, e.g. nobody',
   AGENT_WARM_SPARE: 'true or false',
@@ -167,6 +169,8 @@ export interface Config {
   /** `user`: AGENT_USER as set (server/workers/child-user.ts decides what it means). */
   workers: { max: number; heapMb: number; warmSpare: boolean; user?: string };
   interview: { maxMinutes: number; idleMinutes: number; pauseSeconds: number; interviewerName: string };
+  /** How long one résumé file may take to read (its child's CPU and wall clock) before it is refused as too complex. */
+  resumeReadMs: number;
   /**
    * Each server process holds a lease in the database, renewed a few times a lease: only the live
    * interviews and feedback of a process whose lease has run out are orphans. On SIGTERM, live
@@ -286,6 +290,7 @@ export function parseConfig(env: Env, loadSecrets?: (dataDir: string) => Generat
         : undefined,
     deepgramApiUrl: e.DEEPGRAM_API_URL.replace(/\/+$/, ''),
     workers: { max: e.MAX_CONCURRENT_WORKERS, heapMb: e.AGENT_HEAP_MB, warmSpare: e.AGENT_WARM_SPARE, user: e.AGENT_USER },
+    resumeReadMs: e.RESUME_READ_SECONDS * 1000,
     interview: {
       maxMinutes: e.INTERVIEW_MAX_MINUTES,
       idleMinutes: e.INTERVIEW_IDLE_MINUTES,

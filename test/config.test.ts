@@ -244,3 +244,12 @@ describe('the role of a process (MOCKFLOW_ROLE)', () => {
     ]);
   });
 });
+
+describe('the résumé reading budget (RESUME_READ_SECONDS)', () => {
+  const keys = { ENCRYPTION_KEY: FERNET_KEY, SECRET_KEY: SECRET };
+  it('is 5 s unless set, from 1 to 60 s', () => {
+    expect(parseConfig(keys).resumeReadMs).toBe(5_000);
+    expect(parseConfig({ ...keys, RESUME_READ_SECONDS: '2' }).resumeReadMs).toBe(2_000);
+    expect(problemsOf({ ...keys, RESUME_READ_SECONDS: '0' })).toEqual([expect.stringMatching(/^RESUME_READ_SECONDS is malformed: expected a whole number from 1 to 60/)]);
+  });
+});

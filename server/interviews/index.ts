@@ -3,7 +3,7 @@ export { InterviewEvents } from './events.ts';
 export { groupByStage, presentInterview, presentSummary, type PresentedInterview } from './presenter.ts';
 export { TIME_MEASURES, type ResponseTimes, type TimeMeasure } from './response-times.ts';
 export { ownedInterview } from './owned.ts';
-export { readerChild, ResumeReader } from './resume-reader.ts';
+export { readerChild, readerFor, ResumeReader } from './resume-reader.ts';
 export { interviewsRouter } from './routes.ts';
 export { ExportQuery, ListQuery } from './schema.ts';
 export { endOrphans, InterviewRunner, type EventPublisher } from './runner.ts';

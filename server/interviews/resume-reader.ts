@@ -156,3 +156,8 @@ export class ResumeReader {
 
 /** The server's one reader. */
 export const resumeReader = new ResumeReader();
+
+/** The reader with the configured budget (RESUME_READ_SECONDS): the server's own when that is the default. */
+export function readerFor(config: { resumeReadMs: number }): ResumeReader {
+  return config.resumeReadMs === RESUME_READ_BUDGET_MS ? resumeReader : new ResumeReader({ budgetMs: config.resumeReadMs });
+}
