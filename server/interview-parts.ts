@@ -90,7 +90,7 @@ export async function fleetInterviews(deps: PartsDeps & { url: string; lease: Le
   const runner = pool ? new InterviewRunner({ db, pool, publish, vault, config, logger, feedbackWriter }) : undefined;
   const starts =
     pool && runner
-      ? await serveStarts({ db, link, queue, instanceId: lease.instanceId, pool, runner, logger, reportSlots: () => lease.report() })
+      ? await serveStarts({ db, link, queue, instanceId: lease.instanceId, pool, runner, logger })
       : undefined;
   const runners = new FleetRunners({ db, link, queue, instanceId: lease.instanceId, leaseMs: deps.leaseMs, local: runner });
   if (web) await runners.open();

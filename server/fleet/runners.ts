@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
-import { agentDidNotStart, poolFull } from '../workers/index.ts';
+import { agentDidNotStart, NOT_READY_IN_TIME, poolFull } from '../workers/index.ts';
 import { receivedError, unavailable } from '../http/errors.ts';
 import { saveBrief, withdrawStart, type Command, type CommandResult, type InterviewRow, type Runners, type StartJob } from '../interviews/index.ts';
-import { fleetStatus } from '../instances/index.ts';
+import { fleetStatus, leaseIsLive } from '../instances/index.ts';
 import type { Link } from './link.ts';
 import { instanceChannel, STARTS_CHANNEL, type InstanceMessage } from './messages.ts';
 import type { StartQueue } from './start-queue.ts';
@@ -61,7 +61,7 @@ export class FleetRunners implements Runners {
     const claimMs = this.options.claimMs ?? 10_000;
     const startMs = this.options.startMs ?? 60_000;
     const unclaimed = setTimeout(() => void this.giveUp(interviewId), claimMs);
-    const late = setTimeout(() => this.settle(interviewId, agentDidNotStart('The interviewer did not start in time — try again in a moment.')), startMs);
+    const late = setTimeout(() => this.settle(interviewId, agentDidNotStart(NOT_READY_IN_TIME)), startMs);
     try {
       await queue.send({ interviewId, userId, web: instanceId }, Math.ceil(startMs / 1000));
       await link.post(STARTS_CHANNEL, {});
@@ -93,7 +93,7 @@ export class FleetRunners implements Runners {
       const result = await Promise.race([answered, timedOut]);
       if (result !== 'timeout') return result;
       // No answer: a runner gone without ending its interviews (its lease runs out), or a slow one.
-      if (!(await this.leaseLive(owner))) return 'gone';
+      if (!(await leaseIsLive(this.options.db, owner, this.options.leaseMs))) return 'gone';
       throw unavailable(NOT_ANSWERED, 5);
     } finally {
       clearTimeout(timer);
@@ -138,13 +138,5 @@ export class FleetRunners implements Runners {
     const waiting = this.starts.get(interviewId);
     if (!waiting || waiting.claimed) return;
     if (await withdrawStart(this.options.db, interviewId, this.options.instanceId).catch(() => false)) this.settle(interviewId, poolFull(60));
-  }
-
-  private async leaseLive(instanceId: string): Promise<boolean> {
-    const { rows } = await this.options.db.query(
-      'select 1 from public.mockflow_instances where id = $1 and renewed_at > now() - make_interval(secs => $2)',
-      [instanceId, this.options.leaseMs / 1000],
-    );
-    return rows.length > 0;
   }
 }

@@ -2,7 +2,7 @@ import type { Database } from '../db/database.ts';
 import { sendableError } from '../http/errors.ts';
 import { claimStart, takeBrief, type InterviewRunner } from '../interviews/index.ts';
 import type { Logger } from '../logger.ts';
-import type { WorkerPool } from '../workers/index.ts';
+import { agentDidNotStart, COULD_NOT_START, type WorkerPool } from '../workers/index.ts';
 import type { Link } from './link.ts';
 import { instanceChannel, STARTS_CHANNEL, type InstanceMessage } from './messages.ts';
 import type { StartQueue, TakenStart } from './start-queue.ts';
@@ -20,8 +20,6 @@ export interface ServeStartsOptions {
   pool: WorkerPool;
   runner: InterviewRunner;
   logger: Logger;
-  /** Records this runner's slots in its lease at once, so web instances see them. */
-  reportSlots(): Promise<void>;
   /** How often the queue is checked without a notification (2 s). */
   checkEveryMs?: number;
 }
@@ -39,7 +37,6 @@ export async function serveStarts(options: ServeStartsOptions): Promise<StartSer
   let again = false;
   let closed = false;
   const free = () => (pool.accepting() && !closed ? pool.max - pool.active() - claiming : 0);
-  const report = () => options.reportSlots().catch((err: unknown) => logger.warn({ err }, 'could not report the interview slots'));
   const reply = (to: string, message: InstanceMessage) =>
     link.post(instanceChannel(to), message).catch((err: unknown) => logger.warn({ err }, 'could not answer a web instance'));
 
@@ -74,14 +71,14 @@ export async function serveStarts(options: ServeStartsOptions): Promise<StartSer
         const { roomName } = await runner.run({ interviewId, userId, brief });
         await reply(web, { kind: 'started', interviewId, ...(roomName ? { roomName } : {}) });
       } catch (err) {
-        await reply(web, { kind: 'start_failed', interviewId, error: sendableError(err) });
+        await reply(web, { kind: 'start_failed', interviewId, error: sendableError(err, agentDidNotStart(COULD_NOT_START)) });
       }
     } catch (err) {
       logger.error({ err, interviewId }, 'could not claim an interview start');
     } finally {
       claiming -= 1;
       await queue.finish(job.jobId).catch((err: unknown) => logger.warn({ err }, 'could not mark an interview start done'));
-      void report();
+      // A claim that forked nothing (withdrawn, refused) frees its slot here; the pool reports the others.
       void take();
     }
   }

@@ -123,10 +123,9 @@ export interface SentError {
   details?: Record<string, unknown>;
 }
 
-/** What another process may be told of an error: an HttpError as it is, anything else as a plain 502. */
-export function sendableError(err: unknown): SentError {
-  if (!(err instanceof HttpError)) return { status: 502, code: 'upstream', message: 'The interviewer could not start — try again in a moment.' };
-  const { status, code, message, fields, headers, details } = err;
+/** What another process may be told of an error: an HttpError as it is, anything else as `otherwise`. */
+export function sendableError(err: unknown, otherwise: HttpError): SentError {
+  const { status, code, message, fields, headers, details } = err instanceof HttpError ? err : otherwise;
   return { status, code, message, fields, headers, details };
 }
 

@@ -1,2 +1,2 @@
 // The instances capability's entry: a server process's lease, and what counts as orphaned work.
-export { fleetStatus, orphanedBy, takeLease, type Lease, type LeaseOptions, type Orphans } from './lease.ts';
+export { fleetStatus, leaseIsLive, orphanedBy, takeLease, type Lease, type LeaseOptions, type Orphans } from './lease.ts';

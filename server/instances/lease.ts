@@ -80,6 +80,15 @@ export async function takeLease(db: Database, { leaseMs, logger, orphans, slots,
   };
 }
 
+/** A lease renewed within the last lease period, as a SQL condition on `mockflow_instances` ($1: the lease in seconds). */
+const LIVE = 'renewed_at > now() - make_interval(secs => $1)';
+
+/** Whether the process `instanceId` holds a live lease. */
+export async function leaseIsLive(db: Database, instanceId: string, leaseMs: number): Promise<boolean> {
+  const { rows } = await db.query(`select 1 from public.mockflow_instances where ${LIVE} and id = $2`, [leaseMs / 1000, instanceId]);
+  return rows.length > 0;
+}
+
 /** The processes whose lease is live, how many of them run interviews, and their slots as last reported. */
 export async function fleetStatus(db: Database, leaseMs: number): Promise<FleetStatus> {
   const { rows } = await db.query<{ instances: number; runners: number; used: number; free: number }>(
@@ -87,7 +96,7 @@ export async function fleetStatus(db: Database, leaseMs: number): Promise<FleetS
             (count(*) filter (where runs_interviews))::int as runners,
             coalesce(sum(slots_used) filter (where runs_interviews), 0)::int as used,
             coalesce(sum(greatest(slots_max - slots_used, 0)) filter (where runs_interviews), 0)::int as free
-       from public.mockflow_instances where renewed_at > now() - make_interval(secs => $1)`,
+       from public.mockflow_instances where ${LIVE}`,
     [leaseMs / 1000],
   );
   const { instances, runners, used, free } = rows[0]!;
@@ -96,6 +105,5 @@ export async function fleetStatus(db: Database, leaseMs: number): Promise<FleetS
 
 /** A SQL condition on a row's instance column: true when no live lease covers it ($1: the lease in seconds). */
 export function orphanedBy(column: string): string {
-  return `(${column} is null or not exists (select 1 from public.mockflow_instances m
-            where m.id = ${column} and m.renewed_at > now() - make_interval(secs => $1)))`;
+  return `(${column} is null or not exists (select 1 from public.mockflow_instances m where m.id = ${column} and m.${LIVE}))`;
 }

@@ -10,6 +10,10 @@ export const poolFull = (retryAfterSeconds: number) =>
 
 export const SHUTTING_DOWN = 'The server is restarting — try again in a moment.';
 
+/** Why a start failed when the child said nothing of its own. */
+export const NOT_READY_IN_TIME = 'The interviewer did not start in time — try again in a moment.';
+export const COULD_NOT_START = 'The interviewer could not start — try again in a moment.';
+
 /** The server is shutting down: starts are refused, and one still starting was stopped. */
 export const poolClosed = (retryAfterSeconds = 30) => unavailable(SHUTTING_DOWN, retryAfterSeconds);
 

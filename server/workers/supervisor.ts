@@ -7,7 +7,7 @@ import type { EndReason } from '../../shared/vocabulary.ts';
 import type { Redact } from '../../shared/redact.ts';
 import type { HttpError } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
-import { agentDidNotStart, poolClosed, SHUTTING_DOWN, type FailedProvider, type StartFailure } from './errors.ts';
+import { agentDidNotStart, COULD_NOT_START, NOT_READY_IN_TIME, poolClosed, SHUTTING_DOWN, type FailedProvider, type StartFailure } from './errors.ts';
 
 /** Everything the child reports once it is ready. */
 export type LiveMessage = Exclude<ChildMessage, { type: 'ready' }>;
@@ -80,8 +80,6 @@ export interface SupervisorOptions extends InterviewCallbacks {
   onExit: () => void;
 }
 
-const NOT_READY_IN_TIME = 'The interviewer did not start in time — try again in a moment.';
-const COULD_NOT_START = 'The interviewer could not start — try again in a moment.';
 const ENDED_BEFORE_READY = 'The interview was ended before the interviewer was ready.';
 
 type TimerName = 'ready' | 'idle' | 'idleWarning' | 'duration' | 'kill';
