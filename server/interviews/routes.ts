@@ -10,12 +10,10 @@ import { presentInterview, presentSummary } from './presenter.ts';
 import type { ResumeReader } from './resume-reader.ts';
 import { resumeUpload } from './resume-upload.ts';
 import { CandidateMessage, ListQuery, SkipStage, StartInterview } from './schema.ts';
-import type { CommandResult, Command, Runners } from './runners.ts';
+import { INTERVIEW_ENDED, type CommandResult, type Command, type Runners } from './runners.ts';
 import type { InterviewService } from './service.ts';
 import * as store from './store.ts';
 import type { InterviewRow } from './store.ts';
-
-const ENDED = 'This interview has ended.';
 import { streamEvents } from './stream.ts';
 
 export interface InterviewRoutesDeps {
@@ -39,9 +37,9 @@ export function interviewsRouter(deps: InterviewRoutesDeps): Router {
   const owned = (req: Request) => ownedInterview(db, req);
   /** Passes the candidate's input to the live interview's runner; 409 saying why when it cannot take it. */
   const pass = async (row: InterviewRow, command: Command): Promise<void> => {
-    if (row.status !== 'live') throw conflict(ENDED);
+    if (row.status !== 'live') throw conflict(INTERVIEW_ENDED);
     const result: CommandResult = await runners.command(row, command);
-    if (result === 'gone') throw conflict(ENDED);
+    if (result === 'gone') throw conflict(INTERVIEW_ENDED);
     if (result === 'ending') throw conflict('This interview is ending.');
     if (result === 'not_paused') throw conflict('The interviewer is not waiting for anything: carry on with the interview.');
   };

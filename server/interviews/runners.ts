@@ -34,6 +34,9 @@ export type Command =
  */
 export type CommandResult = 'done' | 'ending' | 'gone' | 'not_paused';
 
+/** What the candidate is told when their interview is over (or no runner has it any more). */
+export const INTERVIEW_ENDED = 'This interview has ended.';
+
 export interface Runners {
   /** Refuses at once (429, or 503 while stopping) when no runner would take a start now. */
   admit(): Promise<void>;

@@ -4,7 +4,7 @@ import { roomKeys, type ChildKeysDeps } from '../keys/index.ts';
 import type { InterviewEvents } from './events.ts';
 import { mintCandidateToken } from './livekit-tokens.ts';
 import { recordEnd, type InterviewDeps } from './runner.ts';
-import type { Runners } from './runners.ts';
+import { INTERVIEW_ENDED, type Runners } from './runners.ts';
 import type { StartInterviewInput } from './schema.ts';
 import * as store from './store.ts';
 
@@ -92,7 +92,7 @@ export class InterviewService {
    */
   async roomPass(userId: string, row: store.InterviewRow): Promise<RoomPass> {
     if (row.mode !== 'voice' || !row.room_name) throw conflict('This is a text interview: it has no call to join.');
-    if (row.status !== 'live' || !this.deps.runners.running(row)) throw conflict('This interview has ended.');
+    if (row.status !== 'live' || !this.deps.runners.running(row)) throw conflict(INTERVIEW_ENDED);
     return this.pass(userId, row.room_name, row.candidate_name);
   }
 
