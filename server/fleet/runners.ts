@@ -63,9 +63,13 @@ export class FleetRunners implements Runners {
     const unclaimed = setTimeout(() => void this.giveUp(interviewId), claimMs);
     const late = setTimeout(() => this.settle(interviewId, agentDidNotStart(NOT_READY_IN_TIME)), startMs);
     try {
-      await queue.send({ interviewId, userId, web: instanceId }, Math.ceil(startMs / 1000));
-      await link.post(STARTS_CHANNEL, {});
-      return await settled;
+      // Waited on together: a runner that finds the job on its own poll may answer before the
+      // wake-up post returns, and an answer nobody waits on yet would be an unhandled rejection.
+      const [started] = await Promise.all([
+        settled,
+        queue.send({ interviewId, userId, web: instanceId }, Math.ceil(startMs / 1000)).then(() => link.post(STARTS_CHANNEL, {})),
+      ]);
+      return started;
     } catch (err) {
       // Not taken by anyone (a runner that takes the job later finds it withdrawn).
       await withdrawStart(db, interviewId, instanceId).catch(() => {});

@@ -80,6 +80,10 @@ async function spawnNode(args: string[], env: Record<string, string>, timeoutMs:
       reject(new Error(`server exited with ${code}:\n${out}`));
     });
   });
+  // A server that dies by itself mid-test shows only as a refused connection there: say why.
+  void exited.then((code) => {
+    if (code !== 0 && code !== null) process.stderr.write(`A server process (${args.join(' ')}) exited with ${code} on its own; its output:\n${out.slice(-8000)}\n`);
+  });
   return { child, url, output: () => out, exited };
 }
 
