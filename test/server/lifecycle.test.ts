@@ -18,7 +18,9 @@ describe('the server process', () => {
     dirs.push(dataDir);
 
     // The first start creates the embedded database (5 to 20 s, as it says; longer on a busy machine).
-    const first = await spawnServer({ DATA_DIR: dataDir }, 90_000);
+    // The production build (the next test starts the sources), without a spare interview child:
+    // neither is what this is about, and each costs seconds of CPU.
+    const first = await spawnServer({ DATA_DIR: dataDir, AGENT_WARM_SPARE: 'false' }, 90_000, true);
     const health = await fetch(`${first.url}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'healthy', database: 'connected', workers: { active: 0, max: 3 } });
@@ -37,7 +39,7 @@ describe('the server process', () => {
     expect(await first.exited).toBe(0);
     expect(first.output()).toMatch(/stopped/);
 
-    const second = await spawnServer({ DATA_DIR: dataDir });
+    const second = await spawnServer({ DATA_DIR: dataDir, AGENT_WARM_SPARE: 'false' }, 30_000, true);
     expect((await fetch(`${second.url}/health`)).status).toBe(200);
     expect(second.output()).not.toMatch(/generated them into/);
     expect(second.output()).not.toMatch(/migrations applied/);
@@ -51,7 +53,7 @@ describe('the server process', () => {
     // The first start's database set-up is the test above's.
     const dataDir = await seededDataDir();
     dirs.push(dataDir);
-    const server = await spawnStartScript({ DATA_DIR: dataDir });
+    const server = await spawnStartScript({ DATA_DIR: dataDir, AGENT_WARM_SPARE: 'false' });
     const health = await fetch(`${server.url}/health`);
     expect(await health.json()).toMatchObject({ status: 'healthy', database: 'connected' });
     server.child.kill('SIGTERM');
