@@ -10,7 +10,13 @@ export interface WaitOptions {
   timeoutMs?: number;
 }
 
-const POLL_MS = 20;
+/**
+ * The poll starts at 20 ms and doubles up to 200 ms: what comes at once is seen at once, and a
+ * long wait does not spend the CPU the thing it waits for needs (a check may ask a browser, a
+ * server or /proc).
+ */
+const FIRST_POLL_MS = 20;
+const LONGEST_POLL_MS = 200;
 
 /**
  * Resolves with the first value of `check` that is not undefined, null or false, checked at once
@@ -20,6 +26,7 @@ export function waitFor<T>(check: () => T | Promise<T>, { explain = 'a condition
   return new Promise((resolve, reject) => {
     let settled = false;
     let poll: NodeJS.Timeout | undefined;
+    let pollMs = FIRST_POLL_MS;
     const finish = (outcome: () => void) => {
       if (settled) return;
       settled = true;
@@ -35,7 +42,10 @@ export function waitFor<T>(check: () => T | Promise<T>, { explain = 'a condition
       } catch (err) {
         return finish(() => reject(err));
       }
-      if (!on && !settled) poll = setTimeout(recheck, POLL_MS);
+      if (!on && !settled) {
+        poll = setTimeout(recheck, pollMs);
+        pollMs = Math.min(pollMs * 2, LONGEST_POLL_MS);
+      }
     };
     const deadline = setTimeout(() => {
       const why = typeof explain === 'string' ? ` waiting for ${explain}` : `: ${explain()}`;

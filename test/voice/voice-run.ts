@@ -114,7 +114,7 @@ export interface InterviewReport {
    * greeting's speech was first sent by the TTS provider.
    */
   otherParticipant?: { joinedAt: number; candidateJoinAt: number; greetingSpokenAt: number };
-  /** POST /api/interviews → 201, and → the greeting's first audio seen in the browser. */
+  /** POST /api/interviews → 201, and → the greeting's first audio seen in the browser (polled: up to 0.2 s late). */
   startMs: number;
   greetingAudioMs: number;
   end: { endedBy: string | null; status: string; childExited: boolean; roomEmpty: boolean; slotsFree: boolean; pageUrl: string };
