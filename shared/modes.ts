@@ -4,6 +4,8 @@
 export const MODES = ['voice', 'text'] as const;
 export type Mode = (typeof MODES)[number];
 
+export const MODE_LABELS: Readonly<Record<Mode, string>> = { voice: 'Voice', text: 'Text' };
+
 /** A key a mode runs on. `speech_key`: a key the OpenAI voice can speak with (see openAiVoiceKey). */
 export type NeededKey = 'llm_key' | 'livekit_url' | 'livekit_api_key' | 'livekit_api_secret' | 'deepgram_key' | 'speech_key';
 

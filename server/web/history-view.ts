@@ -1,3 +1,4 @@
+import { MODE_LABELS } from '../../shared/modes.ts';
 import { LEVEL_LABELS, STAGE_LABELS, type EndReason, type ExperienceLevel } from '../../shared/vocabulary.ts';
 import type { TranscriptItem } from '../../agent/protocol.ts';
 import { groupByStage, type PresentedInterview, type presentSummary } from '../interviews/index.ts';
@@ -74,11 +75,8 @@ export function interviewCard(s: Summary): InterviewCard {
     id: s.id,
     href: `/interviews/${s.id}`,
     roomHref: `/interviews/${s.id}/room`,
-    role: s.jobRole || 'Interview',
-    candidate: s.candidateName,
+    ...sharedFacts(s),
     level: levelText(s.experienceLevel) ?? '',
-    mode: s.mode === 'voice' ? 'Voice' : 'Text',
-    live: s.status === 'live',
     dateIso: s.createdAt,
     dateText: dateText(s.createdAt),
     duration: durationText(s.durationSeconds),
@@ -183,11 +181,8 @@ export function transcriptGroups(interview: PresentedInterview, interviewerName:
 /** The interview's facts in the page's words; dates in `timeZone` (the page shows UTC, then its script the reader's). */
 export function interviewFacts(interview: PresentedInterview, timeZone = 'UTC') {
   return {
-    role: interview.jobRole || 'Interview',
-    candidate: interview.candidateName,
+    ...sharedFacts(interview),
     level: levelText(interview.experienceLevel) ?? '—',
-    mode: interview.mode === 'voice' ? 'Voice' : 'Text',
-    live: interview.status === 'live',
     dateIso: interview.startedAt,
     dateText: dateText(interview.startedAt, timeZone),
     duration: durationText(interview.durationSeconds),
@@ -203,6 +198,16 @@ export function interviewFacts(interview: PresentedInterview, timeZone = 'UTC') 
 
 export function round1(n: number): number {
   return Math.round(n * 10) / 10;
+}
+
+/** What a history card and an interview page both say of an interview. */
+function sharedFacts(interview: Pick<PresentedInterview, 'jobRole' | 'candidateName' | 'mode' | 'status'>) {
+  return {
+    role: interview.jobRole || 'Interview',
+    candidate: interview.candidateName,
+    mode: MODE_LABELS[interview.mode],
+    live: interview.status === 'live',
+  };
 }
 
 function levelText(level: string | null | undefined): string | undefined {
