@@ -24,7 +24,7 @@ export type InstanceMessage =
   | { kind: 'command'; reqId: string; from: string; interviewId: string; command: Command }
   /** Runner → the web instance that sent a command. */
   | { kind: 'reply'; reqId: string; result: CommandResult }
-  /** Runner → the web instance waiting for a start: it is this runner's now. */
-  | { kind: 'claimed'; interviewId: string }
+  /** Runner → the web instance waiting for a start: it is this runner's (`by`) now. */
+  | { kind: 'claimed'; interviewId: string; by: string }
   | { kind: 'started'; interviewId: string; roomName?: string }
   | { kind: 'start_failed'; interviewId: string; error: SentError };

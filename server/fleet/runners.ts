@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
-import { agentDidNotStart, NOT_READY_IN_TIME, poolFull } from '../workers/index.ts';
+import { agentDidNotStart, COULD_NOT_START, NOT_READY_IN_TIME, poolFull } from '../workers/index.ts';
 import { receivedError, unavailable } from '../http/errors.ts';
 import { saveBrief, withdrawStart, type Command, type CommandResult, type InterviewRow, type Runners, type StartJob } from '../interviews/index.ts';
 import { fleetStatus, leaseIsLive } from '../instances/index.ts';
@@ -31,6 +31,8 @@ export interface FleetRunnersOptions {
 
 interface WaitingStart {
   claimed: boolean;
+  /** While a runner has it: checks that the runner is still there. */
+  watch?: NodeJS.Timeout;
   resolve(started: { roomName?: string }): void;
   reject(error: Error): void;
 }
@@ -77,6 +79,7 @@ export class FleetRunners implements Runners {
     } finally {
       clearTimeout(unclaimed);
       clearTimeout(late);
+      clearInterval(this.starts.get(interviewId)?.watch);
       this.starts.delete(interviewId);
     }
   }
@@ -117,7 +120,10 @@ export class FleetRunners implements Runners {
         break;
       case 'claimed': {
         const waiting = this.starts.get(message.interviewId);
-        if (waiting) waiting.claimed = true;
+        if (!waiting) break;
+        waiting.claimed = true;
+        clearInterval(waiting.watch);
+        waiting.watch = this.watchRunner(message.interviewId, message.by);
         break;
       }
       case 'started':
@@ -132,9 +138,32 @@ export class FleetRunners implements Runners {
   private settle(interviewId: string, error?: Error, started: { roomName?: string } = {}): void {
     const waiting = this.starts.get(interviewId);
     if (!waiting) return;
+    clearInterval(waiting.watch);
     this.starts.delete(interviewId);
     if (error) waiting.reject(error);
     else waiting.resolve(started);
+  }
+
+  /**
+   * A runner that stops (killed, its machine gone) while starting an interview never answers:
+   * the start fails as soon as its lease has run out, not at the 60 s limit. Its interview is
+   * ended by the lease sweep.
+   */
+  private watchRunner(interviewId: string, runnerId: string): NodeJS.Timeout {
+    const { db, leaseMs } = this.options;
+    let checking = false;
+    const watch = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      leaseIsLive(db, runnerId, leaseMs)
+        .then((live) => {
+          if (!live) this.settle(interviewId, agentDidNotStart(COULD_NOT_START));
+        })
+        .catch(() => {}) // the database is away: the start's own limit still applies
+        .finally(() => (checking = false));
+    }, Math.max(250, Math.floor(leaseMs / 2)));
+    watch.unref();
+    return watch;
   }
 
   /** No runner took the start in time: withdrawn and answered as a full fleet, unless one takes it meanwhile. */

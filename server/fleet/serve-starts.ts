@@ -65,7 +65,7 @@ export async function serveStarts(options: ServeStartsOptions): Promise<StartSer
     try {
       const userId = await claimStart(db, interviewId, web, instanceId);
       if (!userId) return; // the web instance gave up on it: nobody waits for it any more
-      await reply(web, { kind: 'claimed', interviewId });
+      await reply(web, { kind: 'claimed', interviewId, by: instanceId });
       try {
         const brief = await takeBrief(db, userId, interviewId);
         const { roomName } = await runner.run({ interviewId, userId, brief });

@@ -1,6 +1,7 @@
 // The web side of a fleet start, with the link and the queue in the test's hands: a runner's
 // answer may come before the web instance's own wake-up post has returned (a runner that found
-// the job on its own poll refuses it at once), and the start is answered with it all the same.
+// the job on its own poll refuses it at once), and the start is answered with it all the same;
+// a runner that stops while starting an interview fails the start once its lease has run out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../server/db/database.ts';
 import { FleetRunners } from '../../server/fleet/runners.ts';
@@ -36,6 +37,23 @@ function heldLink() {
   return { link, held, tell };
 }
 
+/** The database, counting the lease checks made through it. */
+function countingLeaseChecks(inner: Database) {
+  const counted = { checks: 0 };
+  const db = new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop !== 'query') return Reflect.get(target, prop, receiver);
+      return (sql: string, params?: unknown[]) => {
+        if (sql.includes('mockflow_instances')) counted.checks += 1;
+        return target.query(sql, params);
+      };
+    },
+  });
+  return { db, counted };
+}
+
+const START = { userId: '00000000-0000-4000-8000-000000000001', brief: {} };
+
 const queue: StartQueue = { send: async () => {}, take: async () => [], finish: async () => {}, close: async () => {} };
 
 describe('FleetRunners.start', () => {
@@ -66,5 +84,41 @@ describe('FleetRunners.start', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it('fails a claimed start as soon as the runner that took it has no live lease, not at the start limit', async () => {
+    const { link, held, tell } = heldLink();
+    const runners = new FleetRunners({ db, link, queue, instanceId: WEB, leaseMs: 500, startMs: 600_000 });
+    await runners.open();
+    const interviewId = '1e2f3a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b';
+    const outcome = runners.start({ interviewId, ...START }).then(
+      () => 'started',
+      (err: unknown) => err,
+    );
+    await waitFor(() => held.length === 1, { explain: 'the wake-up post' });
+    held[0]!();
+    // Claimed by a runner with no lease at all: stopped outright, its lease already swept away.
+    tell({ kind: 'claimed', interviewId, by: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a' });
+    const err = await outcome;
+    expect(err).toBeInstanceOf(HttpError);
+    expect([(err as HttpError).status, (err as HttpError).message]).toEqual([502, 'The interviewer could not start — try again in a moment.']);
+  });
+
+  it('keeps waiting while the runner that took the start holds its lease', async () => {
+    const runner = '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d';
+    await db.query(`insert into public.mockflow_instances (id, slots_used, slots_max, runs_interviews, renewed_at) values ($1, 1, 1, true, now() + interval '1 hour')`, [runner]);
+    const { db: counting, counted } = countingLeaseChecks(db);
+    const { link, held, tell } = heldLink();
+    const runners = new FleetRunners({ db: counting, link, queue, instanceId: WEB, leaseMs: 500, startMs: 600_000 });
+    await runners.open();
+    const interviewId = '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f';
+    const started = runners.start({ interviewId, ...START });
+    await waitFor(() => held.length === 1, { explain: 'the wake-up post' });
+    held[0]!();
+    tell({ kind: 'claimed', interviewId, by: runner });
+    await waitFor(() => counted.checks >= 2, { explain: 'two checks of the runner’s lease' });
+    tell({ kind: 'started', interviewId, roomName: 'room-3c4d' });
+    await expect(started).resolves.toEqual({ roomName: 'room-3c4d' });
+    await db.query('delete from public.mockflow_instances where id = $1', [runner]);
   });
 });
