@@ -92,7 +92,7 @@ export async function fleetInterviews(deps: PartsDeps & { url: string; lease: Le
     pool && runner
       ? await serveStarts({ db, link, queue, instanceId: lease.instanceId, pool, runner, logger })
       : undefined;
-  const runners = new FleetRunners({ db, link, queue, instanceId: lease.instanceId, leaseMs: deps.leaseMs, local: runner });
+  const runners = new FleetRunners({ db, link, queue, instanceId: lease.instanceId, leaseMs: deps.leaseMs, publish, local: runner });
   if (web) await runners.open();
   return {
     events,

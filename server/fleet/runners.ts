@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { agentDidNotStart, COULD_NOT_START, NOT_READY_IN_TIME, poolFull } from '../workers/index.ts';
 import { receivedError, unavailable } from '../http/errors.ts';
-import { saveBrief, withdrawStart, type Command, type CommandResult, type InterviewRow, type Runners, type StartJob } from '../interviews/index.ts';
+import { endOrphans, saveBrief, withdrawStart, type Command, type CommandResult, type EventPublisher, type InterviewRow, type Runners, type StartJob } from '../interviews/index.ts';
 import { fleetStatus, leaseIsLive } from '../instances/index.ts';
 import type { Link } from './link.ts';
 import { instanceChannel, STARTS_CHANNEL, type InstanceMessage } from './messages.ts';
@@ -18,6 +18,8 @@ export interface FleetRunnersOptions {
   /** This process's lease. */
   instanceId: string;
   leaseMs: number;
+  /** Where the end of an interview whose runner stopped is told (every web instance's streams). */
+  publish: EventPublisher;
   /** This process's own runner (MOCKFLOW_ROLE=all): its interviews are reached directly. */
   local?: { command(interviewId: string, command: Command): Promise<CommandResult> };
   /** How long a start may wait for a runner to take it before the answer is 429 (10 s). */
@@ -146,18 +148,20 @@ export class FleetRunners implements Runners {
 
   /**
    * A runner that stops (killed, its machine gone) while starting an interview never answers:
-   * the start fails as soon as its lease has run out, not at the 60 s limit. Its interview is
-   * ended by the lease sweep.
+   * the start fails as soon as its lease has run out, not at the 60 s limit, and its interview
+   * is ended then as the lease sweep would end it, so that the candidate can start again at once.
    */
   private watchRunner(interviewId: string, runnerId: string): NodeJS.Timeout {
-    const { db, leaseMs } = this.options;
+    const { db, leaseMs, publish } = this.options;
     let checking = false;
     const watch = setInterval(() => {
       if (checking) return;
       checking = true;
       leaseIsLive(db, runnerId, leaseMs)
-        .then((live) => {
-          if (!live) this.settle(interviewId, agentDidNotStart(COULD_NOT_START));
+        .then(async (live) => {
+          if (live || !this.starts.has(interviewId)) return;
+          await endOrphans(db, leaseMs, publish);
+          this.settle(interviewId, agentDidNotStart(COULD_NOT_START));
         })
         .catch(() => {}) // the database is away: the start's own limit still applies
         .finally(() => (checking = false));

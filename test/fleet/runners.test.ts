@@ -9,7 +9,10 @@ import type { Link } from '../../server/fleet/link.ts';
 import { instanceChannel, STARTS_CHANNEL, type InstanceMessage } from '../../server/fleet/messages.ts';
 import type { StartQueue } from '../../server/fleet/start-queue.ts';
 import { HttpError } from '../../server/http/errors.ts';
-import { freshPglite } from '../helpers/databases.ts';
+import { withUser } from '../../server/db/database.ts';
+import type { EventPublisher } from '../../server/interviews/index.ts';
+import { createInterview, getInterview } from '../../server/interviews/store.ts';
+import { createUser, freshPglite, NEW_TEXT_INTERVIEW } from '../helpers/databases.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const WEB = '5b0f3c2e-8d41-4c7a-9e55-0a1b2c3d4e5f';
@@ -54,6 +57,12 @@ function countingLeaseChecks(inner: Database) {
 
 const START = { userId: '00000000-0000-4000-8000-000000000001', brief: {} };
 
+/** A publisher that keeps what it is told. */
+function told(): EventPublisher & { events: { interviewId: string; type: string }[] } {
+  const events: { interviewId: string; type: string }[] = [];
+  return { events, publish: (interviewId, type) => void events.push({ interviewId, type }) };
+}
+
 const queue: StartQueue = { send: async () => {}, take: async () => [], finish: async () => {}, close: async () => {} };
 
 describe('FleetRunners.start', () => {
@@ -63,7 +72,7 @@ describe('FleetRunners.start', () => {
     process.on('unhandledRejection', onUnhandled);
     try {
       const { link, held, tell } = heldLink();
-      const runners = new FleetRunners({ db, link, queue, instanceId: WEB, leaseMs: 2_000 });
+      const runners = new FleetRunners({ db, link, queue, instanceId: WEB, leaseMs: 2_000, publish: told() });
       await runners.open();
       const interviewId = '0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f6a';
       const started = runners.start({ interviewId, userId: '00000000-0000-4000-8000-000000000001', brief: {} });
@@ -86,22 +95,29 @@ describe('FleetRunners.start', () => {
     }
   });
 
-  it('fails a claimed start as soon as the runner that took it has no live lease, not at the start limit', async () => {
+  it('fails a claimed start as soon as the runner that took it has no live lease, and ends its interview then', async () => {
+    const runner = '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a';
+    const userId = await createUser(db);
+    const { id: interviewId } = await createInterview(db, userId, NEW_TEXT_INTERVIEW);
+    // Claimed by a runner with no lease at all: stopped outright, its lease already swept away.
+    await db.query('update public.interviews set instance_id = $2 where id = $1', [interviewId, runner]);
     const { link, held, tell } = heldLink();
-    const runners = new FleetRunners({ db, link, queue, instanceId: WEB, leaseMs: 500, startMs: 600_000 });
+    const publish = told();
+    const runners = new FleetRunners({ db, link, queue, instanceId: WEB, leaseMs: 500, startMs: 600_000, publish });
     await runners.open();
-    const interviewId = '1e2f3a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b';
-    const outcome = runners.start({ interviewId, ...START }).then(
+    const outcome = runners.start({ interviewId, userId, brief: {} }).then(
       () => 'started',
       (err: unknown) => err,
     );
     await waitFor(() => held.length === 1, { explain: 'the wake-up post' });
     held[0]!();
-    // Claimed by a runner with no lease at all: stopped outright, its lease already swept away.
-    tell({ kind: 'claimed', interviewId, by: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a' });
+    tell({ kind: 'claimed', interviewId, by: runner });
     const err = await outcome;
     expect(err).toBeInstanceOf(HttpError);
     expect([(err as HttpError).status, (err as HttpError).message]).toEqual([502, 'The interviewer could not start — try again in a moment.']);
+    // Ended already, so the candidate may start again at once; the streams were told.
+    expect(await withUser(db, userId, (tx) => getInterview(tx, interviewId))).toMatchObject({ status: 'ended', ended_by: 'error' });
+    expect(publish.events.filter((e) => e.interviewId === interviewId).map((e) => e.type)).toContain('ended');
   });
 
   it('keeps waiting while the runner that took the start holds its lease', async () => {
@@ -109,7 +125,7 @@ describe('FleetRunners.start', () => {
     await db.query(`insert into public.mockflow_instances (id, slots_used, slots_max, runs_interviews, renewed_at) values ($1, 1, 1, true, now() + interval '1 hour')`, [runner]);
     const { db: counting, counted } = countingLeaseChecks(db);
     const { link, held, tell } = heldLink();
-    const runners = new FleetRunners({ db: counting, link, queue, instanceId: WEB, leaseMs: 500, startMs: 600_000 });
+    const runners = new FleetRunners({ db: counting, link, queue, instanceId: WEB, leaseMs: 500, startMs: 600_000, publish: told() });
     await runners.open();
     const interviewId = '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f';
     const started = runners.start({ interviewId, ...START });
