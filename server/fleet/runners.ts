@@ -32,8 +32,7 @@ export interface FleetRunnersOptions {
 }
 
 interface WaitingStart {
-  claimed: boolean;
-  /** While a runner has it: checks that the runner is still there. */
+  /** Once a runner has claimed it: checks that the runner is still there. */
   watch?: NodeJS.Timeout;
   resolve(started: { roomName?: string }): void;
   reject(error: Error): void;
@@ -61,7 +60,7 @@ export class FleetRunners implements Runners {
   async start({ interviewId, userId, brief }: StartJob): Promise<{ roomName?: string }> {
     const { db, link, queue, instanceId } = this.options;
     if (brief.resumeText || brief.jobDescription) await saveBrief(db, userId, interviewId, brief);
-    const settled = new Promise<{ roomName?: string }>((resolve, reject) => this.starts.set(interviewId, { claimed: false, resolve, reject }));
+    const settled = new Promise<{ roomName?: string }>((resolve, reject) => this.starts.set(interviewId, { resolve, reject }));
     const claimMs = this.options.claimMs ?? 10_000;
     const startMs = this.options.startMs ?? 60_000;
     const unclaimed = setTimeout(() => void this.giveUp(interviewId), claimMs);
@@ -123,7 +122,6 @@ export class FleetRunners implements Runners {
       case 'claimed': {
         const waiting = this.starts.get(message.interviewId);
         if (!waiting) break;
-        waiting.claimed = true;
         clearInterval(waiting.watch);
         waiting.watch = this.watchRunner(message.interviewId, message.by);
         break;
@@ -173,7 +171,7 @@ export class FleetRunners implements Runners {
   /** No runner took the start in time: withdrawn and answered as a full fleet, unless one takes it meanwhile. */
   private async giveUp(interviewId: string): Promise<void> {
     const waiting = this.starts.get(interviewId);
-    if (!waiting || waiting.claimed) return;
+    if (!waiting || waiting.watch) return;
     if (await withdrawStart(this.options.db, interviewId, this.options.instanceId).catch(() => false)) this.settle(interviewId, poolFull(60));
   }
 }

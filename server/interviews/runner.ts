@@ -20,7 +20,7 @@ import * as store from './store.ts';
 // child, writes every line the child reports to the owner's row at once (RLS), publishes it to
 // every event stream, passes the candidate's turns on, and ends the interview in every case.
 
-/** Where a runner's events go: this process's streams, or every web instance's (server/instances). */
+/** Where a runner's events go: this process's streams, or every web instance's (server/fleet). */
 export interface EventPublisher {
   publish<T extends InterviewEventType>(interviewId: string, type: T, data: InterviewEventData[T]): unknown;
 }

@@ -6,7 +6,7 @@ import type { InterviewRow } from './store.ts';
 
 // How the web side of an interview reaches the runner that has its child: in this process
 // (LocalRunners, the one-process server), or through PostgreSQL to whichever runner claimed the
-// start (server/instances' FleetRunners).
+// start (server/fleet's FleetRunners).
 
 /** What a start needs that the interview's row does not keep. */
 export interface StartBrief {

@@ -1,5 +1,5 @@
 // Headless Chromium (Debian's packages) driven by playwright-core, for the browser tests.
-// Never downloads a browser: without one the tests skip with a printed reason (and fail in CI).
+// Never downloads a browser: without one the tests skip with a printed reason (.ci/run installs both).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';

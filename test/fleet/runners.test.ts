@@ -75,7 +75,7 @@ describe('FleetRunners.start', () => {
       const runners = new FleetRunners({ db, link, queue, instanceId: WEB, leaseMs: 2_000, publish: told() });
       await runners.open();
       const interviewId = '0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f6a';
-      const started = runners.start({ interviewId, userId: '00000000-0000-4000-8000-000000000001', brief: {} });
+      const started = runners.start({ interviewId, ...START });
       const outcome = started.then(
         () => 'started',
         (err: unknown) => err,
